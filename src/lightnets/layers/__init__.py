@@ -1,0 +1,20 @@
+"""The shared vocabulary of blocks, one concept a file, named as the papers name them."""
+
+from .activations import ACTIVATIONS, make_activation
+from .conv_norm_act import ConvNormAct
+from .depthwise_separable import DepthwiseSeparableConv
+from .inverted_residual import InvertedResidual
+from .make_divisible import check_width, make_divisible, scale_width
+from .squeeze_excite import SqueezeExcite
+
+__all__ = [
+    "ACTIVATIONS",
+    "ConvNormAct",
+    "DepthwiseSeparableConv",
+    "InvertedResidual",
+    "SqueezeExcite",
+    "check_width",
+    "make_activation",
+    "make_divisible",
+    "scale_width",
+]

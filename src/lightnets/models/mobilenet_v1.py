@@ -1,0 +1,76 @@
+"""MobileNetV1 (Howard et al. 2017, arXiv:1704.04861), Table 1.
+
+A 3x3 stem conv followed by 13 depthwise separable layers and an FC classifier. The width
+multiplier alpha thins every layer; the resolution multiplier rho is simply the input size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..layers import ConvNormAct, DepthwiseSeparableConv, check_width, scale_width
+from .base import LightNet
+from .classifier_head import ClassifierHead
+
+
+@dataclass(frozen=True)
+class Stage:
+    """c = output channels, n = repeats, s = stride of the first repeat (rest stride 1)."""
+
+    c: int
+    n: int
+    s: int
+
+
+STEM = 32  # Conv / s2, 3x3x3x32
+# Table 1 rows grouped by output width ("5x Conv dw / s1" is the n=6 stage; the paper's
+# second-to-last "Conv dw / s2" is a known typo for s1, as the 7x7 output shows).
+STAGES = (
+    Stage(c=64, n=1, s=1),
+    Stage(c=128, n=2, s=2),
+    Stage(c=256, n=2, s=2),
+    Stage(c=512, n=6, s=2),
+    Stage(c=1024, n=2, s=2),
+)
+# Table 5: the "shallower" MobileNet drops the five 14x14x512 separable layers.
+SHALLOW_STAGES = STAGES[:3] + (Stage(c=512, n=1, s=2),) + STAGES[4:]
+
+
+def mobilenet_v1(
+    *,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    width: float = 1.0,
+    separable: bool = True,
+    shallow: bool = False,
+    drop_rate: float = 0.2,
+    bn_eps: float = 1e-5,
+) -> LightNet:
+    """MobileNetV1; ``separable=False`` is Table 4's "Conv MobileNet" with full 3x3 convs."""
+    width = check_width(width)
+    stem_chs = scale_width(STEM, width)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act="relu", bn_eps=bn_eps)
+    stages, chs, strides = [], [], []
+    in_chs, stride = stem_chs, 2
+    for spec in SHALLOW_STAGES if shallow else STAGES:
+        out_chs = scale_width(spec.c, width)
+        blocks = []
+        for i in range(spec.n):
+            s = spec.s if i == 0 else 1
+            if separable:
+                blocks.append(DepthwiseSeparableConv(in_chs, out_chs, s, act="relu", bn_eps=bn_eps))
+            else:
+                blocks.append(ConvNormAct(in_chs, out_chs, 3, s, act="relu", bn_eps=bn_eps))
+            in_chs = out_chs
+        stride *= spec.s
+        stages.append(nn.Sequential(*blocks))
+        chs.append(out_chs)
+        strides.append(stride)
+    head = ClassifierHead(in_chs, num_classes, drop_rate=drop_rate)
+    config = dict(
+        name="mobilenet_v1", num_classes=num_classes, in_chans=in_chans, width=width,
+        separable=separable, shallow=shallow, drop_rate=drop_rate, bn_eps=bn_eps,
+    )
+    return LightNet(stem, stages, chs, strides, head, None, in_chans, config)

@@ -1,0 +1,75 @@
+"""MobileNetV2 (Sandler et al. 2018, arXiv:1801.04381), Table 2.
+
+Inverted residuals with linear bottlenecks. Every width is scaled by the multiplier and
+rounded to a multiple of 8; the last 1x1 conv keeps 1280 channels for multipliers below
+one (1280 x max(1, alpha)), as the paper's reference code does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..layers import ConvNormAct, InvertedResidual, check_width, scale_width
+from .base import LightNet
+from .classifier_head import ClassifierHead
+
+
+@dataclass(frozen=True)
+class Stage:
+    """t = expansion factor, c = output channels, n = repeats, s = stride of the first."""
+
+    t: int
+    c: int
+    n: int
+    s: int
+
+
+STEM = 32  # conv2d 3x3, stride 2
+STAGES = (
+    Stage(t=1, c=16, n=1, s=1),
+    Stage(t=6, c=24, n=2, s=2),
+    Stage(t=6, c=32, n=3, s=2),
+    Stage(t=6, c=64, n=4, s=2),
+    Stage(t=6, c=96, n=3, s=1),
+    Stage(t=6, c=160, n=3, s=2),
+    Stage(t=6, c=320, n=1, s=1),
+)
+LAST_CONV = 1280  # conv2d 1x1
+
+
+def mobilenet_v2(
+    *,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    width: float = 1.0,
+    drop_rate: float = 0.2,
+    bn_eps: float = 1e-5,
+) -> LightNet:
+    width = check_width(width)
+    act = "relu6"
+    stem_chs = scale_width(STEM, width)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)
+    stages, chs, strides = [], [], []
+    in_chs, stride = stem_chs, 2
+    for spec in STAGES:
+        out_chs = scale_width(spec.c, width)
+        blocks = []
+        for i in range(spec.n):
+            blocks.append(InvertedResidual(
+                in_chs, out_chs, in_chs * spec.t, 3, spec.s if i == 0 else 1, act=act, bn_eps=bn_eps,
+            ))
+            in_chs = out_chs
+        stride *= spec.s
+        stages.append(nn.Sequential(*blocks))
+        chs.append(out_chs)
+        strides.append(stride)
+    last_chs = scale_width(LAST_CONV, max(1.0, width))
+    final_conv = ConvNormAct(in_chs, last_chs, 1, act=act, bn_eps=bn_eps)
+    head = ClassifierHead(last_chs, num_classes, drop_rate=drop_rate)
+    config = dict(
+        name="mobilenet_v2", num_classes=num_classes, in_chans=in_chans, width=width,
+        drop_rate=drop_rate, bn_eps=bn_eps,
+    )
+    return LightNet(stem, stages, chs, strides, head, final_conv, in_chans, config)

@@ -1,0 +1,133 @@
+"""MobileNetV3-Large and -Small (Howard et al. 2019, arXiv:1905.02244), Tables 1 and 2.
+
+Each row is one "bneck" (inverted residual): kernel, expansion size, output channels,
+squeeze-and-excite, nonlinearity (RE = ReLU, HS = hard-swish), stride. Rows are grouped
+into stages by resolution and width, as in the reference implementations.
+
+Under a width multiplier each expansion keeps the paper's ratio to its *rounded* input
+(the authors' TF code and timm do this; torchvision scales the expansion sizes directly,
+which gives 140M instead of the published 155M MACs for Large 0.75).
+
+SE squeezes to a quarter of the expanded width (rounded to a multiple of 8) and gates
+with hard-sigmoid. The minimalistic variant drops SE and hard-swish and uses 3x3 kernels
+only. Note: the paper's Table 2 marks SE on Small's final 1x1 conv; the released models
+(TF reference, torchvision, timm) and the published 56M/2.5M count have none there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from torch import nn
+
+from ..layers import ConvNormAct, InvertedResidual, check_width, make_divisible, scale_width
+from .base import LightNet
+from .classifier_head import ClassifierHead
+
+
+@dataclass(frozen=True)
+class Bneck:
+    k: int
+    exp: int
+    c: int
+    se: bool
+    nl: str  # "relu" (RE) or "hard_swish" (HS)
+    s: int
+
+
+@dataclass(frozen=True)
+class Architecture:
+    stem: int
+    stages: tuple[tuple[Bneck, ...], ...]
+    last_conv: int  # conv2d 1x1 before the pool
+    hidden: int  # conv2d 1x1, NBN after the pool
+
+
+RE, HS = "relu", "hard_swish"
+
+LARGE = Architecture(
+    stem=16,
+    stages=(
+        (Bneck(3, 16, 16, False, RE, 1),),
+        (Bneck(3, 64, 24, False, RE, 2), Bneck(3, 72, 24, False, RE, 1)),
+        (Bneck(5, 72, 40, True, RE, 2), Bneck(5, 120, 40, True, RE, 1), Bneck(5, 120, 40, True, RE, 1)),
+        (Bneck(3, 240, 80, False, HS, 2), Bneck(3, 200, 80, False, HS, 1),
+         Bneck(3, 184, 80, False, HS, 1), Bneck(3, 184, 80, False, HS, 1)),
+        (Bneck(3, 480, 112, True, HS, 1), Bneck(3, 672, 112, True, HS, 1)),
+        (Bneck(5, 672, 160, True, HS, 2), Bneck(5, 960, 160, True, HS, 1), Bneck(5, 960, 160, True, HS, 1)),
+    ),
+    last_conv=960,
+    hidden=1280,
+)
+
+SMALL = Architecture(
+    stem=16,
+    stages=(
+        (Bneck(3, 16, 16, True, RE, 2),),
+        (Bneck(3, 72, 24, False, RE, 2), Bneck(3, 88, 24, False, RE, 1)),
+        (Bneck(5, 96, 40, True, HS, 2), Bneck(5, 240, 40, True, HS, 1), Bneck(5, 240, 40, True, HS, 1),
+         Bneck(5, 120, 48, True, HS, 1), Bneck(5, 144, 48, True, HS, 1)),
+        (Bneck(5, 288, 96, True, HS, 2), Bneck(5, 576, 96, True, HS, 1), Bneck(5, 576, 96, True, HS, 1)),
+    ),
+    last_conv=576,
+    hidden=1024,
+)
+
+ARCHITECTURES = {"large": LARGE, "small": SMALL}
+
+
+def se_width(expanded: int) -> int:
+    """MobileNetV3's SE rule: a quarter of the expanded width, a multiple of 8."""
+    return make_divisible(expanded / 4, 8)
+
+
+def minimalistic(row: Bneck) -> Bneck:
+    """The minimalistic row: no SE, ReLU only, 3x3 kernels only."""
+    return replace(row, k=3, se=False, nl=RE)
+
+
+def mobilenet_v3(
+    *,
+    size: str = "large",
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    width: float = 1.0,
+    minimal: bool = False,
+    drop_rate: float = 0.2,
+    bn_eps: float = 1e-3,
+) -> LightNet:
+    width = check_width(width)
+    if size not in ARCHITECTURES:
+        raise ValueError(f"size must be one of {sorted(ARCHITECTURES)}, got {size!r}")
+    arch = ARCHITECTURES[size]
+    top_act = RE if minimal else HS
+    stem_chs = scale_width(arch.stem, width)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=top_act, bn_eps=bn_eps)
+    stages, chs, strides = [], [], []
+    in_chs, table_in, stride = stem_chs, arch.stem, 2
+    for rows in arch.stages:
+        blocks = []
+        for row in rows:
+            row = minimalistic(row) if minimal else row
+            exp_chs, out_chs = scale_width(in_chs, row.exp / table_in), scale_width(row.c, width)
+            table_in = row.c
+            blocks.append(InvertedResidual(
+                in_chs, out_chs, exp_chs, row.k, row.s, act=row.nl,
+                se_reduced=se_width(exp_chs) if row.se else None, bn_eps=bn_eps,
+            ))
+            in_chs = out_chs
+            stride *= row.s
+        stages.append(nn.Sequential(*blocks))
+        chs.append(in_chs)
+        strides.append(stride)
+    last_chs = scale_width(arch.last_conv, width)
+    final_conv = ConvNormAct(in_chs, last_chs, 1, act=top_act, bn_eps=bn_eps)
+    head = ClassifierHead(
+        last_chs, num_classes, hidden=scale_width(arch.hidden, max(1.0, width)), act=top_act,
+        drop_rate=drop_rate,
+    )
+    config = dict(
+        name=f"mobilenet_v3_{size}", num_classes=num_classes, in_chans=in_chans,
+        width=width, minimal=minimal, drop_rate=drop_rate, bn_eps=bn_eps,
+    )
+    return LightNet(stem, stages, chs, strides, head, final_conv, in_chans, config)

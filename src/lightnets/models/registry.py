@@ -1,0 +1,95 @@
+"""Model registry: ``create_model(name, ...)`` and ``list_models(pattern)``.
+
+Each entry is a builder plus a preset of variant values; variants are data passed as
+keyword arguments, never parsed out of the name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .base import LightNet
+from .mobilenet_v1 import mobilenet_v1
+from .mobilenet_v2 import mobilenet_v2
+from .mobilenet_v3 import mobilenet_v3
+
+
+@dataclass(frozen=True)
+class Entry:
+    builder: Callable[..., LightNet]
+    preset: dict[str, Any] = field(default_factory=dict)
+    paper: str = ""
+
+
+MODELS: dict[str, Entry] = {
+    "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861"),
+    "mobilenet_v2": Entry(mobilenet_v2, paper="MobileNetV2, arXiv:1801.04381"),
+    "mobilenet_v3_large": Entry(mobilenet_v3, {"size": "large"}, "MobileNetV3, arXiv:1905.02244"),
+    "mobilenet_v3_small": Entry(mobilenet_v3, {"size": "small"}, "MobileNetV3, arXiv:1905.02244"),
+    "mobilenet_v3_large_minimal": Entry(
+        mobilenet_v3, {"size": "large", "minimal": True}, "MobileNetV3 minimalistic"
+    ),
+    "mobilenet_v3_small_minimal": Entry(
+        mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic"
+    ),
+}
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Registered names matching a shell-style ``pattern``, sorted."""
+    return sorted(n for n in MODELS if fnmatch.fnmatch(n, pattern))
+
+
+def get_entry(name: str) -> Entry:
+    try:
+        return MODELS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, MODELS, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"unknown model {name!r}{hint} (run `lightnets models` for all {len(MODELS)})"
+        ) from None
+
+
+def variant_names(name: str) -> list[str]:
+    """The variant keywords a model accepts (beyond num_classes / in_chans / width)."""
+    entry = get_entry(name)
+    params = inspect.signature(entry.builder).parameters
+    return [p for p in params if p not in entry.preset]
+
+
+def create_model(
+    name: str,
+    *,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    width: float = 1.0,
+    resolution: int | None = None,
+    **variant: Any,
+) -> LightNet:
+    """Build a registered model. ``resolution`` sets the default input size (rho)."""
+    entry = get_entry(name)
+    valid = variant_names(name)
+    unknown = sorted(set(variant) - set(valid))
+    if unknown:
+        raise ValueError(f"{name} has no variant option {', '.join(unknown)}; valid: {', '.join(valid)}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
+        raise ValueError(f"num_classes must be an integer >= 0, got {num_classes!r}")
+    if isinstance(in_chans, bool) or not isinstance(in_chans, int) or in_chans < 1:
+        raise ValueError(f"in_chans must be an integer >= 1, got {in_chans!r}")
+    model = entry.builder(
+        **entry.preset, num_classes=num_classes, in_chans=in_chans, width=width, **variant
+    )
+    model.config["name"] = name
+    if resolution is not None:
+        if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < model.total_stride:
+            raise ValueError(
+                f"resolution must be an integer >= the total stride {model.total_stride}, got {resolution!r}"
+            )
+        model.default_cfg["input_size"] = (in_chans, resolution, resolution)
+        model.config["resolution"] = resolution
+    return model
