@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.fx._symbolic_trace import is_fx_symbolic_tracing
 
 from .classifier_head import ClassifierHead
 
@@ -87,7 +88,7 @@ class LightNet(nn.Module):
             )
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        if not (torch.jit.is_tracing() or torch.compiler.is_compiling()):
+        if not (torch.jit.is_tracing() or torch.compiler.is_compiling() or is_fx_symbolic_tracing()):
             self.check_input(x)
         x = self.stages(self.stem(x))
         return x if self.final_conv is None else self.final_conv(x)

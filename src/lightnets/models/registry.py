@@ -59,7 +59,7 @@ def variant_names(name: str) -> list[str]:
     """The variant keywords a model accepts (beyond num_classes / in_chans / width)."""
     entry = get_entry(name)
     params = inspect.signature(entry.builder).parameters
-    return [p for p in params if p not in entry.preset]
+    return [p for p in params if p not in entry.preset and p not in ("num_classes", "in_chans", "width")]
 
 
 def create_model(

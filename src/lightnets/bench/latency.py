@@ -1,0 +1,82 @@
+"""Batch-N CPU latency: warm-up, then the median and 90th percentile of repeated runs.
+
+MACs are not speed: depthwise layers do little arithmetic per byte moved, so two
+networks with equal MACs can differ several-fold in latency. This module measures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Iterator
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    batch: int
+    threads: int
+    warmup: int
+    runs: int
+    median_ms: float
+    p90_ms: float
+    min_ms: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@contextlib.contextmanager
+def thread_count(threads: int | None) -> Iterator[int]:
+    """Run the block with ``threads`` intra-op threads (``None``: leave as is), then restore."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
+        torch.set_num_threads(threads)
+    try:
+        yield torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Linear-interpolated percentile, ``q`` in [0, 100]."""
+    return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1] if len(samples) > 1 else samples[0]
+
+
+def measure_latency(
+    model: nn.Module,
+    input_shape: tuple[int, ...],
+    *,
+    threads: int | None = None,
+    warmup: int = 10,
+    runs: int = 50,
+) -> LatencyResult:
+    """Time ``model`` in eval mode under ``torch.inference_mode`` on a fixed random input."""
+    if warmup < 0 or runs < 1:
+        raise ValueError(f"need warmup >= 0 and runs >= 1, got warmup={warmup}, runs={runs}")
+    x = torch.randn(input_shape)
+    if hasattr(model, "check_input"):
+        model.check_input(x)
+    was_training = model.training
+    model.eval()
+    samples = []
+    try:
+        with thread_count(threads) as n_threads, torch.inference_mode():
+            for _ in range(warmup):
+                model(x)
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                model(x)
+                samples.append((time.perf_counter() - t0) * 1e3)
+    finally:
+        model.train(was_training)
+    return LatencyResult(
+        batch=input_shape[0], threads=n_threads, warmup=warmup, runs=runs,
+        median_ms=statistics.median(samples), p90_ms=percentile(samples, 90), min_ms=min(samples),
+    )

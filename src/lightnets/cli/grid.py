@@ -1,0 +1,42 @@
+"""`lightnets grid`: the width x resolution trade-off table (MobileNetV1 Tables 6 and 7)."""
+
+from __future__ import annotations
+
+from ..analysis import CONVENTIONS, profile
+from ..models import create_model
+from .common import millions, parse_list
+from .table import format_table, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("grid", help="MACs and params over width multipliers x input resolutions")
+    p.add_argument("name", help="registered model name")
+    p.add_argument("--widths", default="1,0.75,0.5,0.25", help="comma-separated width multipliers")
+    p.add_argument("--resolutions", default="224,192,160,128", help="comma-separated input sizes")
+    p.add_argument("--num-classes", type=int, default=1000)
+    p.add_argument("--convention", choices=CONVENTIONS, default="pytorch", help="how parameters are counted")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    widths = parse_list(args.widths, float, "--widths")
+    resolutions = parse_list(args.resolutions, int, "--resolutions")
+    cells = []
+    for w in widths:
+        for r in resolutions:
+            model = create_model(args.name, width=w, resolution=r, num_classes=args.num_classes)
+            prof = profile(model, r, convention=args.convention)
+            cells.append({"width": w, "resolution": r, "params": prof.params, "macs": prof.macs})
+    if args.json:
+        print_json(cells)
+        return 0
+    by = {(c["width"], c["resolution"]): c for c in cells}
+    print(format_table(
+        ["width", "params (M)"] + [f"MACs@{r} (M)" for r in resolutions],
+        [[f"{w:g}", millions(by[w, resolutions[0]]["params"])] + [millions(by[w, r]["macs"]) for r in resolutions]
+         for w in widths],
+        title=f"{args.name}: multiply-adds by width x resolution (params: {args.convention} convention, "
+              f"{args.num_classes} classes)",
+    ))
+    return 0

@@ -1,0 +1,96 @@
+"""`lightnets report` (what `make run` runs): published vs counted complexity of the
+MobileNet family, then measured batch-1 latency of every model on this machine."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from ..analysis import profile
+from ..bench import measure_latency
+from ..models import create_model, list_models
+from ..reference import CHECKS, evaluate
+from .table import format_table, print_json
+
+SOURCES = {
+    "tensorflow/models slim": "TF-slim V1 README",
+    "tensorflow/models research/slim/nets/mobilenet_v1": "TF-slim V1 README",
+    "tensorflow/models research/slim/nets/mobilenet/": "TF-slim V2/V3 README",
+    "MobileNetV1 paper": "V1 paper",
+    "MobileNetV3 paper": "V3 paper (later rev.)",
+}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="published vs counted params/MACs and measured latency")
+    p.add_argument("--runs", type=int, default=30, help="timed runs per model (default 30)")
+    p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: torch's current)")
+    p.add_argument("--no-latency", action="store_true", help="skip the latency table")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def _source(row: dict) -> str:
+    return next((label for prefix, label in SOURCES.items() if row["source"].startswith(prefix)), row["source"][:24])
+
+
+def _status(result, notes: dict[str, int]) -> str:
+    reasons = [r for r in (result.check.known_params, result.check.known_macs) if r]
+    if not reasons:
+        return "match" if result.as_expected else "MISMATCH"
+    marks = "".join(f"[{notes.setdefault(r, len(notes) + 1)}]" for r in dict.fromkeys(reasons))
+    return ("known " if result.as_expected else "UNEXPECTED ") + marks
+
+
+def _short(variant: str, limit: int = 36) -> str:
+    variant = variant.replace(",res=", " @")
+    return variant if len(variant) <= limit else variant[: limit - 3] + "..."
+
+
+def latency_rows(runs: int, threads: int | None) -> list[dict]:
+    rows = []
+    for name in list_models():
+        model = create_model(name)
+        macs = profile(model, 224).macs
+        res = measure_latency(model, (1, 3, 224, 224), threads=threads, warmup=5, runs=runs)
+        rows.append({"model": name, "macs": macs, "gmac_per_s": macs / res.median_ms / 1e6, **res.to_dict()})
+    return rows
+
+
+def run(args) -> int:
+    t0 = time.perf_counter()
+    results = [evaluate(c) for c in CHECKS]
+    notes: dict[str, int] = {}
+    table = [[_source(r.row), _short(r.row["variant"]), r.check.convention,
+              r.published_params_m, f"{r.params / 1e6:.3f}", r.published_macs_m, f"{r.macs / 1e6:.2f}",
+              _status(r, notes)] for r in results]
+    latency = [] if args.no_latency else latency_rows(args.runs, args.threads)
+    if args.json:
+        print_json({
+            "checks": [{"row": r.row, "convention": r.check.convention, "params": r.params, "macs": r.macs,
+                        "params_match": r.params_match, "macs_match": r.macs_match,
+                        "known_params": r.check.known_params, "known_macs": r.check.known_macs,
+                        "as_expected": r.as_expected} for r in results],
+            "latency": latency,
+        })
+        return 0 if all(r.as_expected for r in results) else 1
+    print(format_table(
+        ["source", "row", "param convention", "pub. params (M)", "ours", "pub. MACs (M)", "ours", "status"],
+        table,
+        title="MobileNet family: published numbers vs lightnets' exact count "
+              "(MACs = conv + FC multiply-adds)",
+    ))
+    for reason, i in notes.items():
+        print(f"  [{i}] {reason}")
+    ok = sum(r.as_expected for r in results)
+    print(f"\n{ok}/{len(results)} rows as expected ({sum(1 for r in results if r.check.known_params or r.check.known_macs)} "
+          f"are documented misprints or revisions, checked to disagree) in {time.perf_counter() - t0:.1f} s\n")
+    if latency:
+        print(format_table(
+            ["model", "MACs (M)", "median (ms)", "p90 (ms)", "GMAC/s"],
+            [[r["model"], r["macs"] / 1e6, r["median_ms"], r["p90_ms"], r["gmac_per_s"]] for r in latency],
+            title=f"Batch-1 latency, 224x224, PyTorch {torch.__version__} eager fp32, "
+                  f"{latency[0]['threads']} thread(s), median of {args.runs} runs after 5 warm-up",
+        ))
+    return 0 if ok == len(results) else 1

@@ -1,0 +1,121 @@
+import pytest
+import torch
+
+from lightnets import create_model, list_models
+from lightnets.models.mobilenet_v3 import LARGE, SMALL, se_width
+
+ALL = list_models()
+
+
+def test_registry_lists_the_mobilenet_family():
+    assert ALL == [
+        "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_large_minimal",
+        "mobilenet_v3_small", "mobilenet_v3_small_minimal",
+    ]
+    assert list_models("mobilenet_v3_small*") == ["mobilenet_v3_small", "mobilenet_v3_small_minimal"]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_interface(name):
+    model = create_model(name, num_classes=10).eval()
+    x = torch.randn(2, 3, 96, 96)
+    feats = model.forward_features(x)
+    assert feats.shape[:2] == (2, model.final_conv.conv.out_channels if model.final_conv else 1024 * 1)
+    assert feats.shape[-1] == 3  # 96 / 32
+    assert model.forward_head(feats).shape == (2, 10)
+    assert model.forward_head(feats, pre_logits=True).shape == (2, model.num_features)
+    assert torch.equal(model(x), model.forward_head(feats))
+    strides = [f["reduction"] for f in model.feature_info]
+    assert strides == sorted(strides) and strides[-1] == 32
+    assert model.default_cfg["input_size"] == (3, 224, 224)
+    model.reset_classifier(5)
+    assert model(x).shape == (2, 5)
+    model.reset_classifier(0)
+    assert model(x).shape == (2, model.num_features)
+
+
+def test_state_dict_keys_are_stable_and_meaningful():
+    keys = create_model("mobilenet_v2").state_dict().keys()
+    assert "stem.conv.weight" in keys
+    assert "stages.1.0.expand.conv.weight" in keys
+    assert "stages.1.0.dw.conv.weight" in keys
+    assert "stages.1.0.project.bn.running_var" in keys
+    assert "final_conv.conv.weight" in keys
+    assert "head.fc.weight" in keys
+
+
+def test_mobilenet_v1_feature_info_follows_table_1():
+    info = create_model("mobilenet_v1").feature_info
+    assert [(f["num_chs"], f["reduction"]) for f in info] == [(64, 2), (128, 4), (256, 8), (512, 16), (1024, 32)]
+
+
+def test_mobilenet_v2_width_policy_rounds_to_8_and_keeps_1280_head_below_1():
+    small = create_model("mobilenet_v2", width=0.35)
+    assert small.stem.conv.out_channels == 16
+    assert small.final_conv.conv.out_channels == 1280
+    assert create_model("mobilenet_v2", width=1.4).final_conv.conv.out_channels == 1792
+    for m in small.modules():
+        if isinstance(m, torch.nn.Conv2d) and m is not small.stem.conv:
+            assert m.out_channels % 8 == 0
+
+
+def test_mobilenet_v3_tables_have_paper_block_counts_and_se_rule():
+    assert sum(len(s) for s in LARGE.stages) == 15
+    assert sum(len(s) for s in SMALL.stages) == 11
+    assert se_width(72) == 24 and se_width(960) == 240 and se_width(16) == 8
+    large = create_model("mobilenet_v3_large")
+    block = large.stages[2][0]  # bneck 5x5, exp 72, 40, SE, RE, s2
+    assert block.dw.conv.kernel_size == (5, 5) and block.se.fc1.out_channels == 24
+    assert isinstance(block.se.gate, torch.nn.Hardsigmoid)
+    assert isinstance(large.head.act, torch.nn.Hardswish) and large.head.hidden.out_features == 1280
+
+
+def test_minimalistic_has_no_se_no_hard_swish_and_3x3_only():
+    model = create_model("mobilenet_v3_large_minimal")
+    mods = list(model.modules())
+    assert not any(isinstance(m, (torch.nn.Hardswish, torch.nn.Hardsigmoid)) for m in mods)
+    assert all(m.se is None for s in model.stages for m in s)
+    assert {m.kernel_size for m in mods if isinstance(m, torch.nn.Conv2d) and m.groups > 1} == {(3, 3)}
+
+
+@pytest.mark.parametrize("width", [0.1, 0.35, 1.3, 2.0])
+@pytest.mark.parametrize("name", ["mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small"])
+def test_any_positive_width_and_resolution_builds_and_runs(name, width):
+    model = create_model(name, width=width, resolution=128).eval()
+    assert model.default_cfg["input_size"] == (3, 128, 128)
+    assert model(torch.randn(1, 3, 72, 40)).shape == (1, 1000)
+
+
+def test_in_chans_and_grayscale_input():
+    model = create_model("mobilenet_v3_small", in_chans=1, num_classes=3).eval()
+    assert model(torch.randn(1, 1, 64, 64)).shape == (1, 3)
+    with pytest.raises(ValueError, match="model takes in_chans=1, got an input with 3 channels"):
+        model(torch.randn(1, 3, 64, 64))
+
+
+def test_bad_input_gets_clear_errors():
+    model = create_model("mobilenet_v2").eval()
+    with pytest.raises(ValueError, match="input 16x16 is smaller than the network's total stride 32"):
+        model(torch.randn(1, 3, 16, 16))
+    with pytest.raises(ValueError, match=r"expected a 4-D batch"):
+        model(torch.randn(3, 224, 224))
+    with pytest.raises(ValueError, match="unknown model 'mobilenetv2'; did you mean mobilenet_v2"):
+        create_model("mobilenetv2")
+    with pytest.raises(ValueError, match="width must be > 0"):
+        create_model("mobilenet_v1", width=-1)
+    with pytest.raises(ValueError, match="mobilenet_v2 has no variant option minimal; valid: drop_rate, bn_eps"):
+        create_model("mobilenet_v2", minimal=True)
+    with pytest.raises(ValueError, match="resolution must be an integer >= the total stride 32"):
+        create_model("mobilenet_v2", resolution=8)
+    with pytest.raises(ValueError, match="num_classes must be an integer >= 0"):
+        create_model("mobilenet_v2", num_classes=-3)
+
+
+def test_models_trace_with_fx_and_export():
+    model = create_model("mobilenet_v3_small").eval()
+    x = torch.randn(1, 3, 64, 64)
+    traced = torch.fx.symbolic_trace(model)
+    assert torch.equal(traced(x), model(x))
+    adds = [n for n in traced.graph.nodes if n.op == "call_function" and "add" in str(n.target)]
+    muls = [n for n in traced.graph.nodes if n.op == "call_function" and "mul" in str(n.target)]
+    assert adds and muls, "residual adds and SE multiplies should be visible to fx"
