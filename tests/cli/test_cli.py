@@ -1,0 +1,81 @@
+import json
+
+import pytest
+
+from lightnets.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_models_lists_every_model_with_params_and_macs(capsys):
+    code, out, _ = run(capsys, "models", "--json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert code == 0 and rows["mobilenet_v2"]["params"] == 3_504_872 and rows["mobilenet_v2"]["macs"] == 300_774_272
+    code, out, _ = run(capsys, "models")
+    assert "mobilenet_v3_small" in out and "PyTorch convention" in out
+
+
+def test_profile_by_kind_reproduces_table_2(capsys):
+    code, out, _ = run(capsys, "profile", "mobilenet_v1", "--by-kind", "--convention", "conv_fc_weights")
+    assert code == 0
+    assert "568,740,352" in out and "FLOPs = 2 x MACs" in out
+    line = next(l for l in out.splitlines() if l.startswith("Conv 1x1"))
+    assert "94.86" in line and "74.59" in line
+
+
+def test_profile_per_layer_json(capsys):
+    code, out, _ = run(capsys, "profile", "mobilenet_v3_small", "--per-layer", "--json", "--resolution", "160")
+    d = json.loads(out)
+    assert code == 0 and d["input_shape"] == [1, 3, 160, 160]
+    assert d["layers"][0]["name"] == "stem.conv" and sum(l["macs"] for l in d["layers"]) == d["macs"]
+
+
+def test_grid_is_the_width_by_resolution_table(capsys):
+    code, out, _ = run(capsys, "grid", "mobilenet_v1", "--widths", "1,0.5", "--resolutions", "224,128", "--json")
+    cells = {(c["width"], c["resolution"]): c["macs"] for c in json.loads(out)}
+    assert code == 0 and round(cells[1.0, 224] / 1e6) == 569 and round(cells[1.0, 128] / 1e6) == 186
+    assert round(cells[0.5, 224] / 1e6) == 149
+    code, out, _ = run(capsys, "grid", "mobilenet_v1")
+    assert "MACs@160 (M)" in out and "325.4" in out  # 0.75 x 224, paper Table 6
+
+
+def test_conv_cost_worked_example(capsys):
+    code, out, _ = run(capsys, "conv-cost", "--input", "5x5x3", "--out", "4", "--kernel", "3")
+    assert code == 0
+    assert "2,700" in out and "975" in out and "108" in out and "39" in out
+    assert "1/4 + 1/9 = 0.3611" in out
+    code, out, _ = run(capsys, "conv-cost", "--input", "5x5x3", "--out", "4", "--json")
+    d = json.loads(out)
+    assert d["separable"] == {"params": 39, "macs": 975} and d["ratio"] == pytest.approx(975 / 2700)
+
+
+def test_bench_reports_latency_and_gmacs(capsys):
+    code, out, _ = run(capsys, "bench", "mobilenet_v3_small", "--resolution", "96", "--runs", "3", "--warmup", "1",
+                       "--threads", "1", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["threads"] == 1 and d["runs"] == 3
+    assert 0 < d["min_ms"] <= d["median_ms"] <= d["p90_ms"]
+    assert d["gmac_per_s"] == pytest.approx(d["macs"] / d["median_ms"] / 1e6)
+
+
+def test_report_without_latency(capsys):
+    code, out, _ = run(capsys, "report", "--no-latency")
+    assert code == 0 and "76/76 rows as expected" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["profile", "mobilenet_v5"], "unknown model 'mobilenet_v5'; did you mean"),
+    (["profile", "mobilenet_v2", "--width", "0"], "width must be > 0"),
+    (["profile", "mobilenet_v2", "--resolution", "16"], "resolution must be an integer >= the total stride 32"),
+    (["bench", "mobilenet_v2", "--threads", "0"], "threads must be an integer >= 1, got 0"),
+    (["grid", "mobilenet_v1", "--widths", "1,a"], "--widths must be a comma-separated list of floats"),
+    (["conv-cost", "--input", "5x5", "--out", "4"], "--input must look like HxWxC"),
+    (["models", "resnet*"], "no model matches 'resnet*'"),
+])
+def test_bad_input_exits_2_with_a_clear_message(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and message in err and "Traceback" not in err
