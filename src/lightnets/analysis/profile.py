@@ -57,10 +57,6 @@ class Profile:
     def activation_peak(self) -> int:
         return max((r.activations for r in self.rows), default=0)
 
-    @property
-    def activations_total(self) -> int:
-        return sum(r.activations for r in self.rows if r.kind in MAC_KINDS)
-
     def by_kind(self) -> dict[str, dict[str, float]]:
         """Totals per op kind with shares of MACs and params (the paper's Table 2)."""
         out: dict[str, dict[str, float]] = {}

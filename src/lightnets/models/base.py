@@ -19,7 +19,7 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def default_cfg(input_size: int = 224, num_classes: int = 1000, in_chans: int = 3) -> dict[str, Any]:
+def imagenet_cfg(input_size: int = 224, num_classes: int = 1000, in_chans: int = 3) -> dict[str, Any]:
     """Preprocessing a model expects: the ImageNet convention used by the MobileNet papers' ports."""
     return {
         "input_size": (in_chans, input_size, input_size),
@@ -59,7 +59,7 @@ class LightNet(nn.Module):
         ]
         self.num_features = head.num_features
         self.num_classes = config["num_classes"]
-        self.default_cfg = default_cfg(num_classes=self.num_classes, in_chans=in_chans)
+        self.default_cfg = imagenet_cfg(num_classes=self.num_classes, in_chans=in_chans)
         self._init_weights()
 
     def _init_weights(self) -> None:
