@@ -116,7 +116,6 @@ def profile(model: nn.Module, input_size: int | Sequence[int] = 224, convention:
             in_shape, out_shape = tuple(x.shape[1:]), tuple(output.shape[1:])
             rows = result.rows
             if isinstance(mod, SqueezeExcite):
-                rows.append(LayerRow(f"{name}.squeeze", "pool", in_shape, (in_shape[0], 1, 1), 0, 0, x[0].numel(), in_shape[0]))
                 rows.append(LayerRow(f"{name}.scale", "mul", in_shape, out_shape, 0, 0, output[0].numel(), output[0].numel()))
                 return
             if isinstance(mod, InvertedResidual):
@@ -136,10 +135,20 @@ def profile(model: nn.Module, input_size: int | Sequence[int] = 224, convention:
 
         return record
 
+    def squeeze(name: str):
+        def record(mod, args):
+            c = args[0].shape[1]
+            result.rows.append(LayerRow(f"{name}.squeeze", "pool", tuple(args[0].shape[1:]), (c, 1, 1), 0, 0,
+                                        args[0][0].numel(), c))
+
+        return record
+
     handles = []
     modes = {m: m.training for m in model.modules()}
     try:
         for name, m in model.named_modules():
+            if isinstance(m, SqueezeExcite):
+                handles.append(m.register_forward_pre_hook(squeeze(name)))
             if isinstance(m, (SqueezeExcite, InvertedResidual)) or module_kind(m, False) is not None:
                 handles.append(m.register_forward_hook(hook(name, m)))
         param = next(model.parameters(), None)

@@ -33,14 +33,15 @@ def run(args) -> int:
     print(f"  params      {prof.params:>14,}  ({args.convention} convention)")
     print(f"  MACs        {prof.macs:>14,}  (conv + FC multiply-adds; FLOPs = 2 x MACs = {prof.flops:,})")
     print(f"  elementwise {prof.elementwise:>14,}  (BN, activations, pooling, adds, SE multiplies; not in MACs)")
-    print(f"  peak activation {prof.activation_peak:>10,}  elements (largest layer output, batch 1)")
+    print(f"  peak activation {prof.activation_peak:>10,}  elements = {prof.activation_peak * 4 / 2**20:.2f} MiB fp32 "
+          "(largest layer output, batch 1)")
     print(f"  counted in {seconds * 1e3:.0f} ms")
     if args.per_layer:
         print()
         print(format_table(
-            ["layer", "kind", "input", "output", "params", "MACs", "elementwise"],
+            ["layer", "kind", "input", "output", "params", "MACs", "elementwise", "out elements"],
             [[r.name, r.kind, "x".join(map(str, r.in_shape)), "x".join(map(str, r.out_shape)),
-              r.params, r.macs, r.elementwise] for r in prof.rows],
+              r.params, r.macs, r.elementwise, r.activations] for r in prof.rows],
         ))
     if args.by_kind:
         print()
