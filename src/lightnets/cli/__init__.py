@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from ..io import CheckpointError
-from . import bench, conv_cost, grid, models, profile, report
+from . import bench, conv_cost, convert, grid, models, profile, report
 
-COMMANDS = (models, profile, grid, conv_cost, bench, report)
+COMMANDS = (models, profile, grid, conv_cost, bench, report, convert)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,194 @@
+"""Convert torchvision / timm MobileNet state dicts to lightnets keys and load them exactly.
+
+The lightnets model drives the conversion: build it on the meta device (no memory, no
+init cost), ask the source's key rules for the source name of each of its layers, and
+take every tensor from there. Shapes must match, except that a 1x1 conv weight
+``(out, in, 1, 1)`` fills a Linear weight ``(out, in)``: timm's MobileNetV3 ``conv_head``
+is a 1x1 conv on the pooled map, which is a fully connected layer.
+
+``num_batches_tracked`` is copied when present and not required: eval-mode outputs never
+read it, and exported checkpoints often drop it (BatchNorm then keeps its own zero).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping, NamedTuple
+
+import torch
+
+from ..io import CheckpointError, load_state_dict_file
+from ..models import LightNet, create_model
+from . import timm_keys, torchvision_keys
+from .sources import SOURCES, resolve
+
+KEY_RULES = {"torchvision": torchvision_keys.module_names, "timm": timm_keys.module_names}
+OPTIONAL_SUFFIX = ".num_batches_tracked"
+SHOWN = 5  # offending keys listed per kind of problem
+
+
+class KeyPair(NamedTuple):
+    ours: str  # lightnets state-dict key
+    theirs: str  # source state-dict key
+    shape: torch.Size  # lightnets tensor shape
+
+
+@lru_cache(maxsize=128)
+def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000) -> tuple[KeyPair, ...]:
+    """Every tensor of the lightnets model for ``(source, arch)``, paired with its source key.
+
+    Keys and shapes depend only on the model, its width, ``in_chans`` and ``num_classes``;
+    BatchNorm eps and activations do not matter here.
+    """
+    target = resolve(source, arch)
+    with torch.device("meta"):
+        model = create_model(target.model, width=target.width, in_chans=in_chans, num_classes=num_classes)
+    names = KEY_RULES[source](model)
+    pairs = []
+    for key, tensor in model.state_dict().items():
+        module, _, tensor_name = key.rpartition(".")
+        pairs.append(KeyPair(key, f"{names[module]}.{tensor_name}", tensor.shape))
+    return tuple(pairs)
+
+
+@dataclass
+class Mismatch:
+    """How a state dict fails to fit a source arch: keys it lacks, keys it has over, wrong shapes."""
+
+    missing: list[str]
+    unexpected: list[str]
+    wrong_shape: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.unexpected or self.wrong_shape)
+
+    def describe(self) -> str:
+        kinds = (("missing", self.missing), ("unexpected", self.unexpected), ("wrong shape", self.wrong_shape))
+        return "\n".join(f"  {kind} ({len(items)}): {_first(items)}" for kind, items in kinds if items)
+
+
+def convert_state_dict(state_dict: Mapping[str, torch.Tensor], source: str, arch: str) -> dict[str, torch.Tensor]:
+    """A torchvision / timm state dict of ``arch`` with lightnets keys, ready for ``load_state_dict``.
+
+    Raises :class:`~lightnets.io.CheckpointError` listing missing, unexpected and
+    wrongly shaped keys, and naming the supported archs the tensors do fit, if any.
+    """
+    state_dict = _check_tensors(state_dict)
+    pairs = _sized_pairs(state_dict, source, arch)
+    mismatch = _compare(state_dict, pairs)
+    if mismatch:
+        raise CheckpointError(
+            f"the checkpoint does not fit {source} {arch!r}{_hint(state_dict)}:\n{mismatch.describe()}"
+        )
+    return {p.ours: _fit(state_dict[p.theirs], p.shape) for p in pairs if p.theirs in state_dict}
+
+
+def identify(state_dict: Mapping[str, torch.Tensor]) -> list[tuple[str, str]]:
+    """Every supported ``(source, arch)`` whose keys and shapes ``state_dict`` fits exactly."""
+    state_dict = _check_tensors(state_dict)
+    return [
+        (source, arch)
+        for source, archs in SOURCES.items()
+        for arch in archs
+        if not _compare(state_dict, _sized_pairs(state_dict, source, arch))
+    ]
+
+
+def load_reference_weights(
+    checkpoint: str | os.PathLike | Mapping[str, torch.Tensor],
+    source: str,
+    arch: str,
+    *,
+    num_classes: int | None = None,
+    in_chans: int | None = None,
+) -> LightNet:
+    """The lightnets model for ``(source, arch)`` holding a torchvision / timm checkpoint's weights.
+
+    ``checkpoint`` is a ``.pth`` / ``.safetensors`` path (read without unpickling code) or
+    a state dict. ``in_chans`` and ``num_classes`` come from the checkpoint's stem conv and
+    classifier (0 when it has none); pass them only to assert what you expect. The model
+    comes back in training mode, like any new module: call ``.eval()`` for inference.
+    """
+    target = resolve(source, arch)
+    state_dict = load_state_dict_file(checkpoint) if isinstance(checkpoint, (str, os.PathLike)) else checkpoint
+    converted = convert_state_dict(state_dict, source, arch)
+    found_in_chans = converted["stem.conv.weight"].shape[1]
+    found_classes = converted["head.fc.weight"].shape[0] if "head.fc.weight" in converted else 0
+    if in_chans is not None and in_chans != found_in_chans:
+        raise ValueError(
+            f"in_chans={in_chans} does not match the {source} {arch} checkpoint, whose stem conv takes "
+            f"{found_in_chans} input channels"
+        )
+    if num_classes is not None and num_classes != found_classes:
+        has = f"a {found_classes}-class classifier" if found_classes else "no classifier"
+        raise ValueError(
+            f"num_classes={num_classes} does not match the {source} {arch} checkpoint, which has {has}; "
+            f"load it as it is, then call model.reset_classifier({num_classes}) for a new head"
+        )
+    model = create_model(
+        target.model, num_classes=found_classes, in_chans=found_in_chans, **target.create_kwargs()
+    )
+    model.load_state_dict(converted)
+    return model
+
+
+def _check_tensors(state_dict: Mapping[str, torch.Tensor]) -> Mapping[str, torch.Tensor]:
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"expected a checkpoint path or a state dict, got {type(state_dict).__name__}")
+    bad = [key for key, value in state_dict.items() if not isinstance(value, torch.Tensor)]
+    if bad:
+        raise CheckpointError(
+            f"not a state dict: {bad[0]!r} holds a {type(state_dict[bad[0]]).__name__}, not a tensor "
+            f"(pass the state dict itself, e.g. checkpoint['state_dict'])"
+        )
+    return state_dict
+
+
+def _sized_pairs(state_dict: Mapping[str, torch.Tensor], source: str, arch: str) -> tuple[KeyPair, ...]:
+    """Key pairs for the model sized like the checkpoint: in_chans from its stem conv,
+    num_classes from its classifier (0 without one, as timm saves with ``num_classes=0``)."""
+    probe = {p.ours: p.theirs for p in key_pairs(source, arch)}
+    stem = state_dict.get(probe["stem.conv.weight"])
+    classifier = state_dict.get(probe["head.fc.weight"])
+    in_chans = stem.shape[1] if stem is not None and stem.dim() == 4 else 3
+    num_classes = classifier.shape[0] if classifier is not None and classifier.dim() == 2 else 0
+    return key_pairs(source, arch, in_chans, num_classes)
+
+
+def _compare(state_dict: Mapping[str, torch.Tensor], pairs: tuple[KeyPair, ...]) -> Mismatch:
+    expected = {p.theirs for p in pairs}
+    return Mismatch(
+        missing=[p.theirs for p in pairs if p.theirs not in state_dict and not p.theirs.endswith(OPTIONAL_SUFFIX)],
+        unexpected=[key for key in state_dict if key not in expected],
+        wrong_shape=[
+            f"{p.theirs} is {tuple(state_dict[p.theirs].shape)}, lightnets {p.ours} needs {tuple(p.shape)}"
+            for p in pairs
+            if p.theirs in state_dict and _fit(state_dict[p.theirs], p.shape) is None
+        ],
+    )
+
+
+def _fit(tensor: torch.Tensor, shape: torch.Size) -> torch.Tensor | None:
+    """``tensor`` as ``shape``: the same shape, or a 1x1 conv kernel for a Linear weight."""
+    if tensor.shape == shape:
+        return tensor
+    if len(shape) == 2 and tensor.shape == (*shape, 1, 1):
+        return tensor.reshape(shape)
+    return None
+
+
+def _hint(state_dict: Mapping[str, torch.Tensor]) -> str:
+    """What the state dict is instead, if we can tell."""
+    fits = identify(state_dict)
+    if fits:
+        return "; its tensors fit " + " or ".join(f"{source} {arch!r}" for source, arch in fits)
+    if "stem.conv.weight" in state_dict:
+        return "; it is already a lightnets state dict: load it with create_model(...).load_state_dict()"
+    return ""
+
+
+def _first(items: list[str]) -> str:
+    more = f", ... (+{len(items) - SHOWN} more)" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more

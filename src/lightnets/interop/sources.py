@@ -1,0 +1,68 @@
+"""Which torchvision and timm MobileNets lightnets can load, and the lightnets model each becomes.
+
+A source arch maps onto a registered lightnets model plus the variant values that make it
+compute exactly what the source computes: the width multiplier (which fixes every channel
+count, since lightnets rounds widths the way timm does), the BatchNorm epsilon the source
+was trained with (torchvision's MobileNetV3 uses 1e-3, everything else here 1e-5), and the
+activation where the source departs from the paper (timm's MobileNetV1 uses ReLU6).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    """The lightnets model that computes what one source arch computes."""
+
+    model: str  # lightnets registry name
+    width: float = 1.0  # fixes every channel count, hence every key's shape
+    bn_eps: float = 1e-5  # BatchNorm epsilon the source trained with
+    act: str | None = None  # activation, only where the source differs from the lightnets default
+
+    def create_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``create_model(self.model, ...)``."""
+        kwargs: dict[str, Any] = {"width": self.width, "bn_eps": self.bn_eps}
+        if self.act is not None:
+            kwargs["act"] = self.act
+        return kwargs
+
+
+def _timm_widths(prefix: str, model: str, widths: tuple[float, ...], **variant: Any) -> dict[str, Target]:
+    """timm names its width variants ``<prefix>_<100 x width>``, e.g. mobilenetv2_035."""
+    return {f"{prefix}_{round(w * 100):03d}": Target(model, width=w, **variant) for w in widths}
+
+
+SOURCES: dict[str, dict[str, Target]] = {
+    "torchvision": {
+        "mobilenet_v2": Target("mobilenet_v2", bn_eps=1e-5),
+        "mobilenet_v3_large": Target("mobilenet_v3_large", bn_eps=1e-3),
+        "mobilenet_v3_small": Target("mobilenet_v3_small", bn_eps=1e-3),
+    },
+    "timm": {
+        **_timm_widths("mobilenetv1", "mobilenet_v1", (1.0, 1.25), act="relu6"),
+        **_timm_widths("mobilenetv2", "mobilenet_v2", (0.35, 0.5, 0.75, 1.0, 1.4)),
+        **_timm_widths("mobilenetv3_large", "mobilenet_v3_large", (0.75, 1.0)),
+        **_timm_widths("mobilenetv3_small", "mobilenet_v3_small", (0.75, 1.0)),
+    },
+}
+
+
+def resolve(source: str, arch: str) -> Target:
+    """The :class:`Target` for ``(source, arch)``; a ValueError naming close matches otherwise."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}{_did_you_mean(source, SOURCES)}; valid: {', '.join(SOURCES)}")
+    archs = SOURCES[source]
+    if arch not in archs:
+        elsewhere = [other for other, names in SOURCES.items() if arch in names]
+        hint = f"; {arch!r} is a {elsewhere[0]} arch" if elsewhere else _did_you_mean(arch, archs)
+        raise ValueError(f"unknown {source} arch {arch!r}{hint}; valid: {', '.join(archs)}")
+    return archs[arch]
+
+
+def _did_you_mean(name: str, valid) -> str:
+    close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else ""

@@ -1,0 +1,36 @@
+"""Reference torchvision / timm models with random weights and randomised BatchNorm.
+
+Every BatchNorm gets random affine parameters, then running statistics measured on random
+images (train mode, cumulative average), so each channel has its own mean and variance
+while activations stay near unit scale. A misrouted BN tensor, a wrong eps or a wrong
+activation then moves the logits far beyond the parity tolerance.
+"""
+
+import pytest
+import timm
+import torch
+import torchvision
+from torch import nn
+
+
+def build_reference(source: str, arch: str, **kwargs) -> nn.Module:
+    """``torchvision.models.<arch>`` or ``timm.create_model(arch)`` with random weights, in eval mode."""
+    if source == "torchvision":
+        model = getattr(torchvision.models, arch)(weights=None, **kwargs)
+    else:
+        model = timm.create_model(arch, pretrained=False, **kwargs)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            nn.init.uniform_(module.weight, 0.5, 1.5)
+            nn.init.uniform_(module.bias, -0.5, 0.5)
+            module.momentum = None
+            module.reset_running_stats()
+    model.train()
+    with torch.no_grad():
+        model(torch.randn(4, kwargs.get("in_chans", 3), 96, 96))
+    return model.eval()
+
+
+@pytest.fixture
+def reference():
+    return build_reference
