@@ -6,7 +6,6 @@ from safetensors.torch import save_file
 
 from lightnets.interop import SOURCES, convert_state_dict, load_reference_weights, resolve
 from lightnets.models import create_model
-from lightnets.models.registry import variant_names
 
 TOLERANCE = 1e-4  # max abs difference of logits, float32
 
@@ -22,17 +21,8 @@ REQUIRED = {  # (source, arch) -> lightnets model, BatchNorm eps
 
 
 def every_source() -> list:
-    """Every (source, arch) in SOURCES; those needing a variant lightnets lacks are expected to fail."""
-    params = []
-    for source, archs in SOURCES.items():
-        for arch, target in archs.items():
-            lacking = sorted(set(target.create_kwargs()) - {"width"} - set(variant_names(target.model)))
-            mark = pytest.mark.xfail(
-                bool(lacking), raises=ValueError, strict=True,
-                reason=f"lightnets {target.model} has no variant option {', '.join(lacking)} yet",
-            )
-            params.append(pytest.param(source, arch, marks=mark, id=f"{source}-{arch}"))
-    return params
+    """Every (source, arch) in SOURCES."""
+    return [pytest.param(source, arch, id=f"{source}-{arch}") for source, archs in SOURCES.items() for arch in archs]
 
 
 def source_features(source: str, model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -114,19 +104,3 @@ def test_parity_check_catches_a_wrong_batchnorm_eps(reference):
     x = torch.randn(2, 3, 224, 224)
     with torch.no_grad():
         assert max_diff(model(x), ref(x)) > 100 * TOLERANCE
-
-
-@pytest.mark.parametrize("arch", ["mobilenetv1_100", "mobilenetv1_125"])
-def test_timm_v1_keys_map_exactly_up_to_its_relu6(arch, reference):
-    """timm's MobileNetV1 differs from lightnets' only in using ReLU6, which lightnets'
-    mobilenet_v1 cannot build yet (the xfail above): with ReLU6 swapped in, outputs match."""
-    ref = reference("timm", arch)
-    model = create_model("mobilenet_v1", width=resolve("timm", arch).width).eval()
-    for parent in model.modules():
-        for name, child in parent.named_children():
-            if isinstance(child, torch.nn.ReLU):
-                setattr(parent, name, torch.nn.ReLU6())
-    model.load_state_dict(convert_state_dict(ref.state_dict(), "timm", arch))
-    x = torch.randn(2, 3, 224, 224)
-    with torch.no_grad():
-        assert max_diff(model(x), ref(x)) < TOLERANCE

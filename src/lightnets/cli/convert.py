@@ -1,24 +1,16 @@
 """``lightnets convert``: a torchvision or timm MobileNet checkpoint -> a lightnets checkpoint.
 
-The weights are mapped exactly (see :mod:`lightnets.interop`) and written atomically:
-``.pth`` as ``{"format": "lightnets", "version": 1, "model_config": ..., "state_dict": ...}``,
-``.safetensors`` as the state dict with the model config as JSON in the metadata
-(``lightnets_config``). ``create_model(**model_config)`` rebuilds the model, with the
-config's ``name`` as the first argument.
+The weights are mapped exactly (see :mod:`lightnets.interop`) and written atomically as a
+lightnets checkpoint (:mod:`lightnets.checkpoint`); ``lightnets.checkpoint.load_model``
+reads it back.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
+from ..checkpoint import check_suffix, save_model
 from ..interop import SOURCES, load_reference_weights
-from ..io import CheckpointError, atomic_path, save_checkpoint
-from ..models import LightNet
-
-FORMAT, VERSION = "lightnets", 1
-TORCH_SUFFIXES = (".pth", ".pt")
 
 
 def register(sub) -> None:
@@ -39,30 +31,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    out = Path(args.out)
-    if out.suffix not in (*TORCH_SUFFIXES, ".safetensors"):
-        raise ValueError(f"--out {out} must end in .pth, .pt or .safetensors, not {out.suffix or 'nothing'!r}")
+    out = check_suffix(args.out)
     model = load_reference_weights(args.src, args.source, args.arch)
-    write_checkpoint(model, out)
+    save_model(model, out)
     params = sum(p.numel() for p in model.parameters())
     variant = ", ".join(f"{k}={model.config[k]}" for k in ("width", "bn_eps", "num_classes", "in_chans"))
     print(f"wrote {out}: lightnets {model.config['name']} ({variant}), {params:,} parameters, "
           f"from {args.source} {args.arch}")
     return 0
 
-
-def write_checkpoint(model: LightNet, path: Path) -> None:
-    """Write ``model`` as a lightnets checkpoint, atomically, in the format the suffix names."""
-    if path.suffix in TORCH_SUFFIXES:
-        save_checkpoint(
-            {"format": FORMAT, "version": VERSION, "model_config": model.config, "state_dict": model.state_dict()},
-            path,
-        )
-        return
-    try:
-        from safetensors.torch import save_file
-    except ImportError:  # pragma: no cover - depends on the install
-        raise CheckpointError("writing .safetensors needs `pip install lightnets[safetensors]`") from None
-    metadata = {"format": FORMAT, "version": str(VERSION), "lightnets_config": json.dumps(model.config)}
-    with atomic_path(path) as tmp:
-        save_file(model.state_dict(), str(tmp), metadata=metadata)

@@ -45,13 +45,17 @@ def mobilenet_v1(
     width: float = 1.0,
     separable: bool = True,
     shallow: bool = False,
+    act: str = "relu",
     drop_rate: float = 0.2,
     bn_eps: float = 1e-5,
 ) -> LightNet:
-    """MobileNetV1; ``separable=False`` is Table 4's "Conv MobileNet" with full 3x3 convs."""
+    """MobileNetV1; ``separable=False`` is Table 4's "Conv MobileNet" with full 3x3 convs.
+
+    The paper uses ReLU; ``act="relu6"`` gives the TF-slim / timm flavour.
+    """
     width = check_width(width)
     stem_chs = scale_width(STEM, width)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act="relu", bn_eps=bn_eps)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)
     stages, chs, strides = [], [], []
     in_chs, stride = stem_chs, 2
     for spec in SHALLOW_STAGES if shallow else STAGES:
@@ -60,9 +64,9 @@ def mobilenet_v1(
         for i in range(spec.n):
             s = spec.s if i == 0 else 1
             if separable:
-                blocks.append(DepthwiseSeparableConv(in_chs, out_chs, s, act="relu", bn_eps=bn_eps))
+                blocks.append(DepthwiseSeparableConv(in_chs, out_chs, s, act=act, bn_eps=bn_eps))
             else:
-                blocks.append(ConvNormAct(in_chs, out_chs, 3, s, act="relu", bn_eps=bn_eps))
+                blocks.append(ConvNormAct(in_chs, out_chs, 3, s, act=act, bn_eps=bn_eps))
             in_chs = out_chs
         stride *= spec.s
         stages.append(nn.Sequential(*blocks))
@@ -71,6 +75,6 @@ def mobilenet_v1(
     head = ClassifierHead(in_chs, num_classes, drop_rate=drop_rate)
     config = dict(
         name="mobilenet_v1", num_classes=num_classes, in_chans=in_chans, width=width,
-        separable=separable, shallow=shallow, drop_rate=drop_rate, bn_eps=bn_eps,
+        separable=separable, shallow=shallow, act=act, drop_rate=drop_rate, bn_eps=bn_eps,
     )
     return LightNet(stem, stages, chs, strides, head, None, in_chans, config)

@@ -93,3 +93,12 @@ def create_model(
         model.default_cfg["input_size"] = (in_chans, resolution, resolution)
         model.config["resolution"] = resolution
     return model
+
+
+def create_model_from_config(config: dict[str, Any]) -> LightNet:
+    """Rebuild a model from its ``model.config`` (as stored in lightnets checkpoints)."""
+    if not isinstance(config, dict) or "name" not in config:
+        raise ValueError(f"a model config is a dict with a 'name', got {config!r}")
+    entry = get_entry(config["name"])
+    kwargs = {k: v for k, v in config.items() if k != "name" and k not in entry.preset}
+    return create_model(config["name"], **kwargs)

@@ -1,0 +1,89 @@
+"""lightnets model checkpoints: the model's config and weights in one file.
+
+``.pth`` / ``.pt``: ``{"format": "lightnets", "version": 1, "model_config": ..., "state_dict": ...}``
+written with ``torch.save`` and read with ``weights_only=True``. ``.safetensors``: the
+state dict, with the config as JSON in the metadata under ``lightnets_config``. Both are
+written atomically; :func:`load_model` rebuilds the model with
+:func:`~lightnets.models.create_model_from_config` and loads the weights strictly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .io import CheckpointError, atomic_path, load_file, save_checkpoint
+from .models import LightNet, create_model_from_config
+
+FORMAT, VERSION = "lightnets", 1
+TORCH_SUFFIXES = (".pth", ".pt")
+SUFFIXES = (*TORCH_SUFFIXES, ".safetensors")
+
+
+def check_suffix(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ValueError(f"{path} must end in {', '.join(SUFFIXES)}, not {path.suffix or 'nothing'!r}")
+    return path
+
+
+def save_model(model: LightNet, path: str | os.PathLike) -> Path:
+    """Write ``model`` as a lightnets checkpoint, atomically, in the format the suffix names."""
+    path = check_suffix(path)
+    if path.suffix in TORCH_SUFFIXES:
+        save_checkpoint(
+            {"format": FORMAT, "version": VERSION, "model_config": model.config, "state_dict": model.state_dict()},
+            path,
+        )
+        return path
+    try:
+        from safetensors.torch import save_file
+    except ImportError:  # pragma: no cover - depends on the install
+        raise CheckpointError("writing .safetensors needs `pip install lightnets[safetensors]`") from None
+    metadata = {"format": FORMAT, "version": str(VERSION), "lightnets_config": json.dumps(model.config)}
+    with atomic_path(path) as tmp:
+        save_file(model.state_dict(), str(tmp), metadata=metadata)
+    return path
+
+
+def _read(path: Path) -> tuple[dict, dict]:
+    if path.suffix == ".safetensors":
+        from safetensors import safe_open
+
+        state_dict = load_file(path)  # validates the file, clear errors
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+        if metadata.get("format") != FORMAT or "lightnets_config" not in metadata:
+            raise CheckpointError(f"{path} is a safetensors file without lightnets metadata; "
+                                  "for torchvision / timm weights use `lightnets convert` or lightnets.interop")
+        return json.loads(metadata["lightnets_config"]), state_dict
+    obj = load_file(path)
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a lightnets checkpoint (no format='lightnets' entry); "
+                              "for torchvision / timm weights use `lightnets convert` or lightnets.interop")
+    if obj.get("version") != VERSION:
+        raise CheckpointError(f"{path} is lightnets checkpoint version {obj.get('version')!r}; "
+                              f"this lightnets reads version {VERSION}")
+    return obj["model_config"], obj["state_dict"]
+
+
+def load_model(path: str | os.PathLike) -> LightNet:
+    """Rebuild the model a lightnets checkpoint describes and load its weights (eval mode)."""
+    path = check_suffix(path)
+    config, state_dict = _read(path)
+    try:
+        model = create_model_from_config(config)
+    except (ValueError, TypeError) as e:
+        raise CheckpointError(f"{path} describes a model this lightnets cannot build: {e}") from None
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    wrong = [f"{k} {tuple(state_dict[k].shape)} vs {tuple(v.shape)}" for k, v in expected.items()
+             if k in state_dict and state_dict[k].shape != v.shape]
+    if missing or unexpected or wrong:
+        parts = [f"{label} ({len(items)}): {', '.join(items[:5])}" for label, items in
+                 (("missing", missing), ("unexpected", unexpected), ("wrong shape (file vs model)", wrong)) if items]
+        raise CheckpointError(f"{path} does not fit {config.get('name')}: " + "; ".join(parts))
+    model.load_state_dict(state_dict)
+    return model.eval()
