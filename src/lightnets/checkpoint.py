@@ -1,7 +1,8 @@
 """lightnets model checkpoints: the model's config and weights in one file.
 
 ``.pth`` / ``.pt``: ``{"format": "lightnets", "version": 1, "model_config": ..., "state_dict": ...}``
-written with ``torch.save`` and read with ``weights_only=True``. ``.safetensors``: the
+plus any extra entries (training writes ``preprocessing``, ``classes`` and its resume
+state), written with ``torch.save`` and read with ``weights_only=True``. ``.safetensors``: the
 state dict, with the config as JSON in the metadata under ``lightnets_config``. Both are
 written atomically; :func:`load_model` rebuilds the model with
 :func:`~lightnets.models.create_model_from_config` and loads the weights strictly.
@@ -28,12 +29,22 @@ def check_suffix(path: str | os.PathLike) -> Path:
     return path
 
 
-def save_model(model: LightNet, path: str | os.PathLike) -> Path:
-    """Write ``model`` as a lightnets checkpoint, atomically, in the format the suffix names."""
+def save_model(model: LightNet, path: str | os.PathLike, extra: dict | None = None) -> Path:
+    """Write ``model`` as a lightnets checkpoint, atomically, in the format the suffix names.
+
+    ``extra`` entries (plain Python values and tensors) are stored beside the model in
+    ``.pth`` files; in ``.safetensors`` files they must be JSON-serialisable and go into
+    the metadata under ``lightnets_extra``.
+    """
     path = check_suffix(path)
+    extra = dict(extra or {})
+    reserved = {"format", "version", "model_config", "state_dict"} & extra.keys()
+    if reserved:
+        raise ValueError(f"extra entries may not use the reserved names {sorted(reserved)}")
     if path.suffix in TORCH_SUFFIXES:
         save_checkpoint(
-            {"format": FORMAT, "version": VERSION, "model_config": model.config, "state_dict": model.state_dict()},
+            {"format": FORMAT, "version": VERSION, "model_config": model.config,
+             "state_dict": model.state_dict(), **extra},
             path,
         )
         return path
@@ -41,13 +52,14 @@ def save_model(model: LightNet, path: str | os.PathLike) -> Path:
         from safetensors.torch import save_file
     except ImportError:  # pragma: no cover - depends on the install
         raise CheckpointError("writing .safetensors needs `pip install lightnets[safetensors]`") from None
-    metadata = {"format": FORMAT, "version": str(VERSION), "lightnets_config": json.dumps(model.config)}
+    metadata = {"format": FORMAT, "version": str(VERSION), "lightnets_config": json.dumps(model.config),
+                "lightnets_extra": json.dumps(extra)}
     with atomic_path(path) as tmp:
         save_file(model.state_dict(), str(tmp), metadata=metadata)
     return path
 
 
-def _read(path: Path) -> tuple[dict, dict]:
+def _read(path: Path) -> tuple[dict, dict, dict]:
     if path.suffix == ".safetensors":
         from safetensors import safe_open
 
@@ -57,7 +69,8 @@ def _read(path: Path) -> tuple[dict, dict]:
         if metadata.get("format") != FORMAT or "lightnets_config" not in metadata:
             raise CheckpointError(f"{path} is a safetensors file without lightnets metadata; "
                                   "for torchvision / timm weights use `lightnets convert` or lightnets.interop")
-        return json.loads(metadata["lightnets_config"]), state_dict
+        extra = json.loads(metadata.get("lightnets_extra", "{}"))
+        return json.loads(metadata["lightnets_config"]), state_dict, extra
     obj = load_file(path)
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a lightnets checkpoint (no format='lightnets' entry); "
@@ -65,13 +78,19 @@ def _read(path: Path) -> tuple[dict, dict]:
     if obj.get("version") != VERSION:
         raise CheckpointError(f"{path} is lightnets checkpoint version {obj.get('version')!r}; "
                               f"this lightnets reads version {VERSION}")
-    return obj["model_config"], obj["state_dict"]
+    extra = {k: v for k, v in obj.items() if k not in ("format", "version", "model_config", "state_dict")}
+    return obj["model_config"], obj["state_dict"], extra
 
 
 def load_model(path: str | os.PathLike) -> LightNet:
     """Rebuild the model a lightnets checkpoint describes and load its weights (eval mode)."""
+    return load_checkpoint(path)[0]
+
+
+def load_checkpoint(path: str | os.PathLike) -> tuple[LightNet, dict]:
+    """The model (eval mode) and the checkpoint's extra entries (preprocessing, classes, ...)."""
     path = check_suffix(path)
-    config, state_dict = _read(path)
+    config, state_dict, extra = _read(path)
     try:
         model = create_model_from_config(config)
     except (ValueError, TypeError) as e:
@@ -86,4 +105,4 @@ def load_model(path: str | os.PathLike) -> LightNet:
                  (("missing", missing), ("unexpected", unexpected), ("wrong shape (file vs model)", wrong)) if items]
         raise CheckpointError(f"{path} does not fit {config.get('name')}: " + "; ".join(parts))
     model.load_state_dict(state_dict)
-    return model.eval()
+    return model.eval(), extra

@@ -54,3 +54,15 @@ def test_unknown_model_in_config(tmp_path):
     torch.save(ckpt, path)
     with pytest.raises(CheckpointError, match="cannot build: unknown model 'mobilenet_v9'"):
         load_model(path)
+
+
+@pytest.mark.parametrize("suffix", [".pth", ".safetensors"])
+def test_extra_entries_travel_with_the_model(tmp_path, suffix):
+    from lightnets.checkpoint import load_checkpoint
+
+    extra = {"classes": ["cat", "dog"], "preprocessing": {"input_size": 32, "mean": [0.5, 0.5, 0.5]}}
+    path = save_model(create_model("mobilenet_v3_small", num_classes=2), tmp_path / f"m{suffix}", extra=extra)
+    model, loaded = load_checkpoint(path)
+    assert loaded == extra and model.num_classes == 2
+    with pytest.raises(ValueError, match="reserved names"):
+        save_model(model, tmp_path / "x.pth", extra={"state_dict": {}})
