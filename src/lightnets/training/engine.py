@@ -1,0 +1,315 @@
+"""The training engine: one loop for every model, recipe and number of processes.
+
+:func:`train` takes a model, the data (a ``DataSplits``: ``train`` and ``val`` datasets of
+``(image tensor, label)`` and ``classes``), the preprocessing that made the tensors, and a
+:class:`~lightnets.training.config.TrainConfig`. Each epoch it trains (progress bar with
+loss, accuracy, images/s and time left), makes BatchNorm statistics agree across processes,
+evaluates the model it will save (the EMA when the recipe keeps one), and writes, on rank 0
+only, ``best.pth`` when the validation top-1 improved, ``last.pth``, ``metrics.jsonl`` /
+``metrics.csv`` and ``curves.png``. Nothing is written before the first epoch completes,
+so a run that fails early leaves no files behind.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from ..io import CheckpointError
+from ..models import LightNet
+from . import distributed
+from .checkpoints import BEST, LAST, existing_run, load_resume_state, save_epoch, training_state
+from .config import TrainConfig
+from .ema import create_ema
+from .evaluate import evaluate
+from .metrics_log import CSV, JSONL, write_metrics
+from .optim import build_optimizer, build_scheduler, plan_schedule, scaled_lr
+from .param_groups import split_decay
+from .plots import PLOT, plot_curves
+from .seeding import seed_epoch
+
+
+class NonFiniteLoss(FloatingPointError):
+    """The loss became NaN or infinite; training stopped, the last good checkpoint kept."""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where a run's files are and how it ended. Accuracies are percentages."""
+
+    out_dir: Path
+    epochs_done: int
+    best_top1: float
+    best_epoch: int
+    stopped_early: str | None  # why the run ended before its last epoch, None if it did not
+    history: list[dict[str, Any]]
+
+    @property
+    def last(self) -> Path:
+        return self.out_dir / LAST
+
+    @property
+    def best(self) -> Path:
+        return self.out_dir / BEST
+
+    @property
+    def metrics(self) -> tuple[Path, Path]:
+        return self.out_dir / JSONL, self.out_dir / CSV
+
+    @property
+    def curves(self) -> Path:
+        return self.out_dir / PLOT
+
+
+def train(model: LightNet, data: Any, pre: Any, config: TrainConfig, *, resume: bool = False,
+          say: Callable[[str], None] = print) -> TrainResult:
+    """Train ``model`` on ``data.train``, evaluating on ``data.val`` after every epoch.
+
+    ``pre`` is the ``Preprocessing`` the datasets apply; it is stored in the checkpoints
+    (``pre.to_dict()``) so that evaluation and prediction prepare images the same way.
+    ``resume`` continues the run whose ``last.pth`` is in ``config.out_dir``: same model,
+    data classes, preprocessing and run settings, else a :class:`CheckpointError` names
+    the difference. Started by ``torchrun``, every process calls this with the same
+    arguments. Raises :class:`NonFiniteLoss` if the loss diverges.
+    """
+    _check_inputs(model, data, pre, config)
+    ctx = distributed.setup(config.device)
+    threads = torch.get_num_threads()
+    try:
+        if config.threads is not None:
+            torch.set_num_threads(config.threads)
+        return _Run(model, data, pre, config, ctx, say if ctx.is_main else _quiet).run(resume)
+    finally:
+        torch.set_num_threads(threads)
+        distributed.teardown(ctx)
+
+
+def _quiet(_: str) -> None:
+    """Messages of ranks other than 0 go nowhere."""
+
+
+def _check_inputs(model: LightNet, data: Any, pre: Any, config: TrainConfig) -> None:
+    if not isinstance(model, LightNet):
+        raise TypeError(f"train() needs a lightnets model (create_model(...)), got {type(model).__name__}")
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+    classes = list(data.classes)
+    if model.num_classes != len(classes):
+        raise ValueError(f"the model has {model.num_classes} outputs but the data has {len(classes)} classes; "
+                         f"build it with num_classes={len(classes)} or call model.reset_classifier({len(classes)})")
+    if pre.in_chans != model.in_chans:
+        raise ValueError(f"the preprocessing makes {pre.in_chans}-channel images but the model takes {model.in_chans}")
+    if len(data.train) < config.batch_size:
+        raise ValueError(f"batch size {config.batch_size} is larger than the {len(data.train)} training images; "
+                         f"use a batch size of at most {len(data.train)}")
+    if len(data.val) == 0:
+        raise ValueError("the validation split is empty; training evaluates after every epoch, so give it "
+                         "validation images (a val fraction > 0, or a val/ folder)")
+
+
+class _Run:
+    """One run's pieces, built once; :meth:`run` loops over the epochs."""
+
+    def __init__(self, model: LightNet, data: Any, pre: Any, config: TrainConfig,
+                 ctx: distributed.Context, say: Callable[[str], None]):
+        if config.batch_size % ctx.world_size:
+            raise ValueError(f"batch size {config.batch_size} does not split evenly over {ctx.world_size} processes; "
+                             f"use a multiple of {ctx.world_size}")
+        self.model, self.config, self.ctx, self.say = model, config, ctx, say
+        self.recipe = config.recipe
+        self.classes = list(data.classes)
+        self.preprocessing = pre.to_dict()
+        self.batch = config.batch_size // ctx.world_size
+        self.sampler = distributed.train_sampler(data.train, ctx, config.seed)
+        pin = ctx.device.type == "cuda"
+        self.train_loader = DataLoader(data.train, batch_size=self.batch, sampler=self.sampler, drop_last=True,
+                                       num_workers=config.workers, pin_memory=pin)
+        self.val_loader = DataLoader(distributed.eval_shard(data.val, ctx), batch_size=self.batch,
+                                     num_workers=config.workers, pin_memory=pin)
+        self.val_size = len(data.val)
+        self.train_size = len(data.train)
+        self.lr = config.lr if config.lr is not None else scaled_lr(self.recipe, config.batch_size)
+        self.schedule = plan_schedule(self.recipe, len(self.train_loader), config.epochs)
+        self.criterion = nn.CrossEntropyLoss(label_smoothing=self.recipe.label_smoothing)
+        self.mix = _mixer(len(self.classes), config)
+
+    def run(self, resume: bool) -> TrainResult:
+        config, ctx, model = self.config, self.ctx, self.model
+        state = None
+        if resume:
+            state = load_resume_state(config.out_dir, model, classes=self.classes,
+                                      preprocessing=self.preprocessing, run=config.run_fields())
+        elif existing_run(config.out_dir):
+            raise CheckpointError(f"{config.out_dir} already holds a run ({config.out_dir / LAST}); "
+                                  "continue it with resume (--resume), or choose another output folder")
+        model.to(ctx.device)
+        if state is not None:
+            model.load_state_dict(state.model_state)
+        self.network = distributed.wrap(model, ctx)
+        self.optimizer = build_optimizer(model, self.recipe, self.lr)
+        self.scheduler = build_scheduler(self.optimizer, self.recipe, self.schedule)
+        self.ema = create_ema(model, self.recipe.ema_decay) if self.recipe.ema else None
+        history, best_top1, best_epoch, start = [], -1.0, 0, 0
+        if state is not None:
+            self.optimizer.load_state_dict(state.optimizer)
+            self.scheduler.load_state_dict(state.scheduler)
+            if self.ema is not None:
+                self.ema.module.load_state_dict(state.eval_state)
+                self.ema.n_averaged.fill_(state.ema_updates)
+            history, best_top1, best_epoch, start = state.history, state.best_top1, state.best_epoch, state.epoch
+            if state.world_size != ctx.world_size:
+                self.say(f"note: the run was saved by {state.world_size} process(es) and continues on "
+                         f"{ctx.world_size}; it goes on correctly but will not repeat an uninterrupted run bit for bit")
+        self.eval_model = self.ema.module if self.ema is not None else model
+        self._introduce(start)
+
+        stopped, began, last_seconds = None, time.perf_counter(), 0.0
+        for epoch in range(start, config.epochs):
+            if config.max_minutes is not None and epoch > start:
+                over = time.perf_counter() - began + last_seconds > 60 * config.max_minutes
+                if distributed.any_rank(over, ctx):
+                    stopped = (f"time budget of {config.max_minutes:g} min: another epoch (~{last_seconds:.0f} s) "
+                               f"would overrun it; continue with resume (--resume)")
+                    self.say(f"stopping after epoch {epoch}/{config.epochs}: {stopped}")
+                    break
+            epoch_began = time.perf_counter()
+            seed_epoch(config.seed, epoch, ctx.rank)
+            self.sampler.set_epoch(epoch)
+            trained = self._train_epoch(epoch)
+            distributed.average_bn_stats(model)
+            if self.ema is not None:
+                distributed.average_bn_stats(self.ema.module)
+            val = evaluate(self.eval_model, self.val_loader, len(self.classes), device=ctx.device,
+                           progress=config.progress and ctx.is_main, desc=f"val {epoch + 1}/{config.epochs}",
+                           reduce=distributed.all_reduce_sum)
+            self._check_finite(epoch, val.loss)
+            last_seconds = time.perf_counter() - epoch_began
+            record = {"epoch": epoch + 1, **trained, "val_loss": val.loss, "val_top1": val.top1,
+                      "val_top5": val.top5, "epoch_seconds": last_seconds}
+            history.append(record)
+            improved = val.top1 > best_top1
+            if improved:
+                best_top1, best_epoch = val.top1, epoch + 1
+            if ctx.is_main:
+                self._write(epoch + 1, record, history, improved, best_top1, best_epoch)
+            self.say(_epoch_line(record, config.epochs, improved))
+        distributed.barrier()
+        return TrainResult(config.out_dir, len(history), best_top1, best_epoch, stopped, history)
+
+    def _train_epoch(self, epoch: int) -> dict[str, float]:
+        """One pass over this rank's shard; the global mean loss and top-1, images/s and the
+        learning rate of the last step."""
+        self.network.train()
+        if self.config.freeze_bn:
+            for module in self.model.modules():
+                if isinstance(module, _BatchNorm):
+                    module.eval()
+        device, steps = self.ctx.device, len(self.train_loader)
+        sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss x images, correct, images
+        began = time.perf_counter()
+        bar = tqdm(self.train_loader, desc=f"epoch {epoch + 1}/{self.config.epochs}", unit="batch",
+                   disable=not (self.config.progress and self.ctx.is_main), leave=False, dynamic_ncols=True)
+        lr = float("nan")
+        for step, (images, labels) in enumerate(bar, start=1):
+            images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+            lr = self.optimizer.param_groups[0]["lr"]
+            targets = labels
+            if self.mix is not None:
+                images, targets = self.mix(images, labels)
+            logits = self.network(images)
+            loss = self.criterion(logits, targets)
+            global_loss = loss.detach().clone()
+            distributed.all_reduce_sum(global_loss)
+            if not torch.isfinite(global_loss):
+                raise NonFiniteLoss(self._diverged(f"the loss is {global_loss.item()}", epoch, step, lr))
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.scheduler.step()
+            if self.ema is not None:
+                self.ema.update_parameters(self.model)
+            sums += torch.stack([loss.detach().double() * labels.numel(),
+                                 (logits.detach().argmax(dim=1) == labels).sum().double(),
+                                 torch.tensor(labels.numel(), dtype=torch.float64, device=device)])
+            seen = sums[2].item()
+            bar.set_postfix(loss=f"{sums[0].item() / seen:.4f}", acc=f"{100 * sums[1].item() / seen:.1f}%",
+                            img_s=f"{seen * self.ctx.world_size / (time.perf_counter() - began):.0f}",
+                            refresh=False)
+        bar.close()
+        seconds = time.perf_counter() - began
+        distributed.all_reduce_sum(sums)
+        return {"lr": lr, "train_loss": sums[0].item() / sums[2].item(),
+                "train_top1": 100 * sums[1].item() / sums[2].item(), "train_images_per_s": sums[2].item() / seconds}
+
+    def _check_finite(self, epoch: int, val_loss: float) -> None:
+        """The weights and the validation loss must be finite before they are saved."""
+        finite = math.isfinite(val_loss) and all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+        if distributed.any_rank(not finite, self.ctx):
+            what = f"the validation loss is {val_loss}" if not math.isfinite(val_loss) else "a weight is not finite"
+            raise NonFiniteLoss(self._diverged(f"{what} after the last step", epoch, len(self.train_loader),
+                                               self.optimizer.param_groups[0]["lr"]))
+
+    def _diverged(self, what: str, epoch: int, step: int, lr: float) -> str:
+        where = f"{what} at epoch {epoch + 1}, step {step}/{len(self.train_loader)} (learning rate {lr:.3g})"
+        kept = (f"{self.config.out_dir / LAST} keeps the last good state (epoch {epoch})" if epoch > 0
+                else "no epoch completed, so no checkpoint was written")
+        return (f"training stopped: {where}; {kept}. Lower the learning rate (--lr), "
+                "or look for broken images in the data")
+
+    def _write(self, epoch: int, record: dict, history: list, improved: bool, best_top1: float,
+               best_epoch: int) -> None:
+        """best.pth before last.pth: a run killed in between redoes the epoch and rewrites both."""
+        out = self.config.out_dir
+        common = dict(preprocessing=self.preprocessing, classes=self.classes, metrics=record)
+        if improved:
+            save_epoch(out / BEST, self.eval_model, **common)
+        training = training_state(
+            epoch=epoch, model=self.model, optimizer=self.optimizer, scheduler=self.scheduler, ema=self.ema,
+            best_top1=best_top1, best_epoch=best_epoch, history=history, run=self.config.run_fields(),
+            world_size=self.ctx.world_size)
+        save_epoch(out / LAST, self.eval_model, training=training, **common)
+        write_metrics(out, history)
+        plot_curves(out / PLOT, history, title=f"{self.model.config['name']} ({self.recipe.name})")
+
+    def _introduce(self, start: int) -> None:
+        recipe, config, s = self.recipe, self.config, self.schedule
+        params = sum(p.numel() for p in self.model.parameters())
+        lr_from = (f"{self.lr:.4g}" if config.lr is not None
+                   else f"{self.lr:.4g} ({recipe.lr:g} x {config.batch_size}/256)")
+        ema = f", EMA {recipe.ema_decay:g}" if recipe.ema else ""
+        self.say(f"training {self.model.config['name']} ({params:,} parameters) on {len(self.classes)} classes: "
+                 f"{self.train_size} train / {self.val_size} val images")
+        self.say(f"recipe {recipe.name}: {recipe.optimizer}, peak lr {lr_from}, warm-up {s.warmup_epochs:.2g} epochs, "
+                 f"{recipe.decay} decay, label smoothing {recipe.label_smoothing:g}{ema}")
+        if recipe.weight_decay:
+            where = split_decay(self.model).describe() if recipe.no_decay_dw_bn_bias else "on every tensor"
+            self.say(f"weight decay {recipe.weight_decay:g} {where}")
+        procs = (f"{self.ctx.world_size} processes, global batch {config.batch_size} ({self.batch} each)"
+                 if self.ctx.distributed else f"batch {config.batch_size}")
+        self.say(f"{procs}, {s.iters_per_epoch} steps per epoch, {config.epochs} epochs, device {self.ctx.device}"
+                 + (f"; resuming after epoch {start}" if start else ""))
+
+
+def _mixer(num_classes: int, config: TrainConfig):
+    """The data package's mixup / cutmix, or None when both are off."""
+    if not (config.mixup_alpha or config.cutmix_alpha):
+        return None
+    from ..data import mixup_cutmix
+
+    return mixup_cutmix(num_classes, mixup_alpha=config.mixup_alpha, cutmix_alpha=config.cutmix_alpha)
+
+
+def _epoch_line(record: dict, epochs: int, improved: bool) -> str:
+    return (f"epoch {record['epoch']}/{epochs}  train loss {record['train_loss']:.4f} top-1 {record['train_top1']:.1f}%"
+            f"  val loss {record['val_loss']:.4f} top-1 {record['val_top1']:.1f}% top-5 {record['val_top5']:.1f}%"
+            f"  lr {record['lr']:.3g}  {record['train_images_per_s']:.0f} img/s  {record['epoch_seconds']:.1f} s"
+            + ("  [best]" if improved else ""))

@@ -1,0 +1,52 @@
+"""Starting weights for fine-tuning: a lightnets checkpoint, or a torchvision / timm one.
+
+The classifier is re-initialised when the checkpoint's number of classes differs from the
+data's, and the returned message says so; every other tensor comes from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..checkpoint import load_checkpoint
+from ..interop import SOURCES, load_reference_weights
+from ..models import LightNet
+
+INIT_SOURCES = ("lightnets", *SOURCES)
+
+
+def load_initial_model(
+    path: str | os.PathLike,
+    model_name: str,
+    num_classes: int,
+    *,
+    source: str = "lightnets",
+    arch: str | None = None,
+) -> tuple[LightNet, str]:
+    """The ``model_name`` model holding ``path``'s weights, with a ``num_classes`` head, in
+    training mode, and a one-line account of what was loaded and re-initialised.
+
+    ``source`` is ``lightnets`` (a lightnets checkpoint, e.g. another run's ``best.pth``)
+    or ``torchvision`` / ``timm``, which need the source's ``arch`` name.
+    """
+    if source not in INIT_SOURCES:
+        raise ValueError(f"unknown init source {source!r}; valid: {', '.join(INIT_SOURCES)}")
+    if source == "lightnets":
+        if arch is not None:
+            raise ValueError("an arch name is for torchvision / timm checkpoints; a lightnets checkpoint names its model")
+        model, _ = load_checkpoint(path)
+        origin = f"lightnets checkpoint {path}"
+    else:
+        if arch is None:
+            raise ValueError(f"a {source} checkpoint needs its arch name, one of: {', '.join(SOURCES[source])}")
+        model = load_reference_weights(path, source, arch)
+        origin = f"{source} {arch} checkpoint {path}"
+    found = model.config["name"]
+    if found != model_name:
+        raise ValueError(f"{origin} holds a {found}, but this run trains a {model_name}; "
+                         f"train {found}, or start from a {model_name} checkpoint")
+    message = f"initialised from {origin}"
+    if model.num_classes != num_classes:
+        message += f"; classifier head re-initialised for {num_classes} classes (the checkpoint's has {model.num_classes})"
+        model.reset_classifier(num_classes)
+    return model.train(), message
