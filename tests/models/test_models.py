@@ -119,3 +119,8 @@ def test_models_trace_with_fx_and_export():
     adds = [n for n in traced.graph.nodes if n.op == "call_function" and "add" in str(n.target)]
     muls = [n for n in traced.graph.nodes if n.op == "call_function" and "mul" in str(n.target)]
     assert adds and muls, "residual adds and SE multiplies should be visible to fx"
+
+
+def test_default_cfg_statistics_follow_in_chans():
+    assert create_model("mobilenet_v2", in_chans=1).default_cfg["mean"] == (0.449,)
+    assert len(create_model("mobilenet_v2", in_chans=1).default_cfg["std"]) == 1

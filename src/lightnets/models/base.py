@@ -21,10 +21,11 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 def imagenet_cfg(input_size: int = 224, num_classes: int = 1000, in_chans: int = 3) -> dict[str, Any]:
     """Preprocessing a model expects: the ImageNet convention used by the MobileNet papers' ports."""
+    grey = in_chans == 1  # one channel: the average of the ImageNet channel statistics
     return {
         "input_size": (in_chans, input_size, input_size),
-        "mean": IMAGENET_MEAN,
-        "std": IMAGENET_STD,
+        "mean": (0.449,) if grey else IMAGENET_MEAN * (in_chans // 3) + IMAGENET_MEAN[: in_chans % 3],
+        "std": (0.226,) if grey else IMAGENET_STD * (in_chans // 3) + IMAGENET_STD[: in_chans % 3],
         "interpolation": "bilinear",
         "crop_pct": 0.875,
         "num_classes": num_classes,
