@@ -1,0 +1,63 @@
+"""`lightnets eval CHECKPOINT --data PATH`: top-1, top-5, per-class accuracy, confusion
+matrix PNG and images/s, from a checkpoint alone (its preprocessing and class names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..checkpoint import load_checkpoint
+from .predict import preprocessing_of
+from .table import format_table, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("eval", help="evaluate a checkpoint on a labelled image set")
+    p.add_argument("checkpoint", help="lightnets checkpoint (.pth / .safetensors)")
+    p.add_argument("--data", required=True, help="data to evaluate on: its val/test split ('sample' = embedded)")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--workers", type=int, default=0, help="data-loading processes (default 0)")
+    p.add_argument("--val-fraction", type=float, default=0.1, help="for a single ImageFolder tree: held-out share")
+    p.add_argument("--seed", type=int, default=0, help="for a single ImageFolder tree: the split's seed")
+    p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out and count them")
+    p.add_argument("--confusion", default=None, help="confusion-matrix PNG (default: beside the checkpoint)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from torch.utils.data import DataLoader
+
+    from ..data import open_data
+    from ..training import evaluate
+    from ..training.confusion_plot import plot_confusion
+
+    if args.batch_size < 1 or args.workers < 0:
+        raise ValueError(f"need --batch-size >= 1 and --workers >= 0, got {args.batch_size} and {args.workers}")
+    checkpoint = Path(args.checkpoint)
+    model, extra = load_checkpoint(checkpoint)
+    pre = preprocessing_of(model, extra)
+    data = open_data(args.data, pre=pre, val_fraction=args.val_fraction, seed=args.seed,
+                     skip_corrupt=args.skip_corrupt)
+    classes = extra.get("classes")
+    if classes is not None and list(classes) != list(data.classes):
+        raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(classes)}")
+    if model.num_classes != len(data.classes):
+        raise ValueError(f"the model has {model.num_classes} outputs but the data has {len(data.classes)} classes")
+    loader = DataLoader(data.val, batch_size=args.batch_size, num_workers=args.workers)
+    result = evaluate(model, loader, len(data.classes), progress=not args.json, desc="eval")
+    png = Path(args.confusion) if args.confusion else checkpoint.with_name(f"{checkpoint.stem}_confusion.png")
+    plot_confusion(png, result.confusion, data.classes,
+                   title=f"{model.config['name']} on {data.source}: top-1 {result.top1:.2f}%")
+    if args.json:
+        print_json({**result.to_dict(), "classes": data.classes, "skipped": data.skipped,
+                    "confusion_png": str(png), "data": data.source})
+        return 0
+    print(f"{model.config['name']} on {data.source} ({result.images:,} images"
+          f"{f', {data.skipped} unreadable skipped' if data.skipped else ''})")
+    print(f"  top-1 {result.top1:.2f}%   top-5 {result.top5:.2f}%   loss {result.loss:.4f}   "
+          f"{result.images_per_s:,.0f} images/s")
+    print(format_table(["class", "top-1 (%)", "images"],
+                       [[c, acc, int(result.confusion[i].sum())] for i, (c, acc) in
+                        enumerate(zip(data.classes, result.per_class))]))
+    print(f"confusion matrix: {png}")
+    return 0
