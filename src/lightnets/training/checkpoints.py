@@ -138,9 +138,10 @@ def load_resume_state(
 
 
 def _differences(what: str, saved: dict[str, Any], now: dict[str, Any]) -> list[str]:
-    """``what.key saved vs now`` for every key whose values differ, nested dicts flattened."""
+    """``what.key saved vs now`` for every key whose values differ (a ``name`` first, the rest
+    sorted), nested dicts flattened."""
     out = []
-    for key in sorted(set(saved) | set(now), key=str):
+    for key in sorted(set(saved) | set(now), key=lambda k: (k != "name", str(k))):
         a, b = saved.get(key), now.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
             out += _differences(f"{what}.{key}", a, b)

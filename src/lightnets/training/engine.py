@@ -24,6 +24,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from ..data import DataSplits, Preprocessing, mixup_cutmix
 from ..io import CheckpointError
 from ..models import LightNet
 from . import distributed
@@ -70,7 +71,7 @@ class TrainResult:
         return self.out_dir / PLOT
 
 
-def train(model: LightNet, data: Any, pre: Any, config: TrainConfig, *, resume: bool = False,
+def train(model: LightNet, data: DataSplits, pre: Preprocessing, config: TrainConfig, *, resume: bool = False,
           say: Callable[[str], None] = print) -> TrainResult:
     """Train ``model`` on ``data.train``, evaluating on ``data.val`` after every epoch.
 
@@ -97,7 +98,7 @@ def _quiet(_: str) -> None:
     """Messages of ranks other than 0 go nowhere."""
 
 
-def _check_inputs(model: LightNet, data: Any, pre: Any, config: TrainConfig) -> None:
+def _check_inputs(model: LightNet, data: DataSplits, pre: Preprocessing, config: TrainConfig) -> None:
     if not isinstance(model, LightNet):
         raise TypeError(f"train() needs a lightnets model (create_model(...)), got {type(model).__name__}")
     if not isinstance(config, TrainConfig):
@@ -119,7 +120,7 @@ def _check_inputs(model: LightNet, data: Any, pre: Any, config: TrainConfig) -> 
 class _Run:
     """One run's pieces, built once; :meth:`run` loops over the epochs."""
 
-    def __init__(self, model: LightNet, data: Any, pre: Any, config: TrainConfig,
+    def __init__(self, model: LightNet, data: DataSplits, pre: Preprocessing, config: TrainConfig,
                  ctx: distributed.Context, say: Callable[[str], None]):
         if config.batch_size % ctx.world_size:
             raise ValueError(f"batch size {config.batch_size} does not split evenly over {ctx.world_size} processes; "
@@ -140,7 +141,7 @@ class _Run:
         self.lr = config.lr if config.lr is not None else scaled_lr(self.recipe, config.batch_size)
         self.schedule = plan_schedule(self.recipe, len(self.train_loader), config.epochs)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=self.recipe.label_smoothing)
-        self.mix = _mixer(len(self.classes), config)
+        self.mix = mixup_cutmix(len(self.classes), config.mixup_alpha, config.cutmix_alpha)
 
     def run(self, resume: bool) -> TrainResult:
         config, ctx, model = self.config, self.ctx, self.model
@@ -297,15 +298,6 @@ class _Run:
                  if self.ctx.distributed else f"batch {config.batch_size}")
         self.say(f"{procs}, {s.iters_per_epoch} steps per epoch, {config.epochs} epochs, device {self.ctx.device}"
                  + (f"; resuming after epoch {start}" if start else ""))
-
-
-def _mixer(num_classes: int, config: TrainConfig):
-    """The data package's mixup / cutmix, or None when both are off."""
-    if not (config.mixup_alpha or config.cutmix_alpha):
-        return None
-    from ..data import mixup_cutmix
-
-    return mixup_cutmix(num_classes, mixup_alpha=config.mixup_alpha, cutmix_alpha=config.cutmix_alpha)
 
 
 def _epoch_line(record: dict, epochs: int, improved: bool) -> str:

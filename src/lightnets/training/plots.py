@@ -15,6 +15,7 @@ def plot_curves(path: str | os.PathLike, history: Sequence[dict[str, Any]], titl
     """Draw train / val loss, train / val top-1 and the learning rate per epoch into ``path``
     (written atomically; matplotlib's non-interactive Agg backend, no display needed)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     epochs = [r["epoch"] for r in history]
     fig = Figure(figsize=(12, 3.6), layout="constrained")
@@ -26,9 +27,11 @@ def plot_curves(path: str | os.PathLike, history: Sequence[dict[str, Any]], titl
         ax.legend()
         ax.grid(alpha=0.3)
     lr.plot(epochs, [r["lr"] for r in history], "o-", color="tab:green")
-    lr.set(xlabel="epoch", ylabel="learning rate (end of epoch)")
+    lr.set(xlabel="epoch", ylabel="learning rate (last step)")
     lr.ticklabel_format(axis="y", style="sci", scilimits=(-2, 2))
     lr.grid(alpha=0.3)
+    for ax in (loss, top1, lr):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
         fig.suptitle(title)
     path = Path(path)
