@@ -1,0 +1,97 @@
+"""The engine end to end on a tiny learnable problem: it learns, and it writes what it says."""
+
+import json
+import math
+
+import pytest
+import torch
+from tiny_training import Splits, tiny_model
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.utils.data import DataLoader
+
+from lightnets.checkpoint import load_checkpoint
+from lightnets.io import load_file
+from lightnets.training import BEST, LAST, evaluate, train
+
+
+def test_a_run_learns_and_writes_checkpoints_logs_and_curves(splits, pre, model, config):
+    lines = []
+    result = train(model, splits, pre, config(epochs=4), say=lines.append)
+
+    assert [r["epoch"] for r in result.history] == [1, 2, 3, 4]
+    assert result.history[0]["val_top1"] == pytest.approx(50, abs=10)  # chance at the start
+    assert result.best_top1 >= 90  # the classes differ in brightness: a learner separates them
+    assert any("none on depthwise conv weights" in line for line in lines)
+
+    out = result.out_dir
+    assert sorted(p.name for p in out.iterdir()) == sorted([LAST, BEST, "metrics.jsonl", "metrics.csv", "curves.png"])
+    assert [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()] == result.history
+    csv_lines = (out / "metrics.csv").read_text().splitlines()
+    assert csv_lines[0].split(",")[:3] == ["epoch", "lr", "train_loss"] and len(csv_lines) == 5
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    best, extra = load_checkpoint(out / BEST)
+    assert extra["classes"] == splits.classes and extra["preprocessing"] == pre.to_dict()
+    assert extra["metrics"]["epoch"] == result.best_epoch and "training" not in extra
+    val = evaluate(best, DataLoader(splits.val, batch_size=16), 2)
+    assert val.top1 == pytest.approx(result.best_top1)  # best.pth is the model that scored best
+
+
+def test_last_checkpoint_holds_the_ema_as_model_and_the_resume_state(splits, pre, model, config):
+    train(model, splits, pre, config())
+    raw = load_file(config().out_dir / LAST)
+    training = raw["training"]
+    assert training["epoch"] == 2 and len(training["history"]) == 2
+    assert training["ema_updates"] == 2 * len(splits.train) // 16
+    assert set(training) >= {"optimizer", "scheduler", "best_top1", "run", "model"}
+    trained, averaged = training["model"], raw["state_dict"]
+    assert trained.keys() == averaged.keys()
+    assert not torch.equal(trained["head.fc.weight"], averaged["head.fc.weight"])  # the EMA is what is saved
+    assert torch.equal(trained["head.fc.weight"], model.state_dict()["head.fc.weight"])
+
+
+def test_without_ema_the_trained_weights_are_saved_once(splits, pre, model, config):
+    train(model, splits, pre, config(recipe="sgd-cosine"))
+    raw = load_file(config().out_dir / LAST)
+    assert raw["training"]["model"] is None and raw["training"]["ema_updates"] is None
+    assert torch.equal(raw["state_dict"]["head.fc.weight"], model.state_dict()["head.fc.weight"])
+
+
+def test_frozen_batchnorm_keeps_its_running_statistics(splits, pre, model, config):
+    state = model.state_dict()
+    running = {k: v.clone() for k, v in state.items() if "running" in k}
+    affine = {k: state[k].clone() for k, m in model.named_modules() if isinstance(m, _BatchNorm)
+              for k in (f"{k}.weight", f"{k}.bias")}
+    train(model, splits, pre, config(epochs=1, freeze_bn=True))
+    after = model.state_dict()
+    assert all(torch.equal(v, after[k]) for k, v in running.items())
+    assert any(not torch.equal(v, after[k]) for k, v in affine.items())  # scale and shift still learn
+
+
+def test_mixup_and_cutmix_train_with_soft_labels(splits, pre, model, config):
+    result = train(model, splits, pre, config(epochs=1, mixup_alpha=0.2, cutmix_alpha=1.0))
+    assert math.isfinite(result.history[0]["train_loss"])
+
+
+def test_a_time_budget_stops_between_epochs_and_the_run_resumes(splits, pre, config):
+    stopped = train(tiny_model(), splits, pre, config(epochs=3, max_minutes=1e-6))
+    assert stopped.epochs_done == 1 and "time budget" in stopped.stopped_early
+    resumed = train(tiny_model(seed=1), splits, pre, config(epochs=3), resume=True)
+    assert resumed.epochs_done == 3 and resumed.stopped_early is None
+
+    whole = train(tiny_model(), splits, pre, config(epochs=3, out_dir=config().out_dir.parent / "whole"))
+    assert resumed.history[-1]["val_loss"] == whole.history[-1]["val_loss"]
+    a, b = load_file(resumed.last)["state_dict"], load_file(whole.last)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_threads_setting_is_restored_after_the_run(splits, pre, model, config):
+    before = torch.get_num_threads()
+    train(model, splits, pre, config(epochs=1, threads=1))
+    assert torch.get_num_threads() == before
+
+
+def test_resuming_a_finished_run_trains_nothing_more(splits, pre, model, config):
+    first = train(model, splits, pre, config(epochs=1))
+    again = train(tiny_model(), Splits(), pre, config(epochs=1), resume=True)
+    assert again.history == first.history and again.best_top1 == first.best_top1
