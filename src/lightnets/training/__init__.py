@@ -9,11 +9,11 @@ from .checkpoints import BEST, LAST
 from .config import TrainConfig
 from .engine import NonFiniteLoss, TrainResult, train
 from .evaluate import EvalResult, evaluate
-from .finetune import INIT_SOURCES, load_initial_model
+from .finetune import INIT_SOURCES, fit_classifier, load_pretrained
 from .recipes import RECIPES, Recipe, get_recipe
 from .rmsprop_tf import RMSpropTF
 
 __all__ = [
     "BEST", "INIT_SOURCES", "LAST", "RECIPES", "EvalResult", "NonFiniteLoss", "RMSpropTF", "Recipe", "TrainConfig",
-    "TrainResult", "evaluate", "get_recipe", "load_initial_model", "train",
+    "TrainResult", "evaluate", "fit_classifier", "get_recipe", "load_pretrained", "train",
 ]

@@ -1,7 +1,9 @@
 """Starting weights for fine-tuning: a lightnets checkpoint, or a torchvision / timm one.
 
-The classifier is re-initialised when the checkpoint's number of classes differs from the
-data's, and the returned message says so; every other tensor comes from the checkpoint.
+:func:`load_pretrained` loads them into the model a run trains (refusing a checkpoint of
+another model); :func:`fit_classifier` re-initialises the classifier when the data has
+another number of classes than the checkpoint, and says so. Every other tensor comes from
+the checkpoint.
 """
 
 from __future__ import annotations
@@ -15,20 +17,16 @@ from ..models import LightNet
 INIT_SOURCES = ("lightnets", *SOURCES)
 
 
-def load_initial_model(
+def load_pretrained(
     path: str | os.PathLike,
     model_name: str,
-    num_classes: int,
     *,
     source: str = "lightnets",
     arch: str | None = None,
 ) -> tuple[LightNet, str]:
-    """The ``model_name`` model holding ``path``'s weights, with a ``num_classes`` head, in
-    training mode, and a one-line account of what was loaded and re-initialised.
-
-    ``source`` is ``lightnets`` (a lightnets checkpoint, e.g. another run's ``best.pth``)
-    or ``torchvision`` / ``timm``, which need the source's ``arch`` name.
-    """
+    """The ``model_name`` model holding ``path``'s weights, in training mode, and where they
+    came from. ``source`` is ``lightnets`` (a lightnets checkpoint, e.g. another run's
+    ``best.pth``) or ``torchvision`` / ``timm``, which need the source's ``arch`` name."""
     if source not in INIT_SOURCES:
         raise ValueError(f"unknown init source {source!r}; valid: {', '.join(INIT_SOURCES)}")
     if source == "lightnets":
@@ -45,8 +43,14 @@ def load_initial_model(
     if found != model_name:
         raise ValueError(f"{origin} holds a {found}, but this run trains a {model_name}; "
                          f"train {found}, or start from a {model_name} checkpoint")
-    message = f"initialised from {origin}"
-    if model.num_classes != num_classes:
-        message += f"; classifier head re-initialised for {num_classes} classes (the checkpoint's has {model.num_classes})"
-        model.reset_classifier(num_classes)
-    return model.train(), message
+    return model.train(), f"initialised from {origin}"
+
+
+def fit_classifier(model: LightNet, num_classes: int) -> str:
+    """Give ``model`` a freshly initialised ``num_classes`` classifier if its own has another
+    size; the sentence that says so, or ``""`` when the head is kept."""
+    if model.num_classes == num_classes:
+        return ""
+    old = model.num_classes
+    model.reset_classifier(num_classes)
+    return f"classifier head re-initialised for {num_classes} classes (the checkpoint's has {old})"
