@@ -1,0 +1,7 @@
+"""``python -m lightnets.cli``: the console script, for ``torchrun -m lightnets.cli train ...``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,194 @@
+"""``lightnets train MODEL --data PATH``: train a model on a folder of images (or the embedded
+CIFAR-10 sample), resumably, on one process or under ``torchrun`` on many.
+
+Preprocessing: ``--style cifar`` (small images, padded random crops, CIFAR-10 statistics) or
+``imagenet`` (random resized crops, the model's ImageNet statistics); by default ``cifar``
+for an input size of 64 or less. The input size defaults to the model's (224), or 32 for
+the embedded sample. See :mod:`lightnets.training` for the engine and the recipes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+SMALL_INPUT = 64  # inputs up to this size get the CIFAR-style pipeline by default
+SAMPLE_INPUT = 32
+# Names shown in --help without importing the training and data packages (torchvision makes
+# that take seconds for every command); tests/cli check them against the packages' own.
+RECIPES = ("mobilenet", "mobilenet-cosine", "sgd-cosine")
+INIT_SOURCES = ("lightnets", "torchvision", "timm")
+AUGMENTS = ("randaugment", "trivialaugment")
+SAMPLE = "sample"
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "train", help="train a model on an image folder, resumably, on one process or many (torchrun)",
+        description="Train MODEL on the images under --data: an ImageFolder tree (<class>/<image>, split by "
+        "--val-fraction), train/ + val/ trees, CIFAR-10 python batches, or 'sample' (the embedded CIFAR-10 "
+        "sample). Writes best.pth, last.pth, metrics.jsonl/.csv and curves.png to --out after every epoch.",
+        epilog="Recipes: mobilenet = the MobileNet papers' (TF RMSProp, warm-up, exponential decay, label smoothing, "
+        "EMA); mobilenet-cosine = the same with cosine decay; sgd-cosine = SGD with Nesterov momentum, warm-up, "
+        "cosine decay (Bag of Tricks). Many processes: torchrun --nproc_per_node=N -m lightnets.cli train ... --out DIR",
+    )
+    p.add_argument("model", help="registered model name (see `lightnets models`)")
+    p.add_argument("--data", required=True, help=f"data folder, or '{SAMPLE}' for the embedded CIFAR-10 sample")
+    p.add_argument("--recipe", default="mobilenet", help=f"training recipe: {', '.join(RECIPES)} (default mobilenet)")
+    p.add_argument("--epochs", type=int, default=10, help="epochs to train (default 10)")
+    p.add_argument("--batch-size", type=int, default=64, help="global batch, all processes together (default 64)")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the recipe's, scaled to the batch)")
+    p.add_argument("--weight-decay", type=float, default=None, help="L2 weight decay (default: the recipe's)")
+    p.add_argument("--label-smoothing", type=float, default=None, help="label smoothing (default: the recipe's)")
+    p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
+                   help="evaluate and save an EMA of the weights (default: the recipe's)")
+    p.add_argument("--width", type=float, default=None, help="width multiplier (default 1.0, or --init-from's)")
+    p.add_argument("--in-chans", type=int, default=None, choices=(1, 3),
+                   help="image channels: 1 (grey) or 3 (RGB; default, or --init-from's)")
+    p.add_argument("--input-size", type=int, default=None,
+                   help=f"training resolution (default: the model's 224; {SAMPLE_INPUT} for '{SAMPLE}')")
+    p.add_argument("--style", choices=("imagenet", "cifar"), default=None,
+                   help=f"preprocessing style (default: cifar for inputs of {SMALL_INPUT} pixels or less)")
+    p.add_argument("--augment", choices=AUGMENTS, default=None, help="extra augmentation (default none)")
+    p.add_argument("--mixup", type=float, default=0.0, metavar="ALPHA", help="mixup alpha (default 0 = off)")
+    p.add_argument("--cutmix", type=float, default=0.0, metavar="ALPHA", help="cutmix alpha (default 0 = off)")
+    p.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm statistics fixed (fine-tuning)")
+    p.add_argument("--out", default=None, help="output folder (default runs/<model>-<date>-<time>)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pth")
+    p.add_argument("--init-from", default=None, metavar="CKPT", help="start from these weights (fine-tuning)")
+    p.add_argument("--init-source", choices=INIT_SOURCES, default="lightnets",
+                   help="who wrote --init-from (default lightnets)")
+    p.add_argument("--init-arch", default=None, help="the torchvision / timm model name of --init-from")
+    p.add_argument("--val-fraction", type=float, default=0.1, help="held-out share of a single ImageFolder tree")
+    p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (and count them)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the initial weights, split and shuffles (default 0)")
+    p.add_argument("--workers", type=int, default=0, help="data-loading processes per training process (default 0)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    p.add_argument("--max-minutes", type=float, default=None, help="stop before an epoch that would overrun this")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: a GPU if there is one")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..data import open_data
+    from ..training import NonFiniteLoss, TrainConfig, fit_classifier, train
+
+    main_process = int(os.environ.get("RANK", "0")) == 0
+    say = print if main_process else _quiet
+    config = TrainConfig(
+        out_dir=_out_dir(args), recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        mixup_alpha=args.mixup, cutmix_alpha=args.cutmix, freeze_bn=args.freeze_bn, seed=args.seed,
+        workers=args.workers, threads=args.threads, max_minutes=args.max_minutes, device=args.device,
+        progress=not args.no_progress,
+    )
+    pretrained, origin = _pretrained(args)
+    pre = _preprocessing(args, pretrained if pretrained is not None else _probe(args))
+    data = open_data(args.data, pre=pre, augment=args.augment, val_fraction=args.val_fraction, seed=args.seed,
+                     skip_corrupt=args.skip_corrupt)
+    skipped = f", {data.skipped} unreadable images skipped" if data.skipped else ""
+    say(f"data: {data.source}, {len(data.classes)} classes{skipped}; preprocessing {pre.style} {pre.input_size}px")
+    if pretrained is None:
+        model = _new_model(args, num_classes=len(data.classes))
+    else:
+        model = pretrained
+        say("; ".join(filter(None, (origin, fit_classifier(model, len(data.classes))))))
+    try:
+        result = train(model, data, pre, config, resume=args.resume, say=say)
+    except NonFiniteLoss as e:
+        print(f"lightnets train: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if main_process:
+            print(f"lightnets train: stopped; continue with the same command plus --resume --out {config.out_dir}",
+                  file=sys.stderr)
+        raise
+    out = result.out_dir
+    say(f"{'stopped' if result.stopped_early else 'done'}: {result.epochs_done}/{config.epochs} epochs, best val top-1 "
+        f"{result.best_top1:.2f}% (epoch {result.best_epoch})")
+    say(f"  checkpoints {result.best} (best), {result.last} (resume: --resume --out {out})")
+    say(f"  metrics     {result.metrics[0]}, {result.metrics[1]}")
+    say(f"  curves      {result.curves}")
+    say(f"  next        lightnets eval {result.best} --data {args.data}; lightnets predict {result.best} IMAGE")
+    return 0
+
+
+def _quiet(_: str) -> None:
+    """Processes other than rank 0 print nothing."""
+
+
+def _out_dir(args) -> Path:
+    if args.out is not None:
+        return Path(args.out)
+    if args.resume:
+        raise ValueError("--resume needs --out DIR, the folder of the run to continue")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ValueError("under torchrun give --out DIR, so that every process names the same folder")
+    return Path("runs") / f"{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _recipe(args):
+    from ..training import get_recipe
+
+    recipe = get_recipe(args.recipe)
+    overrides = {name: value for name, value in (("weight_decay", args.weight_decay), ("ema", args.ema),
+                                                  ("label_smoothing", args.label_smoothing)) if value is not None}
+    return dataclasses.replace(recipe, **overrides)
+
+
+def _variant(args) -> dict:
+    return {"width": 1.0 if args.width is None else args.width, "in_chans": 3 if args.in_chans is None else args.in_chans}
+
+
+def _probe(args):
+    """The model on the meta device (no memory, no init): its default_cfg and in_chans."""
+    import torch
+
+    from ..models import create_model
+
+    with torch.device("meta"):
+        return create_model(args.model, **_variant(args))
+
+
+def _new_model(args, num_classes: int):
+    import torch
+
+    from ..models import create_model
+
+    torch.manual_seed(args.seed)
+    return create_model(args.model, num_classes=num_classes, **_variant(args))
+
+
+def _pretrained(args):
+    """The --init-from model and where it came from; ``(None, "")`` without --init-from."""
+    from ..training import load_pretrained
+
+    if args.init_from is None:
+        if args.init_source != "lightnets" or args.init_arch is not None:
+            raise ValueError("--init-source and --init-arch describe --init-from, which is not given")
+        return None, ""
+    model, origin = load_pretrained(args.init_from, args.model, source=args.init_source, arch=args.init_arch)
+    for option, value, found in (("--width", args.width, model.config.get("width")),
+                                 ("--in-chans", args.in_chans, model.in_chans)):
+        if value is not None and value != found:
+            raise ValueError(f"{option} {value} differs from --init-from {args.init_from}'s {found}; leave it out")
+    return model, origin
+
+
+def _preprocessing(args, model):
+    from ..data import Preprocessing
+
+    cfg = model.default_cfg
+    size = args.input_size or (SAMPLE_INPUT if args.data == SAMPLE else cfg["input_size"][-1])
+    if size < model.total_stride:
+        raise ValueError(f"--input-size {size} is smaller than {args.model}'s total stride {model.total_stride}; "
+                         f"use at least {model.total_stride}")
+    style = args.style or ("cifar" if size <= SMALL_INPUT else "imagenet")
+    if style == "cifar":
+        return Preprocessing.cifar(size, in_chans=model.in_chans)
+    return Preprocessing(input_size=size, mean=cfg["mean"], std=cfg["std"], interpolation=cfg["interpolation"],
+                         crop_pct=cfg["crop_pct"], style="imagenet", in_chans=model.in_chans)
