@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from ..io import CheckpointError
-from . import bench, conv_cost, convert, grid, models, profile, report, train
+from . import bench, conv_cost, convert, evaluate, grid, models, predict, profile, report, train
 
-COMMANDS = (models, profile, grid, conv_cost, bench, report, convert, train)
+COMMANDS = (models, profile, grid, conv_cost, bench, report, convert, train, evaluate, predict)
 
 
 def build_parser() -> argparse.ArgumentParser:
