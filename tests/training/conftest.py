@@ -24,6 +24,6 @@ def config(tmp_path):
     """Fast settings every engine test starts from; tests replace what they exercise."""
     def make(**overrides):
         base = dict(out_dir=tmp_path / "run", recipe="mobilenet", epochs=2, batch_size=16, lr=0.01,
-                    threads=1, progress=False)
+                    threads=1, progress=False, device="cpu")
         return TrainConfig(**{**base, **overrides})
     return make

@@ -16,7 +16,8 @@ from lightnets.cli import main
 from lightnets.cli import train as train_cli
 from lightnets.io import load_file
 
-OPTIONS = {"--width": "0.25", "--input-size": "32", "--batch-size": "16", "--lr": "0.01", "--threads": "1"}
+OPTIONS = {"--width": "0.25", "--input-size": "32", "--batch-size": "16", "--lr": "0.01", "--threads": "1",
+           "--device": "cpu"}
 
 
 def flat(options: dict) -> list[str]:

@@ -26,7 +26,7 @@ SCRIPT = Path(__file__).with_name("tiny_training.py")
 # (a ReLU or hard-swish kink crossed in one run and not the other); in float32 it grows to
 # the size of the updates themselves within a few dozen steps, in float64 it stays ~1e-8.
 SETTINGS = dict(recipe="mobilenet", epochs=2, batch_size=16, lr=0.001, freeze_bn=True, seed=5, threads=1,
-                progress=False)
+                progress=False, device="cpu")  # gloo; this test is about CPUs
 SETUP = dict(calibrated=True, float64=True)
 
 

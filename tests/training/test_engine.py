@@ -95,3 +95,11 @@ def test_resuming_a_finished_run_trains_nothing_more(splits, pre, model, config)
     first = train(model, splits, pre, config(epochs=1))
     again = train(tiny_model(), Splits(), pre, config(epochs=1), resume=True)
     assert again.history == first.history and again.best_top1 == first.best_top1
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_run_on_a_gpu_saves_a_checkpoint_that_loads_on_the_cpu(splits, pre, model, config):
+    result = train(model, splits, pre, config(epochs=1, device="cuda"))
+    assert next(model.parameters()).is_cuda
+    best, _ = load_checkpoint(result.best)
+    assert not next(best.parameters()).is_cuda and math.isfinite(result.history[0]["val_loss"])

@@ -17,7 +17,7 @@ from lightnets.training import LAST, TrainConfig, train
 
 SCRIPT = Path(__file__).with_name("tiny_training.py")
 SETTINGS = dict(recipe="mobilenet", epochs=4, batch_size=16, lr=0.01, mixup_alpha=0.4, seed=7, threads=1,
-                progress=False)
+                progress=False, device="cpu")
 TIMINGS = ("epoch_seconds", "train_images_per_s")
 
 
