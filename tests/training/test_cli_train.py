@@ -64,6 +64,8 @@ def test_train_stop_resume_and_fine_tune(tmp_path, folder, capsys):
     code, stdout, _ = run_cli(capsys, *args, "--max-minutes", "1e-6")
     assert code == 0 and "preprocessing cifar 32px" in stdout
     assert "stopped: 1/2 epochs" in stdout and f"--resume --out {out}" in stdout
+    code, _, err = run_cli(capsys, *args, "--resume", "--decay-all")
+    assert code == 2 and "run.recipe.no_decay_dw_bn_bias True vs False" in err  # a resumed run keeps its recipe
     code, stdout, _ = run_cli(capsys, *args, "--resume")
     assert code == 0 and "resuming after epoch 1" in stdout and "done: 2/2 epochs" in stdout
     for name in ("best.pth", "last.pth", "metrics.jsonl", "metrics.csv", "curves.png"):

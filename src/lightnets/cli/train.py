@@ -43,6 +43,9 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=64, help="global batch, all processes together (default 64)")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the recipe's, scaled to the batch)")
     p.add_argument("--weight-decay", type=float, default=None, help="L2 weight decay (default: the recipe's)")
+    p.add_argument("--decay-all", action="store_true",
+                   help="weight decay on depthwise convs, BatchNorm and biases too (default: none on them, as the "
+                   "MobileNet paper advises)")
     p.add_argument("--label-smoothing", type=float, default=None, help="label smoothing (default: the recipe's)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
                    help="evaluate and save an EMA of the weights (default: the recipe's)")
@@ -137,6 +140,8 @@ def _recipe(args):
     recipe = get_recipe(args.recipe)
     overrides = {name: value for name, value in (("weight_decay", args.weight_decay), ("ema", args.ema),
                                                   ("label_smoothing", args.label_smoothing)) if value is not None}
+    if args.decay_all:
+        overrides["no_decay_dw_bn_bias"] = False
     return dataclasses.replace(recipe, **overrides)
 
 

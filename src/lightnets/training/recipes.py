@@ -7,8 +7,12 @@ epsilon 1e-3; a peak learning rate of 0.016 per 256 images, scaled linearly with
 5 epochs of linear warm-up; the learning rate multiplied by 0.97 every 2.4 epochs
 (staircase); label smoothing 0.1; L2 weight decay 1e-5 (MobileNetV3 paper, "Training setup");
 an exponential moving average of the weights with decay 0.9999 (MobileNetV3 paper)
-evaluated in place of the weights. ``mobilenet-cosine`` is the same with a cosine decay,
-which suits runs far shorter than the papers' 350+ epochs.
+evaluated in place of the weights. The papers' own schedules are given for their TPU and
+multi-GPU batches and are not all self-consistent (MobileNetV3: 0.1 for 4096 images with a
+"decay rate of 0.01 every 3 epochs"; MobileNetV2: 0.045 for 96 images, times 0.98 per
+epoch); the code's per-256 rate and 0.97 / 2.4 epochs is the form that scales to any
+batch. ``mobilenet-cosine`` is the same with a cosine decay, which suits runs far shorter
+than the papers' 350+ epochs.
 
 ``sgd-cosine`` is the recipe of He et al., "Bag of Tricks for Image Classification"
 (arXiv:1812.01187): SGD with Nesterov momentum 0.9, learning rate 0.1 per 256 images
