@@ -14,8 +14,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# The main job on the embedded default: the family report (published vs counted, latency),
+# then a short training run on the embedded CIFAR-10 sample and its evaluation.
+RUN_DIR := runs/make-run
+
 run: $(STAMP)
-	$(BIN)/lightnets report
+	$(BIN)/lightnets report --runs 20
+	rm -rf $(RUN_DIR)
+	$(BIN)/lightnets train mobilenet_v2 --width 0.5 --data sample --recipe sgd-cosine \
+		--epochs 12 --batch-size 64 --out $(RUN_DIR)
+	$(BIN)/lightnets eval $(RUN_DIR)/best.pth --data sample
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
