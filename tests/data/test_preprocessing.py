@@ -64,3 +64,12 @@ def test_missing_and_non_dict():
     assert (minimal.style, minimal.crop_pct, minimal.interpolation) == ("imagenet", 0.875, "bilinear")
     with pytest.raises(DataError, match="preprocessing must be a dict, got list"):
         Preprocessing.from_dict([32])
+
+
+def test_from_model_follows_the_models_default_cfg():
+    from lightnets import create_model
+
+    model = create_model("mobilenet_v3_small", in_chans=1)
+    pre = Preprocessing.from_model(model.default_cfg, model.in_chans, 160)
+    assert (pre.input_size, pre.mean, pre.style, pre.crop_pct) == (160, (0.449,), "imagenet", 0.875)
+    assert Preprocessing.from_model(create_model("mobilenet_v2").default_cfg, 3).input_size == 224

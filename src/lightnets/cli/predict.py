@@ -30,9 +30,7 @@ def preprocessing_of(model, extra: dict):
 
     if "preprocessing" in extra:
         return Preprocessing.from_dict(extra["preprocessing"])
-    cfg = model.default_cfg
-    return Preprocessing(input_size=cfg["input_size"][-1], mean=tuple(cfg["mean"]), std=tuple(cfg["std"]),
-                         interpolation=cfg["interpolation"], crop_pct=cfg["crop_pct"], in_chans=model.in_chans)
+    return Preprocessing.from_model(model.default_cfg, model.in_chans)
 
 
 def run(args) -> int:

@@ -195,5 +195,4 @@ def _preprocessing(args, model):
     style = args.style or ("cifar" if size <= SMALL_INPUT else "imagenet")
     if style == "cifar":
         return Preprocessing.cifar(size, in_chans=model.in_chans)
-    return Preprocessing(input_size=size, mean=cfg["mean"], std=cfg["std"], interpolation=cfg["interpolation"],
-                         crop_pct=cfg["crop_pct"], style="imagenet", in_chans=model.in_chans)
+    return Preprocessing.from_model(cfg, model.in_chans, size)

@@ -111,3 +111,11 @@ class Preprocessing:
         return cls(input_size=input_size, mean=CIFAR10_GRAY_MEAN if gray else CIFAR10_MEAN,
                    std=CIFAR10_GRAY_STD if gray else CIFAR10_STD, interpolation="bilinear",
                    crop_pct=1.0, style="cifar", in_chans=in_chans)
+
+    @classmethod
+    def from_model(cls, default_cfg: dict[str, Any], in_chans: int, input_size: int | None = None) -> Preprocessing:
+        """The ImageNet-style pipeline a model's ``default_cfg`` describes (size, mean/std,
+        interpolation, crop), optionally at another ``input_size``."""
+        return cls(input_size=input_size or default_cfg["input_size"][-1], mean=default_cfg["mean"],
+                   std=default_cfg["std"], interpolation=default_cfg["interpolation"],
+                   crop_pct=default_cfg["crop_pct"], style="imagenet", in_chans=in_chans)
