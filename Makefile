@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # The main job on the embedded default: the family report (published vs counted, latency),
-# then a short training run on the embedded CIFAR-10 sample and its evaluation.
+# a short training run on the embedded CIFAR-10 sample and its evaluation, then export to
+# ONNX, int8 quantization (fp32 vs int8 top-1 and size) and the latency table by backend.
 RUN_DIR := runs/make-run
 
 run: $(STAMP)
@@ -24,6 +25,9 @@ run: $(STAMP)
 	$(BIN)/lightnets train mobilenet_v2 --width 0.5 --data sample --recipe sgd-cosine \
 		--epochs 12 --batch-size 64 --out $(RUN_DIR)
 	$(BIN)/lightnets eval $(RUN_DIR)/best.pth --data sample
+	$(BIN)/lightnets export $(RUN_DIR)/best.pth
+	$(BIN)/lightnets quantize $(RUN_DIR)/best.onnx --data sample
+	$(BIN)/lightnets bench mobilenet_v2 --width 0.5 --resolution 32 --num-classes 10 --backends all --threads 1
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

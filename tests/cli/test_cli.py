@@ -53,13 +53,29 @@ def test_conv_cost_worked_example(capsys):
     assert d["separable"] == {"params": 39, "macs": 975} and d["ratio"] == pytest.approx(975 / 2700)
 
 
-def test_bench_reports_latency_and_gmacs(capsys):
+def test_bench_reports_latency_and_gmacs_against_the_matmul_peak(capsys):
     code, out, _ = run(capsys, "bench", "mobilenet_v3_small", "--resolution", "96", "--runs", "3", "--warmup", "1",
-                       "--threads", "1", "--json")
+                       "--threads", "1", "--json", "--per-layer")
     d = json.loads(out)
-    assert code == 0 and d["threads"] == 1 and d["runs"] == 3
-    assert 0 < d["min_ms"] <= d["median_ms"] <= d["p90_ms"]
-    assert d["gmac_per_s"] == pytest.approx(d["macs"] / d["median_ms"] / 1e6)
+    (eager,) = d["backends"]
+    assert code == 0 and eager["backend"] == "eager" and eager["threads"] == 1
+    assert 0 < eager["median_ms"] <= eager["p90_ms"]
+    assert eager["gmac_per_s"] == pytest.approx(d["macs"] / eager["median_ms"] / 1e6)
+    assert eager["peak_share"] == pytest.approx(eager["gmac_per_s"] / d["matmul_peak_gmac_per_s"])
+    kinds = {k["kind"]: k for k in d["per_layer"]}
+    assert {"conv_1x1", "conv_dw", "se"} <= kinds.keys()
+    assert sum(k["time_share"] for k in kinds.values()) == pytest.approx(1.0)
+    assert sum(k["macs_share"] for k in kinds.values()) == pytest.approx(1.0)
+
+
+def test_bench_backends_and_zoo_plot(capsys, tmp_path):
+    code, out, _ = run(capsys, "bench", "mobilenet_v3_small", "--resolution", "64", "--runs", "2", "--warmup", "1",
+                       "--backends", "all", "--json")
+    assert code == 0
+    assert [b["backend"] for b in json.loads(out)["backends"]] == ["eager", "eager-folded-cl", "ort-fp32", "ort-int8"]
+    png = tmp_path / "zoo.png"
+    code, out, _ = run(capsys, "bench", "--zoo-png", str(png), "--resolution", "64", "--runs", "2", "--warmup", "1")
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG" and "mobilenet_v3_small" in out
 
 
 def test_report_without_latency(capsys):
@@ -72,6 +88,8 @@ def test_report_without_latency(capsys):
     (["profile", "mobilenet_v2", "--width", "0"], "width must be > 0"),
     (["profile", "mobilenet_v2", "--resolution", "16"], "resolution must be an integer >= the total stride 32"),
     (["bench", "mobilenet_v2", "--threads", "0"], "threads must be an integer >= 1, got 0"),
+    (["bench", "mobilenet_v2", "--backends", "tflite"], "unknown backend(s) tflite"),
+    (["bench"], "give a model name, or --zoo-png FILE"),
     (["grid", "mobilenet_v1", "--widths", "1,a"], "--widths must be a comma-separated list of floats"),
     (["conv-cost", "--input", "5x5", "--out", "4"], "--input must look like HxWxC"),
     (["models", "resnet*"], "no model matches 'resnet*'"),

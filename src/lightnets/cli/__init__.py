@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from ..io import CheckpointError
-from . import bench, conv_cost, convert, evaluate, grid, models, predict, profile, report, train
+from . import bench, conv_cost, convert, evaluate, export, grid, models, predict, profile, quantize, report, train
 
-COMMANDS = (models, profile, grid, conv_cost, bench, report, convert, train, evaluate, predict)
+COMMANDS = (models, profile, grid, conv_cost, bench, report, convert, train, evaluate, predict, export, quantize)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,8 +7,9 @@ import argparse
 from ..models import LightNet, create_model
 
 
-def add_model_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", help="registered model name (see `lightnets models`)")
+def add_model_args(parser: argparse.ArgumentParser, name_required: bool = True) -> None:
+    parser.add_argument("name", nargs=None if name_required else "?",
+                        help="registered model name (see `lightnets models`)")
     parser.add_argument("--width", type=float, default=1.0, help="width multiplier alpha (default 1.0)")
     parser.add_argument("--resolution", type=int, default=224, help="input size, the resolution multiplier (default 224)")
     parser.add_argument("--num-classes", type=int, default=1000, help="classifier outputs (default 1000)")

@@ -1,5 +1,6 @@
-"""`lightnets eval CHECKPOINT --data PATH`: top-1, top-5, per-class accuracy, confusion
-matrix PNG and images/s, from a checkpoint alone (its preprocessing and class names)."""
+"""`lightnets eval CHECKPOINT --data PATH` (or `--onnx FILE`): top-1, top-5, per-class
+accuracy, confusion matrix PNG and images/s, from a checkpoint or an exported ONNX file
+alone (their preprocessing and class names)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .table import format_table, print_json
 
 def register(sub) -> None:
     p = sub.add_parser("eval", help="evaluate a checkpoint on a labelled image set")
-    p.add_argument("checkpoint", help="lightnets checkpoint (.pth / .safetensors)")
+    p.add_argument("checkpoint", nargs="?", help="lightnets checkpoint (.pth / .safetensors)")
+    p.add_argument("--onnx", default=None, help="evaluate an exported ONNX file (ONNX Runtime) instead")
     p.add_argument("--data", required=True, help="data to evaluate on: its val/test split ('sample' = embedded)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--workers", type=int, default=0, help="data-loading processes (default 0)")
@@ -33,26 +35,39 @@ def run(args) -> int:
 
     if args.batch_size < 1 or args.workers < 0:
         raise ValueError(f"need --batch-size >= 1 and --workers >= 0, got {args.batch_size} and {args.workers}")
-    checkpoint = Path(args.checkpoint)
-    model, extra = load_checkpoint(checkpoint)
-    pre = preprocessing_of(model, extra)
+    if (args.checkpoint is None) == (args.onnx is None):
+        raise ValueError("give a checkpoint or --onnx FILE (one of them)")
+    if args.onnx is not None:
+        from ..data import Preprocessing
+        from ..deploy.onnx_model import OnnxModel
+
+        model = OnnxModel(args.onnx)
+        extra = model.metadata
+        if "preprocessing" not in extra:
+            raise ValueError(f"{args.onnx} has no lightnets metadata; export it with `lightnets export`")
+        source = Path(args.onnx)
+        pre, name, num_classes = Preprocessing.from_dict(extra["preprocessing"]), source.name, len(extra["classes"])
+    else:
+        source = Path(args.checkpoint)
+        model, extra = load_checkpoint(source)
+        pre, name, num_classes = preprocessing_of(model, extra), model.config["name"], model.num_classes
     data = open_data(args.data, pre=pre, val_fraction=args.val_fraction, seed=args.seed,
                      skip_corrupt=args.skip_corrupt)
     classes = extra.get("classes")
     if classes is not None and list(classes) != list(data.classes):
         raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(classes)}")
-    if model.num_classes != len(data.classes):
-        raise ValueError(f"the model has {model.num_classes} outputs but the data has {len(data.classes)} classes")
+    if num_classes != len(data.classes):
+        raise ValueError(f"the model has {num_classes} outputs but the data has {len(data.classes)} classes")
     loader = DataLoader(data.val, batch_size=args.batch_size, num_workers=args.workers)
     result = evaluate(model, loader, len(data.classes), progress=not args.json, desc="eval")
-    png = Path(args.confusion) if args.confusion else checkpoint.with_name(f"{checkpoint.stem}_confusion.png")
+    png = Path(args.confusion) if args.confusion else source.with_name(f"{source.stem}_confusion.png")
     plot_confusion(png, result.confusion, data.classes,
-                   title=f"{model.config['name']} on {data.source}: top-1 {result.top1:.2f}%")
+                   title=f"{name} on {data.source}: top-1 {result.top1:.2f}%")
     if args.json:
         print_json({**result.to_dict(), "classes": data.classes, "skipped": data.skipped,
                     "confusion_png": str(png), "data": data.source})
         return 0
-    print(f"{model.config['name']} on {data.source} ({result.images:,} images"
+    print(f"{name} on {data.source} ({result.images:,} images"
           f"{f', {data.skipped} unreadable skipped' if data.skipped else ''})")
     print(f"  top-1 {result.top1:.2f}%   top-5 {result.top5:.2f}%   loss {result.loss:.4f}   "
           f"{result.images_per_s:,.0f} images/s")

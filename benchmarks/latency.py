@@ -1,0 +1,158 @@
+"""Deployment latency and int8 accuracy, measured side by side on this machine.
+
+    .venv/bin/python benchmarks/latency.py [--int8-checkpoint runs/cifar10/mobilenet_v2_050/best.pth]
+
+Part 1, latency: MobileNetV2 1.0, MobileNetV3-Large and -Small at 224x224, batch 1, with 1
+and 2 threads: lightnets eager, lightnets BN-folded channels_last, ONNX Runtime on lightnets'
+export (fp32 and int8), torchvision's eager model and ONNX Runtime on torchvision's export
+of the same network; every backend timed in interleaved rounds; next to the machine's
+matrix-multiply peak. Part 2, int8: a CIFAR-10 checkpoint exported and quantized with each
+weight/activation scheme, top-1 on the 10,000 test images and the size on disk.
+Writes docs/benchmarks/latency.md and docs/benchmarks/latency_zoo.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from lightnets import create_model, list_models, profile
+from lightnets.bench.backends import build_backends, measure_callable
+from lightnets.bench.latency import thread_count
+from lightnets.bench.peak import matmul_peak_gmacs
+from lightnets.cli.table import format_table
+from lightnets.io import atomic_path, atomic_write_text
+
+ROOT = Path(__file__).resolve().parents[1]
+NETWORKS = ("mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
+
+
+def torchvision_runners(name: str, work: Path, threads: int) -> dict:
+    import torchvision
+
+    from lightnets.deploy import ort_session
+
+    model = getattr(torchvision.models, name)().eval()
+    path = work / f"tv_{name}.onnx"
+    torch.onnx.export(model, (torch.randn(1, 3, 224, 224),), str(path), dynamo=True, opset_version=18,
+                      input_names=["input"])
+    session = ort_session(path, threads)
+
+    def eager(x):
+        with torch.inference_mode():
+            return model(x)
+
+    return {"torchvision eager": eager,
+            "torchvision ONNX Runtime fp32": lambda x: session.run(None, {"input": x.numpy()})[0]}
+
+
+def latency_section(threads: int, rounds: int, runs: int) -> str:
+    peak = matmul_peak_gmacs(threads)
+    blocks = [f"matrix-multiply peak with {threads} thread(s): {peak:.1f} GMAC/s"]
+    x = torch.randn(1, 3, 224, 224)
+    for name in NETWORKS:
+        model = create_model(name).eval()
+        macs = profile(model, 224).macs
+        with tempfile.TemporaryDirectory() as work, thread_count(threads):
+            runners = {f"lightnets {k}": v for k, v in build_backends(
+                model, 224, ("eager", "eager-folded-cl", "ort-fp32", "ort-int8"), threads, work).items()}
+            runners |= torchvision_runners(name, Path(work), threads)
+            samples: dict[str, list[float]] = {k: [] for k in runners}
+            for _ in range(rounds):
+                for key, run in runners.items():
+                    samples[key].append(measure_callable(run, x, threads=threads, warmup=5, runs=runs,
+                                                         backend=key).median_ms)
+        medians = {k: statistics.median(v) for k, v in samples.items()}
+        rows = [[k, ms, macs / ms / 1e6, 100 * macs / ms / 1e6 / peak] for k, ms in medians.items()]
+        blocks.append(format_table(
+            ["backend", "median (ms)", "GMAC/s", "% of matmul peak"], rows,
+            title=f"{name}, {macs / 1e6:.1f}M MACs, batch 1, {threads} thread(s); floor "
+                  f"= {macs / peak / 1e6:.2f} ms at the peak's MAC rate",
+        ))
+    return "\n\n".join(blocks)
+
+
+def int8_section(checkpoint: Path, data_root: Path) -> str:
+    from torch.utils.data import DataLoader, Subset
+
+    from lightnets.checkpoint import load_checkpoint
+    from lightnets.data import Preprocessing, eval_transform, open_data
+    from lightnets.deploy import SCHEMES, export_onnx, quantize_onnx
+    from lightnets.deploy.onnx_model import OnnxModel
+    from lightnets.training import evaluate
+
+    model, extra = load_checkpoint(checkpoint)
+    pre = Preprocessing.from_dict(extra["preprocessing"])
+    data = open_data(data_root, pre=pre)
+    data.train.transform = eval_transform(pre)
+    picked = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(0))[:1024].tolist()
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        fp32 = Path(work) / "fp32.onnx"
+        export_onnx(model, fp32, pre.input_size, metadata={"classes": data.classes})
+        loader = DataLoader(data.val, batch_size=256)
+        base = evaluate(OnnxModel(fp32), loader, len(data.classes))
+        rows.append(["fp32", base.top1, 0.0, fp32.stat().st_size / 2**20, base.images_per_s])
+        for scheme in SCHEMES:
+            calibration = (x.numpy() for x, _ in DataLoader(Subset(data.train, picked), batch_size=64))
+            report = quantize_onnx(fp32, Path(work) / f"{scheme}.onnx", calibration, scheme=scheme)
+            result = evaluate(OnnxModel(report.path), loader, len(data.classes))
+            rows.append([f"int8 {scheme}", result.top1, result.top1 - base.top1, report.int8_bytes / 2**20,
+                         result.images_per_s])
+    return format_table(["artefact", "top-1 (%)", "change (points)", "size (MiB)", "images/s (batch 256)"], rows,
+                        title=f"{checkpoint}: CIFAR-10 test set (10,000 images), calibrated on 1,024 training images")
+
+
+def zoo_plot(path: Path, threads: int) -> None:
+    from matplotlib.figure import Figure
+
+    from lightnets.bench import measure_latency
+
+    points = []
+    for name in list_models():
+        model = create_model(name)
+        points.append((name, profile(model, 224).macs / 1e6,
+                       measure_latency(model, (1, 3, 224, 224), threads=threads, warmup=5, runs=30).median_ms))
+    fig = Figure(figsize=(7, 4.5), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter([p[1] for p in points], [p[2] for p in points])
+    for name, macs, ms in points:
+        ax.annotate(name, (macs, ms), fontsize=8, xytext=(4, 2), textcoords="offset points")
+    ax.set(xlabel="MACs (M)", ylabel="batch-1 latency (ms)", title=f"PyTorch eager, {threads} thread(s), 224x224")
+    ax.grid(alpha=0.3)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--int8-checkpoint", type=Path, default=None)
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / ".cache" / "cifar10")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "latency.md")
+    args = parser.parse_args()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
+    vnni = "avx512_vnni" in flags or "avx_vnni" in flags
+    sections = [latency_section(t, args.rounds, args.runs) for t in (1, 2)]
+    if args.int8_checkpoint:
+        sections.append(int8_section(args.int8_checkpoint, args.data))
+    zoo_plot(args.out.with_name("latency_zoo.png"), 1)
+    text = (f"# Deployment latency on this machine\n\nMade by `python benchmarks/latency.py"
+            f"{' --int8-checkpoint ' + str(args.int8_checkpoint) if args.int8_checkpoint else ''}` on "
+            f"{time.strftime('%Y-%m-%d')}: {cpu} ({'with' if vnni else 'without'} VNNI), PyTorch {torch.__version__}, "
+            f"ONNX Runtime {__import__('onnxruntime').__version__}. Medians over {args.rounds} interleaved rounds of "
+            f"{args.runs} runs.\n\n" + "\n\n".join(f"```\n{s}\n```" for s in sections)
+            + "\n\n![latency vs MACs](latency_zoo.png)\n")
+    atomic_write_text(args.out, text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""One model, several ways to run it: PyTorch eager, eager with BatchNorm folded and
+channels_last memory, ONNX Runtime fp32 and ONNX Runtime int8. Each backend is a callable
+on a float32 NCHW tensor, built once, then timed by :func:`measure_callable`."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .latency import percentile, thread_count
+
+BACKENDS = ("eager", "eager-folded-cl", "ort-fp32", "ort-int8")
+
+
+@dataclass(frozen=True)
+class BackendTiming:
+    backend: str
+    threads: int
+    batch: int
+    median_ms: float
+    p90_ms: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _eager(model: nn.Module) -> Callable:
+    def run(x):
+        with torch.inference_mode():
+            return model(x)
+    return run
+
+
+def _folded_channels_last(model: nn.Module) -> Callable:
+    from ..deploy import fold_bn
+
+    folded = fold_bn(model).to(memory_format=torch.channels_last)
+
+    def run(x):
+        with torch.inference_mode():
+            return folded(x.contiguous(memory_format=torch.channels_last))
+    return run
+
+
+def _ort(path: Path, threads: int | None) -> Callable:
+    from ..deploy import ort_session
+
+    session = ort_session(path, threads)
+    name = session.get_inputs()[0].name
+    return lambda x: session.run(None, {name: x.numpy()})[0]
+
+
+def build_backends(model: nn.Module, input_size: int, names: tuple[str, ...], threads: int | None,
+                   work_dir: str | Path, scheme: str = "u8s8") -> dict[str, Callable]:
+    """Callables for ``names``. ONNX files go into ``work_dir``; int8 is calibrated on
+    random inputs here (latency only; accuracy needs `lightnets quantize` on real images)."""
+    unknown = [n for n in names if n not in BACKENDS]
+    if unknown:
+        raise ValueError(f"unknown backend(s) {', '.join(unknown)}; valid: {', '.join(BACKENDS)}")
+    model = model.eval()
+    runners: dict[str, Callable] = {}
+    fp32 = Path(work_dir) / "model.onnx"
+    for name in names:
+        if name == "eager":
+            runners[name] = _eager(model)
+        elif name == "eager-folded-cl":
+            runners[name] = _folded_channels_last(model)
+        else:
+            from ..deploy import export_onnx, quantize_onnx
+
+            if not fp32.exists():
+                export_onnx(model, fp32, input_size)
+            if name == "ort-fp32":
+                runners[name] = _ort(fp32, threads)
+            else:
+                shape = (8, getattr(model, "in_chans", 3), input_size, input_size)
+                calibration = (np.random.default_rng(i).standard_normal(shape, dtype=np.float32) for i in range(4))
+                int8 = quantize_onnx(fp32, Path(work_dir) / "model.int8.onnx", calibration, scheme=scheme).path
+                runners[name] = _ort(int8, threads)
+    return runners
+
+
+def measure_callable(run: Callable, x: torch.Tensor, *, threads: int | None, warmup: int, runs: int,
+                     backend: str) -> BackendTiming:
+    samples = []
+    with thread_count(threads) as n:
+        for _ in range(warmup):
+            run(x)
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            run(x)
+            samples.append((time.perf_counter() - t0) * 1e3)
+    return BackendTiming(backend, n, x.shape[0], statistics.median(samples), percentile(samples, 90))
+
+
+def compare_backends(model: nn.Module, input_size: int, names: tuple[str, ...] = BACKENDS, *,
+                     threads: int | None = None, batch: int = 1, warmup: int = 5, runs: int = 30,
+                     rounds: int = 3) -> list[BackendTiming]:
+    """Median latency per backend, measured in interleaved rounds (each round times every
+    backend once) so a shared machine's drift does not favour one of them."""
+    x = torch.randn(batch, getattr(model, "in_chans", 3), input_size, input_size)
+    with tempfile.TemporaryDirectory() as work, thread_count(threads):
+        runners = build_backends(model, input_size, names, threads, work)
+        per_round: dict[str, list[BackendTiming]] = {n: [] for n in names}
+        for _ in range(rounds):
+            for name, run in runners.items():
+                per_round[name].append(measure_callable(run, x, threads=threads, warmup=warmup, runs=runs,
+                                                        backend=name))
+    return [BackendTiming(n, t[0].threads, batch, statistics.median(r.median_ms for r in t),
+                          statistics.median(r.p90_ms for r in t)) for n, t in per_round.items()]

@@ -1,0 +1,57 @@
+"""`lightnets quantize MODEL.onnx --data PATH`: int8 post-training static quantization
+calibrated on real training images, then fp32 vs int8 top-1 on the test split and their
+sizes on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .table import format_table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("quantize", help="int8 static quantization of an exported ONNX model (QDQ, per-channel)")
+    p.add_argument("onnx", help="fp32 model written by `lightnets export`")
+    p.add_argument("--data", required=True, help="the training data (calibration: train split; report: val/test)")
+    p.add_argument("--calibration-images", type=int, default=512, help="training images to calibrate on (default 512)")
+    p.add_argument("--scheme", default="u8s8", help="activation x weight types: u8s8, u8s8-reduce-range, u8u8, s8s8")
+    p.add_argument("--out", default=None, help="output file (default: <name>.int8.onnx)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import torch
+    from torch.utils.data import DataLoader, Subset
+
+    from ..data import Preprocessing, eval_transform, open_data
+    from ..deploy import quantize_onnx
+    from ..deploy.onnx_model import OnnxModel
+    from ..training import evaluate
+
+    if args.calibration_images < 1 or args.batch_size < 1:
+        raise ValueError("--calibration-images and --batch-size must be >= 1")
+    fp32 = OnnxModel(args.onnx)
+    meta = fp32.metadata
+    if "preprocessing" not in meta or "classes" not in meta:
+        raise ValueError(f"{args.onnx} has no lightnets metadata; export it with `lightnets export`")
+    pre = Preprocessing.from_dict(meta["preprocessing"])
+    data = open_data(args.data, pre=pre)
+    if list(data.classes) != list(meta["classes"]):
+        raise ValueError(f"the data's classes {data.classes} differ from the model's {meta['classes']}")
+    data.train.transform = eval_transform(pre)  # calibrate on what inference will see: no augmentation
+    generator = torch.Generator().manual_seed(0)
+    picked = torch.randperm(len(data.train), generator=generator)[: args.calibration_images].tolist()
+    calibration = (x.numpy() for x, _ in DataLoader(Subset(data.train, picked), batch_size=args.batch_size))
+    out = Path(args.out) if args.out else Path(args.onnx).with_suffix(".int8.onnx")
+    report = quantize_onnx(args.onnx, out, calibration, scheme=args.scheme)
+    rows = []
+    for label, model, size in (("fp32", fp32, report.fp32_bytes), (f"int8 ({args.scheme})", OnnxModel(out),
+                                                                     report.int8_bytes)):
+        result = evaluate(model, DataLoader(data.val, batch_size=args.batch_size), len(data.classes))
+        rows.append([label, result.top1, result.top5, size / 2**20, result.images_per_s])
+    print(format_table(["artefact", "top-1 (%)", "top-5 (%)", "size (MiB)", "images/s"], rows,
+                       title=f"{out}: calibrated on {report.calibration_images} training images; "
+                             f"evaluated on {data.source} ({len(data.val)} images)"))
+    print(f"int8 is {report.ratio:.2f}x smaller; top-1 change {rows[1][1] - rows[0][1]:+.2f} points")
+    return 0

@@ -1,0 +1,132 @@
+"""Export to ONNX and prove the artefact: run it in ONNX Runtime and compare with PyTorch.
+
+The batch dimension is dynamic (optionally height and width too), the opset is >= 17,
+and the preprocessing a checkpoint carries is stored in the ONNX model's metadata
+(``metadata_props``: ``lightnets_preprocessing``, ``lightnets_classes``,
+``lightnets_model``) so that the file alone says how to feed it. The file is written to
+a temporary name and renamed only after ONNX Runtime's outputs match PyTorch's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..io import atomic_path
+
+OPSET = 18
+TOLERANCE = 1e-4  # max abs difference of logits, relative to their scale (see verify)
+
+
+class ExportError(RuntimeError):
+    """The exported artefact does not reproduce the PyTorch model."""
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    path: Path
+    max_abs_diff: float
+    scale: float  # max abs logit of the PyTorch reference
+    batch_sizes: tuple[int, ...]
+    size_bytes: int
+
+
+def _require_onnx():
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ImportError("ONNX export needs `pip install lightnets[deploy]` (onnx, onnxruntime, onnxscript)") from None
+
+
+def ort_session(path: str | os.PathLike, threads: int | None = None):
+    """An ONNX Runtime CPU session with every graph optimisation on."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads is not None:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def verify(path: str | os.PathLike, model: nn.Module, input_shape: tuple[int, ...],
+           batch_sizes: tuple[int, ...] = (1, 3), seed: int = 0) -> tuple[float, float]:
+    """Max abs difference between ONNX Runtime and PyTorch logits on random inputs of each
+    batch size, and the logits' scale; raises :class:`ExportError` above tolerance."""
+    session = ort_session(path)
+    name = session.get_inputs()[0].name
+    generator = torch.Generator().manual_seed(seed)
+    worst, scale = 0.0, 0.0
+    for batch in batch_sizes:
+        x = torch.randn((batch, *input_shape), generator=generator)
+        with torch.inference_mode():
+            expected = model(x).numpy()
+        got = session.run(None, {name: x.numpy()})[0]
+        if got.shape != expected.shape:
+            raise ExportError(f"ONNX Runtime gave shape {got.shape}, PyTorch {expected.shape} (batch {batch})")
+        worst = max(worst, float(np.abs(got - expected).max()))
+        scale = max(scale, float(np.abs(expected).max()))
+    if worst > TOLERANCE * max(1.0, scale):
+        raise ExportError(f"ONNX Runtime differs from PyTorch by {worst:.3g} (logits up to {scale:.3g}); "
+                          f"tolerance {TOLERANCE:g} x max(1, scale)")
+    return worst, scale
+
+
+def export_onnx(
+    model: nn.Module,
+    path: str | os.PathLike,
+    input_size: int,
+    *,
+    dynamic_hw: bool = False,
+    metadata: dict[str, object] | None = None,
+    opset: int = OPSET,
+) -> ExportReport:
+    """Export ``model`` (eval mode) to ``path`` and verify it in ONNX Runtime before
+    renaming it into place. ``metadata`` values are stored as JSON strings."""
+    _require_onnx()
+    import onnx
+
+    if opset < 17:
+        raise ValueError(f"opset must be >= 17, got {opset}")
+    path = Path(path)
+    if path.suffix != ".onnx":
+        raise ValueError(f"the ONNX file must end in .onnx, got {path.name!r}")
+    model = model.eval()
+    in_chans = getattr(model, "in_chans", 3)
+    shape = (in_chans, input_size, input_size)
+    example = torch.randn(2, *shape)
+    if hasattr(model, "check_input"):
+        model.check_input(example)
+    dims = {0: torch.export.Dim("batch", min=1, max=4096)}
+    if dynamic_hw:
+        stride = getattr(model, "total_stride", 1)
+        dims |= {2: torch.export.Dim("height", min=stride, max=4096), 3: torch.export.Dim("width", min=stride, max=4096)}
+    with atomic_path(path) as tmp:
+        program = torch.onnx.export(model, (example,), dynamo=True, opset_version=opset, input_names=["input"],
+                                    output_names=["logits"], dynamic_shapes=({**dims},), verbose=False)
+        program.save(str(tmp))
+        proto = onnx.load(str(tmp))
+        for key, value in (metadata or {}).items():
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = f"lightnets_{key}", json.dumps(value)
+        onnx.save(proto, str(tmp))
+        worst, scale = verify(tmp, model, shape)
+        size = tmp.stat().st_size
+    return ExportReport(path, worst, scale, (1, 3), size)
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, object]:
+    """The ``lightnets_*`` metadata of an exported model, decoded."""
+    import onnx
+
+    proto = onnx.load(str(path), load_external_data=False)
+    return {p.key.removeprefix("lightnets_"): json.loads(p.value) for p in proto.metadata_props
+            if p.key.startswith("lightnets_")}
