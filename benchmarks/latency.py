@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 
 from lightnets import create_model, list_models, profile
-from lightnets.bench.backends import build_backends, measure_callable
-from lightnets.bench.latency import thread_count
+from lightnets.bench.backends import build_backends
+from lightnets.bench.latency import thread_count, time_calls
 from lightnets.bench.peak import matmul_peak_gmacs
 from lightnets.cli.table import format_table
 from lightnets.io import atomic_path, atomic_write_text
@@ -65,8 +65,7 @@ def latency_section(threads: int, rounds: int, runs: int) -> str:
             samples: dict[str, list[float]] = {k: [] for k in runners}
             for _ in range(rounds):
                 for key, run in runners.items():
-                    samples[key].append(measure_callable(run, x, threads=threads, warmup=5, runs=runs,
-                                                         backend=key).median_ms)
+                    samples[key].append(time_calls(run, x, threads=threads, warmup=5, runs=runs).median_ms)
         medians = {k: statistics.median(v) for k, v in samples.items()}
         rows = [[k, ms, macs / ms / 1e6, 100 * macs / ms / 1e6 / peak] for k, ms in medians.items()]
         blocks.append(format_table(

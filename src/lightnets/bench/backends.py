@@ -1,13 +1,10 @@
 """One model, several ways to run it: PyTorch eager, eager with BatchNorm folded and
 channels_last memory, ONNX Runtime fp32 and ONNX Runtime int8. Each backend is a callable
-on a float32 NCHW tensor, built once, then timed by :func:`measure_callable`."""
+on a float32 NCHW tensor, built once, then timed by :func:`~.latency.time_calls`."""
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -15,21 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .latency import percentile, thread_count
+from .latency import LatencyResult, thread_count, time_calls
 
 BACKENDS = ("eager", "eager-folded-cl", "ort-fp32", "ort-int8")
-
-
-@dataclass(frozen=True)
-class BackendTiming:
-    backend: str
-    threads: int
-    batch: int
-    median_ms: float
-    p90_ms: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _eager(model: nn.Module) -> Callable:
@@ -88,31 +73,17 @@ def build_backends(model: nn.Module, input_size: int, names: tuple[str, ...], th
     return runners
 
 
-def measure_callable(run: Callable, x: torch.Tensor, *, threads: int | None, warmup: int, runs: int,
-                     backend: str) -> BackendTiming:
-    samples = []
-    with thread_count(threads) as n:
-        for _ in range(warmup):
-            run(x)
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            run(x)
-            samples.append((time.perf_counter() - t0) * 1e3)
-    return BackendTiming(backend, n, x.shape[0], statistics.median(samples), percentile(samples, 90))
-
-
 def compare_backends(model: nn.Module, input_size: int, names: tuple[str, ...] = BACKENDS, *,
                      threads: int | None = None, batch: int = 1, warmup: int = 5, runs: int = 30,
-                     rounds: int = 3) -> list[BackendTiming]:
-    """Median latency per backend, measured in interleaved rounds (each round times every
-    backend once) so a shared machine's drift does not favour one of them."""
+                     rounds: int = 3) -> dict[str, LatencyResult]:
+    """Latency per backend, measured in interleaved rounds (each round times every backend
+    once) so a shared machine's drift does not favour one of them; the round with the
+    median ``median_ms`` stands for each backend."""
     x = torch.randn(batch, getattr(model, "in_chans", 3), input_size, input_size)
     with tempfile.TemporaryDirectory() as work, thread_count(threads):
         runners = build_backends(model, input_size, names, threads, work)
-        per_round: dict[str, list[BackendTiming]] = {n: [] for n in names}
+        per_round: dict[str, list[LatencyResult]] = {n: [] for n in names}
         for _ in range(rounds):
             for name, run in runners.items():
-                per_round[name].append(measure_callable(run, x, threads=threads, warmup=warmup, runs=runs,
-                                                        backend=name))
-    return [BackendTiming(n, t[0].threads, batch, statistics.median(r.median_ms for r in t),
-                          statistics.median(r.p90_ms for r in t)) for n, t in per_round.items()]
+                per_round[name].append(time_calls(run, x, threads=threads, warmup=warmup, runs=runs))
+    return {n: sorted(r, key=lambda t: t.median_ms)[len(r) // 2] for n, r in per_round.items()}

@@ -10,7 +10,7 @@ import contextlib
 import statistics
 import time
 from dataclasses import asdict, dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 from torch import nn
@@ -49,6 +49,25 @@ def percentile(samples: list[float], q: float) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1] if len(samples) > 1 else samples[0]
 
 
+def time_calls(run: Callable[[torch.Tensor], object], x: torch.Tensor, *, threads: int | None = None,
+               warmup: int = 10, runs: int = 50) -> LatencyResult:
+    """Call ``run(x)`` ``warmup`` times, then time ``runs`` calls with ``threads`` threads."""
+    if warmup < 0 or runs < 1:
+        raise ValueError(f"need warmup >= 0 and runs >= 1, got warmup={warmup}, runs={runs}")
+    samples = []
+    with thread_count(threads) as n_threads:
+        for _ in range(warmup):
+            run(x)
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            run(x)
+            samples.append((time.perf_counter() - t0) * 1e3)
+    return LatencyResult(
+        batch=x.shape[0], threads=n_threads, warmup=warmup, runs=runs,
+        median_ms=statistics.median(samples), p90_ms=percentile(samples, 90), min_ms=min(samples),
+    )
+
+
 def measure_latency(
     model: nn.Module,
     input_shape: tuple[int, ...],
@@ -58,25 +77,13 @@ def measure_latency(
     runs: int = 50,
 ) -> LatencyResult:
     """Time ``model`` in eval mode under ``torch.inference_mode`` on a fixed random input."""
-    if warmup < 0 or runs < 1:
-        raise ValueError(f"need warmup >= 0 and runs >= 1, got warmup={warmup}, runs={runs}")
     x = torch.randn(input_shape)
     if hasattr(model, "check_input"):
         model.check_input(x)
     was_training = model.training
     model.eval()
-    samples = []
     try:
-        with thread_count(threads) as n_threads, torch.inference_mode():
-            for _ in range(warmup):
-                model(x)
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                model(x)
-                samples.append((time.perf_counter() - t0) * 1e3)
+        with torch.inference_mode():
+            return time_calls(model, x, threads=threads, warmup=warmup, runs=runs)
     finally:
         model.train(was_training)
-    return LatencyResult(
-        batch=input_shape[0], threads=n_threads, warmup=warmup, runs=runs,
-        median_ms=statistics.median(samples), p90_ms=percentile(samples, 90), min_ms=min(samples),
-    )

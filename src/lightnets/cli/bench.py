@@ -44,8 +44,9 @@ def run(args) -> int:
     peak = matmul_peak_gmacs(args.threads)
     timings = compare_backends(model, args.resolution, backends, threads=args.threads, batch=args.batch,
                                warmup=args.warmup, runs=args.runs)
-    rows = [{**t.to_dict(), "gmac_per_s": macs / t.median_ms / 1e6, "peak_share": macs / t.median_ms / 1e6 / peak,
-             "floor_ms": macs / peak / 1e6} for t in timings]
+    rows = [{"backend": name, **t.to_dict(), "gmac_per_s": macs / t.median_ms / 1e6,
+             "peak_share": macs / t.median_ms / 1e6 / peak, "floor_ms": macs / peak / 1e6}
+            for name, t in timings.items()]
     layers = None
     if args.per_layer:
         from ..bench.per_layer import per_layer_latency
@@ -60,7 +61,7 @@ def run(args) -> int:
         ["backend", "median (ms)", "p90 (ms)", "GMAC/s", "% of peak"],
         [[r["backend"], r["median_ms"], r["p90_ms"], r["gmac_per_s"], 100 * r["peak_share"]] for r in rows],
         title=f"{args.name} width={args.width:g} batch={args.batch} {args.resolution}x{args.resolution}, "
-              f"{timings[0].threads} thread(s): {macs / 1e6:.1f}M MACs; matmul peak {peak:.1f} GMAC/s, "
+              f"{rows[0]['threads']} thread(s): {macs / 1e6:.1f}M MACs; matmul peak {peak:.1f} GMAC/s, "
               f"so the floor is {rows[0]['floor_ms']:.2f} ms",
     ))
     if layers:
