@@ -77,19 +77,17 @@ def latency_section(threads: int, rounds: int, runs: int) -> str:
 
 
 def int8_section(checkpoint: Path, data_root: Path) -> str:
-    from torch.utils.data import DataLoader, Subset
+    from torch.utils.data import DataLoader
 
     from lightnets.checkpoint import load_checkpoint
-    from lightnets.data import Preprocessing, eval_transform, open_data
-    from lightnets.deploy import SCHEMES, export_onnx, quantize_onnx
+    from lightnets.data import Preprocessing, open_data
+    from lightnets.deploy import SCHEMES, calibration_batches, export_onnx, quantize_onnx
     from lightnets.deploy.onnx_model import OnnxModel
     from lightnets.training import evaluate
 
     model, extra = load_checkpoint(checkpoint)
     pre = Preprocessing.from_dict(extra["preprocessing"])
     data = open_data(data_root, pre=pre)
-    data.train.transform = eval_transform(pre)
-    picked = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(0))[:1024].tolist()
     rows = []
     with tempfile.TemporaryDirectory() as work:
         fp32 = Path(work) / "fp32.onnx"
@@ -98,7 +96,7 @@ def int8_section(checkpoint: Path, data_root: Path) -> str:
         base = evaluate(OnnxModel(fp32), loader, len(data.classes))
         rows.append(["fp32", base.top1, 0.0, fp32.stat().st_size / 2**20, base.images_per_s])
         for scheme in SCHEMES:
-            calibration = (x.numpy() for x, _ in DataLoader(Subset(data.train, picked), batch_size=64))
+            calibration = calibration_batches(data, pre, 1024)
             report = quantize_onnx(fp32, Path(work) / f"{scheme}.onnx", calibration, scheme=scheme)
             result = evaluate(OnnxModel(report.path), loader, len(data.classes))
             rows.append([f"int8 {scheme}", result.top1, result.top1 - base.top1, report.int8_bytes / 2**20,

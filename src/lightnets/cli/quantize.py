@@ -21,11 +21,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import torch
-    from torch.utils.data import DataLoader, Subset
+    from torch.utils.data import DataLoader
 
-    from ..data import Preprocessing, eval_transform, open_data
-    from ..deploy import quantize_onnx
+    from ..data import Preprocessing, open_data
+    from ..deploy import calibration_batches, quantize_onnx
     from ..deploy.onnx_model import OnnxModel
     from ..training import evaluate
 
@@ -39,10 +38,7 @@ def run(args) -> int:
     data = open_data(args.data, pre=pre)
     if list(data.classes) != list(meta["classes"]):
         raise ValueError(f"the data's classes {data.classes} differ from the model's {meta['classes']}")
-    data.train.transform = eval_transform(pre)  # calibrate on what inference will see: no augmentation
-    generator = torch.Generator().manual_seed(0)
-    picked = torch.randperm(len(data.train), generator=generator)[: args.calibration_images].tolist()
-    calibration = (x.numpy() for x, _ in DataLoader(Subset(data.train, picked), batch_size=args.batch_size))
+    calibration = calibration_batches(data, pre, args.calibration_images, args.batch_size)
     out = Path(args.out) if args.out else Path(args.onnx).with_suffix(".int8.onnx")
     report = quantize_onnx(args.onnx, out, calibration, scheme=args.scheme)
     rows = []

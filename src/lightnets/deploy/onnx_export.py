@@ -22,6 +22,7 @@ from ..io import atomic_path
 
 OPSET = 18
 TOLERANCE = 1e-4  # max abs difference of logits, relative to their scale (see verify)
+VERIFY_BATCHES = (1, 3)  # batch sizes the artefact is checked at: the dynamic batch must work
 
 
 class ExportError(RuntimeError):
@@ -58,7 +59,7 @@ def ort_session(path: str | os.PathLike, threads: int | None = None):
 
 
 def verify(path: str | os.PathLike, model: nn.Module, input_shape: tuple[int, ...],
-           batch_sizes: tuple[int, ...] = (1, 3), seed: int = 0) -> tuple[float, float]:
+           batch_sizes: tuple[int, ...] = VERIFY_BATCHES, seed: int = 0) -> tuple[float, float]:
     """Max abs difference between ONNX Runtime and PyTorch logits on random inputs of each
     batch size, and the logits' scale; raises :class:`ExportError` above tolerance."""
     session = ort_session(path)
@@ -120,7 +121,7 @@ def export_onnx(
         onnx.save(proto, str(tmp))
         worst, scale = verify(tmp, model, shape)
         size = tmp.stat().st_size
-    return ExportReport(path, worst, scale, (1, 3), size)
+    return ExportReport(path, worst, scale, VERIFY_BATCHES, size)
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, object]:

@@ -42,6 +42,22 @@ class QuantizeReport:
         return self.fp32_bytes / self.int8_bytes
 
 
+def calibration_batches(data, pre, images: int, batch_size: int = 64, seed: int = 0) -> Iterator[np.ndarray]:
+    """``images`` training images of ``data`` (a ``DataSplits``), a seeded random choice,
+    prepared with the *eval* transform of ``pre`` (what inference sees: no augmentation),
+    as float32 NCHW batches for :func:`quantize_onnx`."""
+    import torch
+    from torch.utils.data import DataLoader, Subset
+
+    from ..data import eval_transform
+
+    if images < 1:
+        raise ValueError(f"calibration needs at least 1 training image, got {images}")
+    data.train.transform = eval_transform(pre)
+    picked = torch.randperm(len(data.train), generator=torch.Generator().manual_seed(seed))[:images].tolist()
+    return (x.numpy() for x, _ in DataLoader(Subset(data.train, picked), batch_size=batch_size))
+
+
 def _reader(batches: Iterable[np.ndarray], input_name: str):
     from onnxruntime.quantization import CalibrationDataReader
 
