@@ -168,7 +168,7 @@ def write_doc(results: list[dict], path: Path) -> None:
                        for r in results)
     text = f"""# CIFAR-10 on this CPU
 
-Made by {" and ".join(sorted({f"`{r['command']}`" for r in results}))} on {time.strftime('%Y-%m-%d')} ({torch.get_num_threads()} threads,
+Made by {" and ".join(sorted({f"`{r['command']}` ({r['date']})" for r in results}))} ({torch.get_num_threads()} threads,
 PyTorch {torch.__version__}). Full CIFAR-10 (50,000 train / 10,000 test JPEGs from
 `../shared/data/cifar10-jpeg.tar.gz`), 32x32 input (the ImageNet architectures unchanged:
 total stride 32, so the last feature map is 1x1), CIFAR-style pad-4 crop and flip, recipe
@@ -214,7 +214,8 @@ def main() -> None:
     results = {r["key"]: r for r in json.loads(results_file.read_text())} if results_file.is_file() else {}
     command = f"python benchmarks/cifar10.py --models {','.join(keys)} --minutes {args.minutes:g}"
     for key in keys:
-        results[key] = {**run_model(key, args.minutes, data, pre, args.out), "command": command}
+        results[key] = {**run_model(key, args.minutes, data, pre, args.out), "command": command,
+                        "date": time.strftime("%Y-%m-%d")}
         atomic_write_text(results_file, json.dumps(list(results.values()), indent=1))
     ordered = [results[k] for k in MODELS if k in results]
     plot(ordered, args.doc.with_name("cifar10_top1.png"))
