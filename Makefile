@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The main job on the embedded default: the family report (published vs counted, latency),
 # a short training run on the embedded CIFAR-10 sample and its evaluation, then export to
-# ONNX, int8 quantization (fp32 vs int8 top-1 and size) and the latency table by backend.
+# ONNX, int8 quantization (fp32 vs int8 top-1 and size), an int8 ExecuTorch program for
+# phones and its top-1, and the latency table by backend.
 RUN_DIR := runs/make-run
 
 run: $(STAMP)
@@ -27,6 +28,8 @@ run: $(STAMP)
 	$(BIN)/lightnets eval $(RUN_DIR)/best.pth --data sample
 	$(BIN)/lightnets export $(RUN_DIR)/best.pth
 	$(BIN)/lightnets quantize $(RUN_DIR)/best.onnx --data sample
+	$(BIN)/lightnets export $(RUN_DIR)/best.pth --format pte --int8 --data sample
+	$(BIN)/lightnets eval --pte $(RUN_DIR)/best.int8.pte --data sample
 	$(BIN)/lightnets bench mobilenet_v2 --width 0.5 --resolution 32 --num-classes 10 --backends all --threads 1
 
 test: $(STAMP)

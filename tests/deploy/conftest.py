@@ -18,6 +18,6 @@ def realistic(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
     return model.eval()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_realistic():
     return realistic

@@ -59,7 +59,7 @@ def test_export_eval_quantize(run_dir, capsys):
 def test_deploy_bad_input(run_dir, capsys, tmp_path):
     cases = [
         (["export", str(tmp_path / "missing.pth")], "checkpoint not found"),
-        (["eval", "--data", str(run_dir / "data")], "give a checkpoint or --onnx FILE"),
+        (["eval", "--data", str(run_dir / "data")], "give a checkpoint or --onnx/--pte FILE"),
         (["eval", "--onnx", str(tmp_path / "missing.onnx"), "--data", str(run_dir / "data")], "ONNX model not found"),
     ]
     for argv, message in cases:

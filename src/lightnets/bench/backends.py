@@ -1,9 +1,11 @@
 """One model, several ways to run it: PyTorch eager, eager with BatchNorm folded and
-channels_last memory, ONNX Runtime fp32 and ONNX Runtime int8. Each backend is a callable
-on a float32 NCHW tensor, built once, then timed by :func:`~.latency.time_calls`."""
+channels_last memory, ONNX Runtime fp32 and int8, ExecuTorch (XNNPACK) fp32 and int8. Each
+backend is a callable on a float32 NCHW tensor, built once, then timed by
+:func:`~.latency.time_calls`."""
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -14,7 +16,14 @@ from torch import nn
 
 from .latency import LatencyResult, thread_count, time_calls
 
-BACKENDS = ("eager", "eager-folded-cl", "ort-fp32", "ort-int8")
+BACKENDS = ("eager", "eager-folded-cl", "ort-fp32", "ort-int8", "executorch-fp32", "executorch-int8")
+
+
+def available_backends() -> tuple[str, ...]:
+    """The backends this install can run: ExecuTorch's need the ``mobile`` extra."""
+    if importlib.util.find_spec("executorch") is None:
+        return tuple(b for b in BACKENDS if not b.startswith("executorch"))
+    return BACKENDS
 
 
 def _eager(model: nn.Module) -> Callable:
@@ -43,21 +52,40 @@ def _ort(path: Path, threads: int | None) -> Callable:
     return lambda x: session.run(None, {name: x.numpy()})[0]
 
 
+def _executorch(model: nn.Module, input_size: int, path: Path, threads: int | None, int8: bool) -> Callable:
+    from ..deploy import PteModel, export_pte
+    from ..deploy.executorch_export import set_threads
+
+    export_pte(model, path, input_size, calibration=_random_calibration(model, input_size) if int8 else None)
+    if threads is not None:
+        set_threads(threads)
+    return PteModel(path).forward
+
+
+def _random_calibration(model: nn.Module, input_size: int):
+    shape = (8, getattr(model, "in_chans", 3), input_size, input_size)
+    return (np.random.default_rng(i).standard_normal(shape, dtype=np.float32) for i in range(4))
+
+
 def build_backends(model: nn.Module, input_size: int, names: tuple[str, ...], threads: int | None,
                    work_dir: str | Path, scheme: str = "u8s8") -> dict[str, Callable]:
-    """Callables for ``names``. ONNX files go into ``work_dir``; int8 is calibrated on
-    random inputs here (latency only; accuracy needs `lightnets quantize` on real images)."""
+    """Callables for ``names``. Exported files go into ``work_dir``; int8 is calibrated on
+    random inputs here (latency only; accuracy needs real images: `lightnets quantize`,
+    `lightnets export --format pte --int8`)."""
     unknown = [n for n in names if n not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {', '.join(unknown)}; valid: {', '.join(BACKENDS)}")
     model = model.eval()
     runners: dict[str, Callable] = {}
-    fp32 = Path(work_dir) / "model.onnx"
+    work_dir = Path(work_dir)
+    fp32 = work_dir / "model.onnx"
     for name in names:
         if name == "eager":
             runners[name] = _eager(model)
         elif name == "eager-folded-cl":
             runners[name] = _folded_channels_last(model)
+        elif name.startswith("executorch"):
+            runners[name] = _executorch(model, input_size, work_dir / f"{name}.pte", threads, name.endswith("int8"))
         else:
             from ..deploy import export_onnx, quantize_onnx
 
@@ -66,9 +94,8 @@ def build_backends(model: nn.Module, input_size: int, names: tuple[str, ...], th
             if name == "ort-fp32":
                 runners[name] = _ort(fp32, threads)
             else:
-                shape = (8, getattr(model, "in_chans", 3), input_size, input_size)
-                calibration = (np.random.default_rng(i).standard_normal(shape, dtype=np.float32) for i in range(4))
-                int8 = quantize_onnx(fp32, Path(work_dir) / "model.int8.onnx", calibration, scheme=scheme).path
+                int8 = quantize_onnx(fp32, work_dir / "model.int8.onnx", _random_calibration(model, input_size),
+                                     scheme=scheme).path
                 runners[name] = _ort(int8, threads)
     return runners
 

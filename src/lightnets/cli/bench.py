@@ -1,6 +1,7 @@
 """`lightnets bench`: batch-N CPU latency next to MACs, achieved GMAC/s and this machine's
 measured matrix-multiply peak, across backends (PyTorch eager, BN-folded channels_last,
-ONNX Runtime fp32 and int8), per layer kind, or across the whole zoo as a PNG."""
+ONNX Runtime fp32 and int8, ExecuTorch/XNNPACK fp32 and int8), per layer kind, or across the
+whole zoo as a PNG."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def register(sub) -> None:
     p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: torch's current)")
     p.add_argument("--batch", type=int, default=1, help="batch size (1 = latency; larger = throughput)")
     p.add_argument("--backends", default="eager",
-                   help="comma-separated: eager, eager-folded-cl, ort-fp32, ort-int8, or 'all' (default eager)")
+                   help="comma-separated: eager, eager-folded-cl, ort-fp32, ort-int8, executorch-fp32, "
+                        "executorch-int8, or 'all' (those installed; default eager)")
     p.add_argument("--warmup", type=int, default=10)
     p.add_argument("--runs", type=int, default=50)
     p.add_argument("--per-layer", action="store_true", help="time per op kind next to its share of MACs")
@@ -27,7 +29,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..bench.backends import BACKENDS, compare_backends
+    from ..bench.backends import available_backends, compare_backends
     from ..bench.peak import matmul_peak_gmacs
 
     if args.batch < 1 or args.runs < 1 or args.warmup < 0:
@@ -38,7 +40,7 @@ def run(args) -> int:
         return _zoo(args)
     if args.name is None:
         raise ValueError("give a model name, or --zoo-png FILE to time every model")
-    backends = BACKENDS if args.backends == "all" else tuple(parse_list(args.backends, str, "--backends"))
+    backends = available_backends() if args.backends == "all" else tuple(parse_list(args.backends, str, "--backends"))
     model = model_from_args(args)
     macs = profile(model, args.resolution).macs * args.batch
     peak = matmul_peak_gmacs(args.threads)

@@ -1,6 +1,6 @@
-"""`lightnets eval CHECKPOINT --data PATH` (or `--onnx FILE`): top-1, top-5, per-class
-accuracy, confusion matrix PNG and images/s, from a checkpoint or an exported ONNX file
-alone (their preprocessing and class names)."""
+"""`lightnets eval CHECKPOINT --data PATH` (or `--onnx FILE` / `--pte FILE`): top-1, top-5,
+per-class accuracy, confusion matrix PNG and images/s, from a checkpoint or an exported ONNX
+file or ExecuTorch program alone (their preprocessing and class names)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from .table import format_table, print_json
 def register(sub) -> None:
     p = sub.add_parser("eval", help="evaluate a checkpoint on a labelled image set")
     p.add_argument("checkpoint", nargs="?", help="lightnets checkpoint (.pth / .safetensors)")
-    p.add_argument("--onnx", default=None, help="evaluate an exported ONNX file (ONNX Runtime) instead")
+    p.add_argument("--onnx", "--pte", dest="artefact", default=None,
+                   help="evaluate an exported .onnx (ONNX Runtime) or .pte (ExecuTorch) file instead")
     p.add_argument("--data", required=True, help="data to evaluate on: its val/test split ('sample' = embedded)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--workers", type=int, default=0, help="data-loading processes (default 0)")
@@ -35,17 +36,17 @@ def run(args) -> int:
 
     if args.batch_size < 1 or args.workers < 0:
         raise ValueError(f"need --batch-size >= 1 and --workers >= 0, got {args.batch_size} and {args.workers}")
-    if (args.checkpoint is None) == (args.onnx is None):
-        raise ValueError("give a checkpoint or --onnx FILE (one of them)")
-    if args.onnx is not None:
+    if (args.checkpoint is None) == (args.artefact is None):
+        raise ValueError("give a checkpoint or --onnx/--pte FILE (one of them)")
+    if args.artefact is not None:
         from ..data import Preprocessing
-        from ..deploy.onnx_model import OnnxModel
+        from ..deploy.artefact import load_artefact
 
-        model = OnnxModel(args.onnx)
+        model = load_artefact(args.artefact)
         extra = model.metadata
         if "preprocessing" not in extra:
-            raise ValueError(f"{args.onnx} has no lightnets metadata; export it with `lightnets export`")
-        source = Path(args.onnx)
+            raise ValueError(f"{args.artefact} has no lightnets metadata; export it with `lightnets export`")
+        source = Path(args.artefact)
         pre, name, num_classes = Preprocessing.from_dict(extra["preprocessing"]), source.name, len(extra["classes"])
     else:
         source = Path(args.checkpoint)

@@ -1,8 +1,10 @@
-"""`lightnets export CHECKPOINT --format onnx|torch-export`: a verified deployment artefact.
+"""`lightnets export CHECKPOINT --format onnx|torch-export|pte`: a verified deployment artefact.
 
 ONNX files get a dynamic batch (``--dynamic-hw`` for height and width too), opset 18, and
-the checkpoint's model config, preprocessing and class names in their metadata. Every
-artefact is run against the PyTorch model before it is renamed into place.
+the checkpoint's model config, preprocessing and class names in their metadata; ExecuTorch
+programs (``.pte``, XNNPACK) carry the same metadata and are int8 with ``--int8 --data PATH``
+(calibrated on training images). Every artefact is run against the PyTorch model before it
+is renamed into place.
 """
 
 from __future__ import annotations
@@ -12,30 +14,56 @@ from pathlib import Path
 from ..checkpoint import load_checkpoint
 from .predict import preprocessing_of
 
+SUFFIX = {"onnx": ".onnx", "torch-export": ".pt2", "pte": ".pte"}
+
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="export a checkpoint to ONNX or torch.export, verified against PyTorch")
+    p = sub.add_parser("export", help="export a checkpoint to ONNX, torch.export or ExecuTorch, verified against PyTorch")
     p.add_argument("checkpoint", help="lightnets checkpoint (.pth / .safetensors)")
-    p.add_argument("--format", choices=("onnx", "torch-export"), default="onnx")
-    p.add_argument("--out", default=None, help="output file (default: beside the checkpoint, .onnx / .pt2)")
+    p.add_argument("--format", choices=tuple(SUFFIX), default="onnx")
+    p.add_argument("--out", default=None, help="output file (default: beside the checkpoint, .onnx / .pt2 / .pte; "
+                                               ".int8.pte with --int8)")
     p.add_argument("--dynamic-hw", action="store_true", help="ONNX: dynamic height and width as well as batch")
+    p.add_argument("--int8", action="store_true", help="pte: int8 with ExecuTorch's XNNPACK quantizer (needs --data)")
+    p.add_argument("--data", default=None, help="pte --int8: training data to calibrate on ('sample' = embedded)")
+    p.add_argument("--calibration-images", type=int, default=512, help="pte --int8: training images (default 512)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..deploy import export_onnx, export_program
+    from ..deploy import export_onnx, export_program, export_pte
 
+    if args.int8 != (args.data is not None) or (args.int8 and args.format != "pte"):
+        raise ValueError("--int8 and --data go together, with --format pte")
+    if args.calibration_images < 1:
+        raise ValueError(f"--calibration-images must be >= 1, got {args.calibration_images}")
     checkpoint = Path(args.checkpoint)
     model, extra = load_checkpoint(checkpoint)
     pre = preprocessing_of(model, extra)
-    suffix = ".onnx" if args.format == "onnx" else ".pt2"
+    suffix = (".int8" if args.int8 else "") + SUFFIX[args.format]
     out = Path(args.out) if args.out else checkpoint.with_suffix(suffix)
+    metadata = {"model": model.config, "preprocessing": pre.to_dict(),
+                "classes": extra.get("classes") or [str(i) for i in range(model.num_classes)]}
     if args.format == "onnx":
-        metadata = {"model": model.config, "preprocessing": pre.to_dict(),
-                    "classes": extra.get("classes") or [str(i) for i in range(model.num_classes)]}
         report = export_onnx(model, out, pre.input_size, dynamic_hw=args.dynamic_hw, metadata=metadata)
         print(f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, opset 18, dynamic batch"
               f"{', height, width' if args.dynamic_hw else ''}); ONNX Runtime vs PyTorch max abs difference "
+              f"{report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
+    elif args.format == "pte":
+        calibration = None
+        if args.int8:
+            from ..data import open_data
+            from ..deploy import calibration_batches
+
+            data = open_data(args.data, pre=pre)
+            if list(data.classes) != list(metadata["classes"]):
+                raise ValueError(f"the data's classes {data.classes} differ from the model's {metadata['classes']}")
+            calibration = calibration_batches(data, pre, args.calibration_images)
+        report = export_pte(model, out, pre.input_size, calibration=calibration, metadata=metadata)
+        kind = f"int8, calibrated on {report.calibration_images} training images" if report.int8 else "fp32"
+        print(f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, ExecuTorch + XNNPACK, {kind}, "
+              f"dynamic batch up to {report.max_batch} a call); "
+              f"ExecuTorch vs PyTorch{' (quantized graph)' if report.int8 else ''} max abs difference "
               f"{report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
     else:
         diff = export_program(model, out, pre.input_size)
