@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from doc_tail import hand_written_tail  # benchmarks/doc_tail.py, beside this script
 from lightnets import create_model, profile
 from lightnets.data import Preprocessing, open_data
 from lightnets.io import atomic_path, atomic_write_text
@@ -156,6 +157,9 @@ def plot(results: list[dict], path: Path) -> None:
 
 
 def write_doc(results: list[dict], path: Path) -> None:
+    """The tables and curves from ``results``; a hand-written analysis already in ``path``
+    (from its ``## What limits it`` heading on) is kept."""
+    analysis = hand_written_tail(path, "## What limits it")
     rows = []
     for r in results:
         tv = r["step_rates"].get("torchvision")
@@ -163,7 +167,7 @@ def write_doc(results: list[dict], path: Path) -> None:
         rows.append(f"| {r['key']} | {r['params'] / 1e6:.2f} | {r['macs'] / 1e6:.2f} | {r['budget_min']:g} | "
                     f"{r['epochs_done']}/{r['epochs_planned']} | **{r['best_top1']:.2f}** | "
                     f"{r['train_images_per_s']:.0f} | {r['step_rates']['lightnets']:.0f} | "
-                    f"{tv and round(tv)} | {ratio} |")
+                    f"{round(tv) if tv else '-'} | {ratio} |")
     curves = "\n".join(f"- {r['key']}: " + ", ".join(f"{m:.1f} min {t:.1f}%" for m, t in r["curve"])
                        for r in results)
     text = f"""# CIFAR-10 on this CPU
@@ -193,7 +197,7 @@ Top-1 against wall-clock minutes (training and per-epoch test evaluation):
 
 ![top-1 vs minutes](cifar10_top1.png)
 """
-    atomic_write_text(path, text)
+    atomic_write_text(path, text + analysis)
 
 
 def main() -> None:
@@ -203,17 +207,18 @@ def main() -> None:
     parser.add_argument("--tarball", type=Path, default=TARBALL)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "cifar10")
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks" / "cifar10.md")
+    parser.add_argument("--doc-only", action="store_true", help="rewrite the document and plot from the saved results")
     args = parser.parse_args()
     keys = [k for k in args.models.split(",") if k]
     unknown = [k for k in keys if k not in MODELS]
     if unknown:
         raise SystemExit(f"unknown models {unknown}; valid: {', '.join(MODELS)}")
     pre = Preprocessing.cifar(32)
-    data = open_data(extract(args.tarball), pre=pre)
+    data = None if args.doc_only else open_data(extract(args.tarball), pre=pre)
     results_file = args.out / "results.json"
     results = {r["key"]: r for r in json.loads(results_file.read_text())} if results_file.is_file() else {}
     command = f"python benchmarks/cifar10.py --models {','.join(keys)} --minutes {args.minutes:g}"
-    for key in keys:
+    for key in [] if args.doc_only else keys:
         results[key] = {**run_model(key, args.minutes, data, pre, args.out), "command": command,
                         "date": time.strftime("%Y-%m-%d")}
         atomic_write_text(results_file, json.dumps(list(results.values()), indent=1))

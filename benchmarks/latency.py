@@ -3,11 +3,13 @@
     .venv/bin/python benchmarks/latency.py [--int8-checkpoint runs/cifar10/mobilenet_v2_050/best.pth]
 
 Part 1, latency: MobileNetV2 1.0, MobileNetV3-Large and -Small at 224x224, batch 1, with 1
-and 2 threads: lightnets eager, lightnets BN-folded channels_last, ONNX Runtime on lightnets'
-export (fp32 and int8), torchvision's eager model and ONNX Runtime on torchvision's export
-of the same network; every backend timed in interleaved rounds; next to the machine's
-matrix-multiply peak. Part 2, int8: a CIFAR-10 checkpoint exported and quantized with each
-weight/activation scheme, top-1 on the 10,000 test images and the size on disk.
+and 2 threads: lightnets eager, lightnets BN-folded channels_last, ONNX Runtime and
+ExecuTorch/XNNPACK on lightnets' export (fp32 and int8), torchvision's eager model, and ONNX
+Runtime and ExecuTorch/XNNPACK on torchvision's export of the same network; every backend
+timed in interleaved rounds; next to the machine's matrix-multiply peak. Part 2, int8: a
+CIFAR-10 checkpoint exported to ONNX and quantized with each weight/activation scheme, and
+to ExecuTorch fp32 and int8 (XNNPACK quantizer); top-1 on the 10,000 test images and the
+size on disk.
 Writes docs/benchmarks/latency.md and docs/benchmarks/latency_zoo.png.
 """
 
@@ -21,8 +23,9 @@ from pathlib import Path
 
 import torch
 
+from doc_tail import hand_written_tail  # benchmarks/doc_tail.py, beside this script
 from lightnets import create_model, list_models, profile
-from lightnets.bench.backends import build_backends
+from lightnets.bench.backends import BACKENDS, build_backends
 from lightnets.bench.latency import thread_count, time_calls
 from lightnets.bench.peak import matmul_peak_gmacs
 from lightnets.cli.table import format_table
@@ -35,20 +38,22 @@ NETWORKS = ("mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
 def torchvision_runners(name: str, work: Path, threads: int) -> dict:
     import torchvision
 
-    from lightnets.deploy import ort_session
+    from lightnets.deploy import PteModel, export_pte, ort_session
 
     model = getattr(torchvision.models, name)().eval()
     path = work / f"tv_{name}.onnx"
     torch.onnx.export(model, (torch.randn(1, 3, 224, 224),), str(path), dynamo=True, opset_version=18,
                       input_names=["input"])
     session = ort_session(path, threads)
+    export_pte(model, work / f"tv_{name}.pte", 224)
 
     def eager(x):
         with torch.inference_mode():
             return model(x)
 
     return {"torchvision eager": eager,
-            "torchvision ONNX Runtime fp32": lambda x: session.run(None, {"input": x.numpy()})[0]}
+            "torchvision ONNX Runtime fp32": lambda x: session.run(None, {"input": x.numpy()})[0],
+            "torchvision ExecuTorch fp32": PteModel(work / f"tv_{name}.pte").forward}
 
 
 def latency_section(threads: int, rounds: int, runs: int) -> str:
@@ -60,7 +65,7 @@ def latency_section(threads: int, rounds: int, runs: int) -> str:
         macs = profile(model, 224).macs
         with tempfile.TemporaryDirectory() as work, thread_count(threads):
             runners = {f"lightnets {k}": v for k, v in build_backends(
-                model, 224, ("eager", "eager-folded-cl", "ort-fp32", "ort-int8"), threads, work).items()}
+                model, 224, BACKENDS, threads, work).items()}
             runners |= torchvision_runners(name, Path(work), threads)
             samples: dict[str, list[float]] = {k: [] for k in runners}
             for _ in range(rounds):
@@ -72,8 +77,19 @@ def latency_section(threads: int, rounds: int, runs: int) -> str:
             ["backend", "median (ms)", "GMAC/s", "% of matmul peak"], rows,
             title=f"{name}, {macs / 1e6:.1f}M MACs, batch 1, {threads} thread(s); floor "
                   f"= {macs / peak / 1e6:.2f} ms at the peak's MAC rate",
-        ))
+        ) + "\n" + targets(medians, macs, peak))
     return "\n\n".join(blocks)
+
+
+def targets(medians: dict[str, float], macs: int, peak: float) -> str:
+    """The issue's fp32 targets for one network: lightnets' fastest fp32 path against the
+    fastest optimised runtime on torchvision's export and against torchvision's eager model."""
+    ours = min((k for k in medians if k.startswith("lightnets") and "int8" not in k), key=medians.get)
+    theirs = min(("torchvision ONNX Runtime fp32", "torchvision ExecuTorch fp32"), key=medians.get)
+    return (f"fastest lightnets fp32: {ours} {medians[ours]:.2f} ms = "
+            f"{medians[theirs] / medians[ours]:.2f}x the speed of the fastest on torchvision's export ({theirs}), "
+            f"{medians['torchvision eager'] / medians[ours]:.2f}x torchvision eager, "
+            f"{100 * macs / medians[ours] / 1e6 / peak:.0f}% of the matmul peak")
 
 
 def int8_section(checkpoint: Path, data_root: Path) -> str:
@@ -81,7 +97,7 @@ def int8_section(checkpoint: Path, data_root: Path) -> str:
 
     from lightnets.checkpoint import load_checkpoint
     from lightnets.data import Preprocessing, open_data
-    from lightnets.deploy import SCHEMES, calibration_batches, export_onnx, quantize_onnx
+    from lightnets.deploy import PteModel, SCHEMES, calibration_batches, export_onnx, export_pte, quantize_onnx
     from lightnets.deploy.onnx_model import OnnxModel
     from lightnets.training import evaluate
 
@@ -94,12 +110,18 @@ def int8_section(checkpoint: Path, data_root: Path) -> str:
         export_onnx(model, fp32, pre.input_size, metadata={"classes": data.classes})
         loader = DataLoader(data.val, batch_size=256)
         base = evaluate(OnnxModel(fp32), loader, len(data.classes))
-        rows.append(["fp32", base.top1, 0.0, fp32.stat().st_size / 2**20, base.images_per_s])
+        rows.append(["ONNX fp32", base.top1, 0.0, fp32.stat().st_size / 2**20, base.images_per_s])
         for scheme in SCHEMES:
             calibration = calibration_batches(data, pre, 1024)
             report = quantize_onnx(fp32, Path(work) / f"{scheme}.onnx", calibration, scheme=scheme)
             result = evaluate(OnnxModel(report.path), loader, len(data.classes))
-            rows.append([f"int8 {scheme}", result.top1, result.top1 - base.top1, report.int8_bytes / 2**20,
+            rows.append([f"ONNX int8 {scheme}", result.top1, result.top1 - base.top1, report.int8_bytes / 2**20,
+                         result.images_per_s])
+        for label, calibration in (("ExecuTorch fp32", None),
+                                   ("ExecuTorch int8 (XNNPACK)", calibration_batches(data, pre, 1024))):
+            report = export_pte(model, Path(work) / "m.pte", pre.input_size, calibration=calibration)
+            result = evaluate(PteModel(report.path), loader, len(data.classes))
+            rows.append([label, result.top1, result.top1 - base.top1, report.size_bytes / 2**20,
                          result.images_per_s])
     return format_table(["artefact", "top-1 (%)", "change (points)", "size (MiB)", "images/s (batch 256)"], rows,
                         title=f"{checkpoint}: CIFAR-10 test set (10,000 images), calibrated on 1,024 training images")
@@ -126,6 +148,12 @@ def zoo_plot(path: Path, threads: int) -> None:
         fig.savefig(tmp, format="png", dpi=110)
 
 
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -144,10 +172,10 @@ def main() -> None:
     text = (f"# Deployment latency on this machine\n\nMade by `python benchmarks/latency.py"
             f"{' --int8-checkpoint ' + str(args.int8_checkpoint) if args.int8_checkpoint else ''}` on "
             f"{time.strftime('%Y-%m-%d')}: {cpu} ({'with' if vnni else 'without'} VNNI), PyTorch {torch.__version__}, "
-            f"ONNX Runtime {__import__('onnxruntime').__version__}. Medians over {args.rounds} interleaved rounds of "
+            f"ONNX Runtime {__import__('onnxruntime').__version__}, ExecuTorch {_version('executorch')}. Medians over {args.rounds} interleaved rounds of "
             f"{args.runs} runs.\n\n" + "\n\n".join(f"```\n{s}\n```" for s in sections)
             + "\n\n![latency vs MACs](latency_zoo.png)\n")
-    atomic_write_text(args.out, text)
+    atomic_write_text(args.out, text + hand_written_tail(args.out, "## Reading these numbers"))
     print(text)
 
 
