@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..deploy.onnx_export import ExportError
 from ..io import CheckpointError
 from . import bench, conv_cost, convert, evaluate, export, grid, models, predict, profile, quantize, report, train
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
-    except (ValueError, TypeError, CheckpointError, FileNotFoundError) as e:
+    except (ValueError, TypeError, CheckpointError, FileNotFoundError, ExportError) as e:
         print(f"lightnets {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

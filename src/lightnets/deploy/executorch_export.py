@@ -31,9 +31,11 @@ METADATA_METHOD = "lightnets_metadata"
 # The batch bound asked of torch.export. ExecuTorch 1.5's XNNPACK lowering narrows it (to 15
 # here); the program's own bound is read back at load time and larger batches run in chunks.
 MAX_BATCH = 1024
-# int8: the XNNPACK kernels and PyTorch's reference of the same quantized graph round
-# differently; they may disagree by a few quantization steps of the logits.
-INT8_TOLERANCE = 0.05
+# int8: XNNPACK's kernels and PyTorch's reference of the same quantized graph round and
+# accumulate differently, and the differences compound through the layers: on the 12-epoch
+# MobileNetV2 0.5 of `make run` they differ by 0.33 where logits reach 3.5 (the same size as
+# int8's own error against fp32), while a wrong program differs by the whole logit range.
+INT8_TOLERANCE = 0.25
 
 
 @dataclass(frozen=True)
