@@ -1,5 +1,10 @@
+from pathlib import Path
+
 import pytest
 import torch
+from PIL import Image
+
+CLASSES = ["dark", "light"]
 
 
 def realistic(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
@@ -21,3 +26,20 @@ def realistic(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
 @pytest.fixture(scope="session")
 def make_realistic():
     return realistic
+
+
+def write_two_class_tree(root: Path) -> Path:
+    """``root/data/{train,val}/{dark,light}/*.png``: 8 tiny images per class and split, told
+    apart by brightness; returns ``root/data``."""
+    for split in ("train", "val"):
+        for label, value in zip(CLASSES, (40, 210)):
+            folder = root / "data" / split / label
+            folder.mkdir(parents=True)
+            for i in range(8):
+                Image.new("RGB", (32, 32), (value + 3 * i, value, value - 2 * i)).save(folder / f"{i}.png")
+    return root / "data"
+
+
+@pytest.fixture(scope="session")
+def two_class_tree():
+    return write_two_class_tree

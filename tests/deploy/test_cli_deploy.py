@@ -11,17 +11,12 @@ from lightnets.cli import main
 from lightnets.data import Preprocessing
 from lightnets.deploy import read_metadata
 
-CLASSES = ["dark", "light"]
+CLASSES = ["dark", "light"]  # the classes of the two_class_tree fixture
 
 
 @pytest.fixture
-def run_dir(tmp_path, make_realistic):
-    for split in ("train", "val"):
-        for label, value in zip(CLASSES, (40, 210)):
-            folder = tmp_path / "data" / split / label
-            folder.mkdir(parents=True)
-            for i in range(8):
-                Image.new("RGB", (32, 32), (value + 3 * i, value, value - 2 * i)).save(folder / f"{i}.png")
+def run_dir(tmp_path, make_realistic, two_class_tree):
+    two_class_tree(tmp_path)
     model = make_realistic(create_model("mobilenet_v3_small", width=0.5, num_classes=2))
     save_model(model, tmp_path / "best.pth", extra={"preprocessing": Preprocessing.cifar(32).to_dict(),
                                                     "classes": CLASSES})

@@ -16,19 +16,14 @@ from lightnets.data import Preprocessing  # noqa: E402
 from lightnets.deploy import ExportError, PteModel  # noqa: E402
 from lightnets.deploy.executorch_export import TOLERANCE, verify_pte  # noqa: E402
 
-CLASSES = ["dark", "light"]
+CLASSES = ["dark", "light"]  # the classes of the two_class_tree fixture
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory, make_realistic):
+def exported(tmp_path_factory, make_realistic, two_class_tree):
     """One checkpoint exported once as fp32 and once as int8 (exports take seconds each)."""
     root = tmp_path_factory.mktemp("pte")
-    for split in ("train", "val"):
-        for label, value in zip(CLASSES, (40, 210)):
-            folder = root / "data" / split / label
-            folder.mkdir(parents=True)
-            for i in range(8):
-                Image.new("RGB", (32, 32), (value + 3 * i, value, value - 2 * i)).save(folder / f"{i}.png")
+    two_class_tree(root)
     model = make_realistic(create_model("mobilenet_v2", width=0.35, num_classes=2))
     save_model(model, root / "best.pth", extra={"preprocessing": Preprocessing.cifar(32).to_dict(), "classes": CLASSES})
     assert main(["export", str(root / "best.pth"), "--format", "pte"]) == 0
