@@ -71,7 +71,7 @@ def test_a_wrong_program_fails_loudly(exported, make_realistic):
     root, _ = exported
     other = make_realistic(create_model("mobilenet_v2", width=0.35, num_classes=2), seed=1)
     with pytest.raises(ExportError, match="ExecuTorch differs from PyTorch"):
-        verify_pte(root / "best.pte", other, (3, 32, 32), TOLERANCE)
+        verify_pte(PteModel(root / "best.pte"), other, (3, 32, 32), TOLERANCE)
 
 
 def test_pte_bad_input(exported, capsys, tmp_path):
