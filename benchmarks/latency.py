@@ -19,6 +19,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import torch
@@ -148,12 +149,6 @@ def zoo_plot(path: Path, threads: int) -> None:
         fig.savefig(tmp, format="png", dpi=110)
 
 
-def _version(package: str) -> str:
-    from importlib.metadata import version
-
-    return version(package)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -172,7 +167,7 @@ def main() -> None:
     text = (f"# Deployment latency on this machine\n\nMade by `python benchmarks/latency.py"
             f"{' --int8-checkpoint ' + str(args.int8_checkpoint) if args.int8_checkpoint else ''}` on "
             f"{time.strftime('%Y-%m-%d')}: {cpu} ({'with' if vnni else 'without'} VNNI), PyTorch {torch.__version__}, "
-            f"ONNX Runtime {__import__('onnxruntime').__version__}, ExecuTorch {_version('executorch')}. Medians over {args.rounds} interleaved rounds of "
+            f"ONNX Runtime {__import__('onnxruntime').__version__}, ExecuTorch {version('executorch')}. Medians over {args.rounds} interleaved rounds of "
             f"{args.runs} runs.\n\n" + "\n\n".join(f"```\n{s}\n```" for s in sections)
             + "\n\n![latency vs MACs](latency_zoo.png)\n")
     atomic_write_text(args.out, text + hand_written_tail(args.out, "## Reading these numbers"))
