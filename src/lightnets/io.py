@@ -36,6 +36,41 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+def check_output_file(path: str | os.PathLike, what: str = "output file") -> Path:
+    """Raise ``ValueError`` now, before any work, if ``path`` cannot be written: it is a
+    folder, or its folder cannot be created or written to. Leaves nothing behind."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder; give a file name")
+    _check_writable_folder(path.parent, f"{what} {path}")
+    return path
+
+
+def check_output_dir(path: str | os.PathLike, what: str = "output folder") -> Path:
+    """Raise ``ValueError`` now, before any work, if files cannot be written into the folder
+    ``path``: it is an existing file, or it (or the nearest existing folder above it) is
+    not writable. Leaves nothing behind."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{what} {path} is an existing file, not a folder; give a folder name")
+    _check_writable_folder(path, f"{what} {path}")
+    return path
+
+
+def _check_writable_folder(folder: Path, what: str) -> None:
+    existing = folder if str(folder) else Path(".")
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"cannot write {what}: {existing} is a file, not a folder")
+    try:  # a real write: os.access says yes to root even on read-only mounts
+        fd, probe = tempfile.mkstemp(prefix=".lightnets-write-check.", dir=existing)
+    except OSError as e:
+        raise ValueError(f"cannot write {what}: the folder {existing} is not writable ({e.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
