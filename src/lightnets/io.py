@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -18,6 +20,10 @@ import torch
 
 class CheckpointError(ValueError):
     """A file that is missing, unreadable or not a checkpoint of the expected kind."""
+
+
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's default format is a zip archive
+_PICKLE_PROTOCOL = b"\x80"  # the legacy format starts with a bare pickle
 
 
 @contextlib.contextmanager
@@ -89,10 +95,20 @@ def save_checkpoint(obj: Any, path: str | os.PathLike) -> None:
 
 
 def load_file(path: str | os.PathLike) -> Any:
-    """Load a ``.safetensors`` file or a torch file with ``weights_only=True``."""
+    """Load a ``.safetensors`` file or a torch file with ``weights_only=True``.
+
+    A file that cannot be read says which it is: empty, truncated or damaged, not a torch
+    or safetensors file at all, or a pickle holding Python objects beyond tensors and plain
+    values (which are never unpickled: that is how a checkpoint could run code).
+    """
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path} is empty (0 bytes), not a checkpoint; a write or copy of it was "
+                              "probably cut off: write or copy it again")
     if path.suffix == ".safetensors":
         try:
             from safetensors.torch import load_file as load_safetensors
@@ -101,14 +117,34 @@ def load_file(path: str | os.PathLike) -> Any:
         try:
             return load_safetensors(str(path))
         except Exception as e:
-            raise CheckpointError(f"{path} is not a readable safetensors file: {e}") from None
+            raise CheckpointError(f"{path} is truncated, damaged or not a safetensors file "
+                                  f"({path.stat().st_size:,} bytes; safetensors says: {e})") from None
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
+    except pickle.UnpicklingError as e:
+        unsafe = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
+        if unsafe is None:
+            raise CheckpointError(_unreadable_torch_file(path)) from None
         raise CheckpointError(
-            f"{path} is not a checkpoint lightnets can load safely (torch.load with weights_only=True "
-            f"failed: {str(e).splitlines()[0]})"
+            f"{path} holds a Python object ({unsafe.group(1)}) besides tensors and plain values; lightnets "
+            "never unpickles such objects, since unpickling can run code. Save the state dict (or the "
+            "tensors alone) with torch.save, or as .safetensors"
         ) from None
+    except Exception:
+        raise CheckpointError(_unreadable_torch_file(path)) from None
+
+
+def _unreadable_torch_file(path: Path) -> str:
+    """What a file torch.load cannot read looks like, from its first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(9)
+    size = f"{path.stat().st_size:,} bytes"
+    if head.startswith((_ZIP_MAGIC, _PICKLE_PROTOCOL)):
+        return f"{path} is a truncated or damaged torch checkpoint ({size}); write or copy it again"
+    if len(head) == 9 and head[8:] == b"{":
+        return f"{path} ({size}) looks like a safetensors file; name it *.safetensors"
+    return (f"{path} is not a torch checkpoint (.pth / .pt) or a safetensors file "
+            f"({size}, starting {head[:8]!r})")
 
 
 def load_state_dict_file(path: str | os.PathLike) -> dict[str, torch.Tensor]:
