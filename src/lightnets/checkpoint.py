@@ -41,6 +41,9 @@ def save_model(model: LightNet, path: str | os.PathLike, extra: dict | None = No
     reserved = {"format", "version", "model_config", "state_dict"} & extra.keys()
     if reserved:
         raise ValueError(f"extra entries may not use the reserved names {sorted(reserved)}")
+    problem = _classes_problem(extra, model.num_classes)
+    if problem:
+        raise ValueError(f"extra['classes'] {problem}")
     if path.suffix in TORCH_SUFFIXES:
         save_checkpoint(
             {"format": FORMAT, "version": VERSION, "model_config": model.config,
@@ -57,6 +60,19 @@ def save_model(model: LightNet, path: str | os.PathLike, extra: dict | None = No
     with atomic_path(path) as tmp:
         save_file(model.state_dict(), str(tmp), metadata=metadata)
     return path
+
+
+def _classes_problem(extra: dict, num_classes: int) -> str | None:
+    """What is wrong with ``extra["classes"]``, which must name each classifier output in order."""
+    if "classes" not in extra:
+        return None
+    classes = extra["classes"]
+    if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
+        return f"must be a list of class names (strings), got {type(classes).__name__} {str(classes)[:80]}"
+    if len(classes) != num_classes:
+        return (f"has {len(classes)} class names but the classifier has {num_classes} outputs; "
+                "it needs one name per output, in order")
+    return None
 
 
 def _read(path: Path) -> tuple[dict, dict, dict]:
@@ -105,4 +121,7 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[LightNet, dict]:
                  (("missing", missing), ("unexpected", unexpected), ("wrong shape (file vs model)", wrong)) if items]
         raise CheckpointError(f"{path} does not fit {config.get('name')}: " + "; ".join(parts))
     model.load_state_dict(state_dict)
+    problem = _classes_problem(extra, model.num_classes)
+    if problem:
+        raise CheckpointError(f"{path}: its 'classes' entry {problem}")
     return model.eval(), extra

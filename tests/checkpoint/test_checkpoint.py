@@ -1,3 +1,6 @@
+import json
+import re
+
 import pytest
 import torch
 
@@ -25,7 +28,7 @@ def test_round_trip_rebuilds_the_same_model(tmp_path, suffix, name, variant):
 def test_load_errors_name_the_problem(tmp_path):
     text = tmp_path / "notes.pth"
     text.write_text("hello")
-    with pytest.raises(CheckpointError, match="notes.pth is not a checkpoint lightnets can load safely"):
+    with pytest.raises(CheckpointError, match="notes.pth is not a torch checkpoint"):
         load_model(text)
     plain = tmp_path / "plain.pth"
     torch.save(create_model("mobilenet_v2").state_dict(), plain)
@@ -66,3 +69,31 @@ def test_extra_entries_travel_with_the_model(tmp_path, suffix):
     assert loaded == extra and model.num_classes == 2
     with pytest.raises(ValueError, match="reserved names"):
         save_model(model, tmp_path / "x.pth", extra={"state_dict": {}})
+
+
+@pytest.mark.parametrize("suffix", [".pth", ".safetensors"])
+@pytest.mark.parametrize("classes, reason", [
+    (["cat"], "has 1 class names but the classifier has 2 outputs"),
+    (["cat", "dog", "fox"], "has 3 class names but the classifier has 2 outputs"),
+    ("cat,dog", "must be a list of class names (strings), got str cat,dog"),
+])
+def test_a_class_list_that_does_not_fit_the_classifier_is_refused_on_load(tmp_path, suffix, classes, reason):
+    from lightnets.checkpoint import load_checkpoint
+
+    model = create_model("mobilenet_v3_small", width=0.25, num_classes=2)
+    with pytest.raises(ValueError, match=f"extra\\['classes'\\] {re.escape(reason)}"):
+        save_model(model, tmp_path / f"direct{suffix}", extra={"classes": classes})
+    path = save_model(model, tmp_path / f"m{suffix}", extra={"classes": ["cat", "dog"]})
+    if suffix == ".pth":  # a file written by something else, or edited by hand
+        ckpt = torch.load(path, weights_only=True)
+        ckpt["classes"] = classes
+        torch.save(ckpt, path)
+    else:
+        from safetensors import safe_open
+        from safetensors.torch import save_file
+
+        with safe_open(str(path), framework="pt") as f:
+            tensors, metadata = {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
+        save_file(tensors, str(path), metadata={**metadata, "lightnets_extra": json.dumps({"classes": classes})})
+    with pytest.raises(CheckpointError, match=f"{re.escape(str(path))}: its 'classes' entry {re.escape(reason)}"):
+        load_checkpoint(path)
