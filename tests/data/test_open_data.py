@@ -108,7 +108,8 @@ def test_corrupt_image_raises_naming_the_file_or_is_skipped(tmp_path, make_tree,
 
     data = open_data(tmp_path, pre=pre)
     assert (len(data.train), len(data.val), data.skipped) == (6, 3, 0)
-    with pytest.raises(DataError, match=rf"cannot read image {garbage}: .*skip_corrupt=True"):
+    with pytest.raises(DataError, match=rf"cannot read image {garbage}: .*--skip-corrupt in `lightnets train` "
+                                        r"and `lightnets eval`, open_data\(\.\.\., skip_corrupt=True\) in Python"):
         data.train[5]
     with pytest.raises(DataError, match=rf"cannot read image {truncated_jpeg}: image file is truncated"):
         data.train[2]
@@ -117,6 +118,8 @@ def test_corrupt_image_raises_naming_the_file_or_is_skipped(tmp_path, make_tree,
 
     data = open_data(tmp_path, pre=pre, skip_corrupt=True)
     assert (len(data.train), len(data.val), data.skipped) == (4, 2, 3)
+    assert data.skipped_paths == sorted(map(str, (garbage, truncated_jpeg, truncated_png)))
+    assert data.skipped_summary(shown=2) == f"skipped 3 unreadable image(s): {truncated_jpeg}, {garbage} and 1 more"
     assert not {str(garbage), str(truncated_jpeg), str(truncated_png)} & {*data.train.sources, *data.val.sources}
     assert all(image.shape == (3, 16, 16) for image, _ in data.train)
 

@@ -13,10 +13,13 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
+from .errors import DataError
 from .images import ImageSource, load_image
 from .preprocessing import IN_CHANS
 
 Transform = Callable[[Image.Image], torch.Tensor]
+SKIP_CORRUPT_HINT = ("Fix or remove the file, or leave unreadable images out: --skip-corrupt in "
+                     "`lightnets train` and `lightnets eval`, open_data(..., skip_corrupt=True) in Python")
 
 
 class EncodedImages(Dataset):
@@ -41,7 +44,10 @@ class EncodedImages(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         name = None if self.names is None else self.names[index]
-        image = load_image(self.sources[index], self.in_chans, name)
+        try:
+            image = load_image(self.sources[index], self.in_chans, name)
+        except DataError as e:
+            raise DataError(f"{e}. {SKIP_CORRUPT_HINT}") from None
         return self.transform(image), self.labels[index]
 
 

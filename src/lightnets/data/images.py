@@ -32,8 +32,8 @@ def is_image_file(name: str) -> bool:
 def load_image(source: ImageSource, in_chans: int, name: str | None = None) -> Image.Image:
     """Decode a file path or encoded bytes and convert it to ``in_chans`` channels.
 
-    An unreadable or corrupt image raises :class:`DataError` naming ``name`` (the path
-    by default).
+    An unreadable or corrupt image raises :class:`DataError` ``cannot read image NAME:
+    REASON``, naming ``name`` (the path by default); callers add what the user can do.
     """
     try:
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
@@ -41,8 +41,7 @@ def load_image(source: ImageSource, in_chans: int, name: str | None = None) -> I
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         if name is None:
             name = "<bytes>" if isinstance(source, bytes) else os.fspath(source)
-        raise DataError(f"cannot read image {name}: {e}. Fix or remove the file, or open the data "
-                        "with skip_corrupt=True to leave unreadable images out") from None
+        raise DataError(f"cannot read image {name}: {e}") from None
 
 
 def is_readable(path: str | os.PathLike) -> bool:

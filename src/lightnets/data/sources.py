@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from torch.utils.data import Dataset
@@ -40,13 +40,26 @@ LAYOUTS = (f"'{SAMPLE}' (the embedded CIFAR-10 sample); a CIFAR-10 python folder
 
 @dataclass
 class DataSplits:
-    """Train and validation datasets of ``(float32 CHW tensor, int label)`` items."""
+    """Train and validation datasets of ``(float32 CHW tensor, int label)`` items.
+
+    ``skipped`` counts the unreadable images ``skip_corrupt`` left out; ``skipped_paths``
+    names them, sorted.
+    """
 
     train: Dataset
     val: Dataset
     classes: list[str]
     skipped: int = 0
     source: str = ""
+    skipped_paths: list[str] = field(default_factory=list)
+
+    def skipped_summary(self, shown: int = 3) -> str:
+        """``""``, or how many unreadable images were left out and the first ``shown`` of them."""
+        if not self.skipped_paths:
+            return ""
+        more = len(self.skipped_paths) - shown
+        return (f"skipped {len(self.skipped_paths)} unreadable image(s): {', '.join(self.skipped_paths[:shown])}"
+                + (f" and {more} more" if more > 0 else ""))
 
 
 def _check_same_classes(train: list[str], val: list[str], train_where: str, val_where: str) -> None:
@@ -80,12 +93,13 @@ def _open_cifar(folder: Path, pre: Preprocessing, augment: str | None) -> DataSp
     )
 
 
-def _skip_unreadable(trees: list[ImageFiles], skip_corrupt: bool) -> tuple[list[ImageFiles], int]:
+def _skip_unreadable(trees: list[ImageFiles], skip_corrupt: bool) -> tuple[list[ImageFiles], list[str]]:
+    """The trees without their unreadable images (when ``skip_corrupt``), and those images, sorted."""
     if not skip_corrupt:
-        return trees, 0
+        return trees, []
     paths = [p for tree in trees for p in tree.paths]
     bad = unreadable_images(paths)
-    return [drop_paths(tree, bad) for tree in trees], len(bad)
+    return [drop_paths(tree, bad) for tree in trees], sorted(bad)
 
 
 def _images(files: ImageFiles, pre: Preprocessing, transform: Transform,
@@ -101,7 +115,8 @@ def _open_train_val(root: Path, val_dir: Path, pre: Preprocessing, augment: str 
     _check_same_classes(train.classes, val.classes, str(root / "train"), str(val_dir))
     (train, val), skipped = _skip_unreadable([train, val], skip_corrupt)
     return DataSplits(_images(train, pre, train_transform(pre, augment)), _images(val, pre, eval_transform(pre)),
-                      train.classes, skipped, f"ImageFolder {root / 'train'} + {val_dir}")
+                      train.classes, len(skipped), f"ImageFolder {root / 'train'} + {val_dir}",
+                      skipped_paths=skipped)
 
 
 def _open_single_tree(root: Path, pre: Preprocessing, augment: str | None, val_fraction: float, seed: int,
@@ -113,9 +128,9 @@ def _open_single_tree(root: Path, pre: Preprocessing, augment: str | None, val_f
         raise DataError(f"{root}: every class has a single image, so none can be held out for validation "
                         "(a class needs at least 2 images)")
     return DataSplits(_images(files, pre, train_transform(pre, augment), train_idx),
-                      _images(files, pre, eval_transform(pre), val_idx), files.classes, skipped,
+                      _images(files, pre, eval_transform(pre), val_idx), files.classes, len(skipped),
                       f"ImageFolder {root} split {len(train_idx)}/{len(val_idx)} "
-                      f"(val_fraction {val_fraction}, seed {seed})")
+                      f"(val_fraction {val_fraction}, seed {seed})", skipped_paths=skipped)
 
 
 def open_data(root: str | os.PathLike, *, pre: Preprocessing, augment: str | None = None,
