@@ -17,9 +17,7 @@ from typing import Any, Iterator
 
 import torch
 
-
-class CheckpointError(ValueError):
-    """A file that is missing, unreadable or not a checkpoint of the expected kind."""
+from .errors import CheckpointError
 
 
 _ZIP_MAGIC = b"PK\x03\x04"  # torch.save's default format is a zip archive

@@ -18,15 +18,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ExportError
 from ..io import atomic_path
 
 OPSET = 18
 TOLERANCE = 1e-4  # max abs difference of logits, relative to their scale (see verify)
 VERIFY_BATCHES = (1, 3)  # batch sizes the artefact is checked at: the dynamic batch must work
-
-
-class ExportError(RuntimeError):
-    """The exported artefact does not reproduce the PyTorch model."""
 
 
 @dataclass(frozen=True)
