@@ -5,8 +5,6 @@ whole zoo as a PNG."""
 
 from __future__ import annotations
 
-from ..analysis import KIND_LABELS, profile
-from ..models import create_model, list_models
 from .common import add_model_args, model_from_args, parse_list
 from .table import format_table, print_json
 
@@ -29,6 +27,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..analysis import KIND_LABELS, profile
     from ..bench.backends import available_backends, compare_backends
     from ..bench.peak import matmul_peak_gmacs
 
@@ -78,6 +77,8 @@ def run(args) -> int:
 
 
 def _zoo(args) -> int:
+    from ..analysis import profile
+    from ..models import create_model, list_models
     from ..bench import measure_latency
     from ..io import atomic_path
 

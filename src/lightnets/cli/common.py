@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ..models import LightNet, create_model
+if TYPE_CHECKING:
+    from ..models import LightNet
+
+# The parameter-counting conventions of lightnets.analysis, named here so that --help needs
+# no torch; tests/cli check them against analysis.CONVENTIONS.
+CONVENTIONS = ("pytorch", "conv_fc", "conv_fc_weights", "tf_checkpoint")
 
 
 def add_model_args(parser: argparse.ArgumentParser, name_required: bool = True) -> None:
@@ -15,7 +21,13 @@ def add_model_args(parser: argparse.ArgumentParser, name_required: bool = True) 
     parser.add_argument("--num-classes", type=int, default=1000, help="classifier outputs (default 1000)")
 
 
+def add_convention_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--convention", choices=CONVENTIONS, default="pytorch", help="how parameters are counted")
+
+
 def model_from_args(args: argparse.Namespace) -> LightNet:
+    from ..models import create_model
+
     return create_model(args.name, width=args.width, resolution=args.resolution, num_classes=args.num_classes)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..analysis import conv_cost
 from .table import format_table, print_json
 
 
@@ -26,6 +25,8 @@ def parse_input(text: str) -> tuple[int, int, int]:
 
 
 def run(args) -> int:
+    from ..analysis import conv_cost
+
     h, w, c = parse_input(args.input)
     cost = conv_cost(h, w, c, args.out, args.kernel, args.stride)
     theory = 1 / args.out + 1 / args.kernel**2

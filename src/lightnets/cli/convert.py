@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..checkpoint import check_suffix, save_model
-from ..interop import SOURCES, load_reference_weights
+from ..interop import SOURCES
 
 
 def register(sub) -> None:
@@ -31,6 +30,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..checkpoint import check_suffix, save_model
+    from ..interop import load_reference_weights
+
     out = check_suffix(args.out)
     model = load_reference_weights(args.src, args.source, args.arch)
     save_model(model, out)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..checkpoint import load_checkpoint
 from .predict import preprocessing_of
 from .table import format_table, print_json
 
@@ -30,6 +29,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from torch.utils.data import DataLoader
 
+    from ..checkpoint import load_checkpoint
     from ..data import open_data
     from ..training import evaluate
     from ..training.confusion_plot import plot_confusion

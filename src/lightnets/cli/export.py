@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..checkpoint import load_checkpoint
 from .predict import preprocessing_of
 
 SUFFIX = {"onnx": ".onnx", "torch-export": ".pt2", "pte": ".pte"}
@@ -31,6 +30,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..checkpoint import load_checkpoint
     from ..deploy import export_onnx, export_program, export_pte
 
     if args.int8 != (args.data is not None) or (args.int8 and args.format != "pte"):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from ..analysis import CONVENTIONS, profile
-from ..models import create_model
-from .common import millions, parse_list
+from .common import add_convention_arg, millions, parse_list
 from .table import format_table, print_json
 
 
@@ -14,12 +12,15 @@ def register(sub) -> None:
     p.add_argument("--widths", default="1,0.75,0.5,0.25", help="comma-separated width multipliers")
     p.add_argument("--resolutions", default="224,192,160,128", help="comma-separated input sizes")
     p.add_argument("--num-classes", type=int, default=1000)
-    p.add_argument("--convention", choices=CONVENTIONS, default="pytorch", help="how parameters are counted")
+    add_convention_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from ..analysis import profile
+    from ..models import create_model
+
     widths = parse_list(args.widths, float, "--widths")
     resolutions = parse_list(args.resolutions, int, "--resolutions")
     cells = []

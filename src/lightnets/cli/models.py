@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ..analysis import profile
-from ..models import MODELS, create_model, list_models
 from .common import millions
 from .table import format_table, print_json
 
@@ -16,6 +14,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..analysis import profile
+    from ..models import MODELS, create_model, list_models
+
     names = list_models(args.pattern)
     if not names:
         raise ValueError(f"no model matches {args.pattern!r}; registered: {', '.join(list_models())}")

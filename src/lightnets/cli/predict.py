@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
-from ..checkpoint import load_checkpoint
 from .table import format_table, print_json
 
 
@@ -34,6 +31,10 @@ def preprocessing_of(model, extra: dict):
 
 
 def run(args) -> int:
+    import torch
+
+    from ..checkpoint import load_checkpoint
+
     if args.top_k < 1:
         raise ValueError(f"--top-k must be >= 1, got {args.top_k}")
     from ..data import eval_transform

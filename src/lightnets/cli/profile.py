@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ..analysis import CONVENTIONS, KIND_LABELS, profile
-from .common import add_model_args, millions, model_from_args
+from .common import add_convention_arg, add_model_args, millions, model_from_args
 from .table import format_table, print_json
 
 
@@ -14,12 +13,14 @@ def register(sub) -> None:
     add_model_args(p)
     p.add_argument("--per-layer", action="store_true", help="one row per layer")
     p.add_argument("--by-kind", action="store_true", help="totals and shares per op kind (1x1, depthwise, ...)")
-    p.add_argument("--convention", choices=CONVENTIONS, default="pytorch", help="how parameters are counted")
+    add_convention_arg(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from ..analysis import KIND_LABELS, profile
+
     model = model_from_args(args)
     t0 = time.perf_counter()
     prof = profile(model, args.resolution, convention=args.convention)

@@ -5,12 +5,6 @@ from __future__ import annotations
 
 import time
 
-import torch
-
-from ..analysis import profile
-from ..bench import measure_latency
-from ..models import create_model, list_models
-from ..reference import CHECKS, evaluate
 from .table import format_table, print_json
 
 SOURCES = {
@@ -49,6 +43,10 @@ def _short(variant: str, limit: int = 36) -> str:
 
 
 def latency_rows(runs: int, threads: int | None) -> list[dict]:
+    from ..analysis import profile
+    from ..bench import measure_latency
+    from ..models import create_model, list_models
+
     rows = []
     for name in list_models():
         model = create_model(name)
@@ -59,6 +57,10 @@ def latency_rows(runs: int, threads: int | None) -> list[dict]:
 
 
 def run(args) -> int:
+    import torch
+
+    from ..reference import CHECKS, evaluate
+
     t0 = time.perf_counter()
     results = [evaluate(c) for c in CHECKS]
     notes: dict[str, int] = {}

@@ -5,7 +5,26 @@ returns the lightnets ``mobilenet_v3_large`` (with timm's BatchNorm eps) whose o
 equal timm's. ``SOURCES`` lists every supported ``source -> arch -> Target``.
 """
 
-from .convert import convert_state_dict, identify, key_pairs, load_reference_weights
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from .sources import SOURCES, Target, resolve
 
 __all__ = ["SOURCES", "Target", "convert_state_dict", "identify", "key_pairs", "load_reference_weights", "resolve"]
+
+# ``convert`` needs torch; it loads on first use (PEP 562) so that SOURCES, which the
+# command line's --help shows, costs no torch import.
+_CONVERT = ("convert_state_dict", "identify", "key_pairs", "load_reference_weights")
+
+if TYPE_CHECKING:
+    from .convert import convert_state_dict, identify, key_pairs, load_reference_weights
+
+
+def __getattr__(name: str):
+    if name not in _CONVERT:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(".convert", __name__), name)
+    globals()[name] = value
+    return value
