@@ -74,8 +74,12 @@ def test_lightnets_state_dict_is_recognised():
 def test_file_that_is_not_a_checkpoint(tmp_path):
     text = tmp_path / "notes.pth"
     text.write_text("not a checkpoint")
-    with pytest.raises(CheckpointError, match="notes.pth is not a checkpoint"):
+    with pytest.raises(CheckpointError, match="notes.pth is not a torch checkpoint"):
         load_reference_weights(text, "timm", ARCH)
+    empty = tmp_path / "empty.pth"
+    empty.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty.pth is empty \\(0 bytes\\), not a checkpoint"):
+        load_reference_weights(empty, "timm", ARCH)
     listing = saved([1, 2, 3], tmp_path)
     with pytest.raises(CheckpointError, match="does not hold a state dict"):
         load_reference_weights(listing, "timm", ARCH)
