@@ -1,7 +1,8 @@
-"""`lightnets eval` and `lightnets predict` work from a checkpoint alone."""
+"""`lightnets eval` and `lightnets predict` work from a checkpoint or an exported model alone."""
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -14,24 +15,48 @@ from lightnets.data import Preprocessing, eval_transform
 CLASSES = ["dark", "light"]
 
 
-@pytest.fixture
-def tree(tmp_path):
-    """train/ and val/ folders of 32x32 images, dark and light."""
+def write_tree(root):
+    """root/data/{train,val}/{dark,light}/{0,1,2}.png: 32x32 images, dark and light."""
     for split in ("train", "val"):
         for label, value in zip(CLASSES, (30, 220)):
-            folder = tmp_path / "data" / split / label
+            folder = root / "data" / split / label
             folder.mkdir(parents=True)
             for i in range(3):
                 Image.new("RGB", (32, 32), (value + i, value, value - i)).save(folder / f"{i}.png")
-    return tmp_path / "data"
+    return root / "data"
+
+
+def save_checkpoint(path):
+    torch.manual_seed(0)
+    model = create_model("mobilenet_v3_small", width=0.25, num_classes=2).eval()
+    pre = Preprocessing.cifar(32)
+    return save_model(model, path, extra={"preprocessing": pre.to_dict(), "classes": CLASSES}), model
+
+
+@pytest.fixture
+def tree(tmp_path):
+    return write_tree(tmp_path)
 
 
 @pytest.fixture
 def checkpoint(tmp_path):
-    torch.manual_seed(0)
-    model = create_model("mobilenet_v3_small", width=0.25, num_classes=2).eval()
-    pre = Preprocessing.cifar(32)
-    return save_model(model, tmp_path / "model.pth", extra={"preprocessing": pre.to_dict(), "classes": CLASSES}), model
+    return save_checkpoint(tmp_path / "model.pth")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A checkpoint, its `lightnets export` ONNX file and a data tree, made once (exports take seconds)."""
+    root = tmp_path_factory.mktemp("exported")
+    path, model = save_checkpoint(root / "best.pth")
+    assert main(["export", str(path), "--format", "onnx"]) == 0
+    return root, model, write_tree(root)
+
+
+def probabilities(model, paths):
+    """The model's softmax for each image, one image at a time (the reference for batched runs)."""
+    transform = eval_transform(Preprocessing.cifar(32))
+    with torch.no_grad():
+        return [model(transform(Image.open(p).convert("RGB")).unsqueeze(0)).softmax(-1)[0] for p in paths]
 
 
 def run(capsys, *argv):
@@ -52,7 +77,7 @@ def test_eval_reports_accuracy_and_writes_the_confusion_png(capsys, tree, checkp
     truth = torch.tensor([0, 0, 0, 1, 1, 1])
     assert d["top1"] == pytest.approx(100 * (pred == truth).float().mean().item())
     assert sum(map(sum, d["confusion"])) == 6
-    png = tmp_path / "model_confusion.png"
+    png = tmp_path / "model.pth.confusion.png"
     assert d["confusion_png"] == str(png) and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, out, _ = run(capsys, "eval", str(path), "--data", str(tree))
     assert code == 0 and "top-1" in out and "dark" in out and "images/s" in out
@@ -81,7 +106,6 @@ def test_bad_input(capsys, tmp_path, tree, checkpoint):
     (tmp_path / "broken.jpg").write_bytes(b"not a jpeg")
     cases = [
         (["predict", str(path), str(tmp_path / "missing.png")], "image not found"),
-        (["predict", str(path), str(tmp_path / "broken.jpg")], "cannot read image"),
         (["predict", str(path), str(tree / "val" / "dark" / "0.png"), "--top-k", "0"], "--top-k must be >= 1"),
         (["eval", str(tmp_path / "nope.pth"), "--data", str(tree)], "checkpoint not found"),
         (["eval", str(path), "--data", str(tmp_path / "nothing")], "nothing"),
@@ -93,3 +117,164 @@ def test_bad_input(capsys, tmp_path, tree, checkpoint):
                        extra={"preprocessing": Preprocessing.cifar(32).to_dict(), "classes": ["a", "b"]})
     code, _, err = run(capsys, "eval", str(other), "--data", str(tree))
     assert code == 2 and "differ from the checkpoint's ['a', 'b']" in err
+
+
+def single_error_line(err, command):
+    lines = err.strip().splitlines()
+    return len(lines) == 1 and lines[0].startswith(f"lightnets {command}: error: ") and "Traceback" not in err
+
+
+def test_unreadable_checkpoints_end_in_one_line_naming_the_file(capsys, tmp_path, tree):
+    image = str(tree / "val" / "dark" / "0.png")
+    empty, noise = tmp_path / "empty.pth", tmp_path / "noise.pth"
+    empty.write_bytes(b"")
+    noise.write_bytes(bytes(range(7, 250)) * 4)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "last.pth").write_bytes(b"")
+    cases = [
+        (["predict", str(empty), image], f"{empty} is empty (0 bytes)"),
+        (["predict", str(noise), image], f"{noise} is not a torch checkpoint (.pth / .pt) or a safetensors file"),
+        (["eval", str(empty), "--data", str(tree)], f"{empty} is empty (0 bytes)"),
+        (["export", str(empty), "--format", "onnx", "--out", str(tmp_path / "m.onnx")], f"{empty} is empty"),
+        (["train", "mobilenet_v3_small", "--width", "0.25", "--data", str(tree), "--out", str(run_dir),
+          "--resume", "--epochs", "1", "--batch-size", "2", "--no-progress"], f"{run_dir / 'last.pth'} is empty (0 bytes)"),
+    ]
+    for argv, message in cases:
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and message in err and single_error_line(err, argv[0]), (argv, err)
+        assert "weights_only" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "empty.pth", "noise.pth", "run"]
+    assert [p.name for p in run_dir.iterdir()] == ["last.pth"]
+
+
+def test_a_class_list_that_does_not_fit_the_classifier_is_named(capsys, tree, checkpoint):
+    path, _ = checkpoint
+    ckpt = torch.load(path, weights_only=True)
+    ckpt["classes"] = ["dark"]
+    torch.save(ckpt, path)
+    code, _, err = run(capsys, "predict", str(path), str(tree / "val" / "dark" / "0.png"))
+    assert code == 2 and single_error_line(err, "predict"), err
+    assert f"{path}: its 'classes' entry has 1 class names but the classifier has 2 outputs" in err
+
+
+def test_predict_classifies_a_folder_in_batches_and_reports_unreadable_images(capsys, tmp_path, checkpoint):
+    path, model = checkpoint
+    folder = tmp_path / "images"
+    for i, value in enumerate((20, 90, 160, 230)):
+        (folder / f"sub{i % 2}").mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (40, 36), (value, 255 - value, value // 2)).save(folder / f"sub{i % 2}" / f"{i}.png")
+    broken = folder / "sub0" / "1_broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    (folder / "notes.txt").write_text("not an image, and not named like one")
+    code, out, err = run(capsys, "predict", str(path), str(folder), "--batch-size", "2", "--json")
+    results = json.loads(out)
+    good = [folder / "sub0" / "0.png", folder / "sub0" / "2.png", folder / "sub1" / "1.png", folder / "sub1" / "3.png"]
+    assert code == 0 and [r["image"] for r in results] == sorted(map(str, [*good, broken]))
+    failed = [r for r in results if "error" in r]
+    assert [r["image"] for r in failed] == [str(broken)] and "top" not in failed[0]
+    assert failed[0]["error"].startswith(f"cannot read image {broken}: ")
+    assert err.strip() == f"lightnets predict: warning: {failed[0]['error']}"
+    assert "skip" not in err  # predict has no --skip-corrupt to suggest
+    expected = dict(zip(map(str, good), probabilities(model, good)))
+    for r in results:
+        if "top" in r:
+            probs = torch.tensor([t["probability"] for t in sorted(r["top"], key=lambda t: t["index"])])
+            torch.testing.assert_close(probs, expected[r["image"]], rtol=1e-5, atol=1e-6)
+            assert [t["label"] for t in r["top"]] == [CLASSES[t["index"]] for t in r["top"]]
+
+
+def test_predict_fails_only_when_nothing_could_be_classified(capsys, tmp_path, checkpoint):
+    path, _ = checkpoint
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n cut short")
+    code, out, err = run(capsys, "predict", str(path), str(broken))
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert err.strip().splitlines() == [f"lightnets predict: warning: cannot read image {broken}: "
+                                        + err.split(f"cannot read image {broken}: ")[1].splitlines()[0],
+                                        "lightnets predict: error: none of the 1 image(s) could be read"]
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "predict", str(path), str(tmp_path / "empty"))
+    assert code == 2 and single_error_line(err, "predict") and f"folder {tmp_path / 'empty'} has no image files" in err
+    code, _, err = run(capsys, "predict", str(tmp_path / "model.onnx.txt"), str(broken))
+    assert code == 2 and "is neither a lightnets checkpoint (.pth, .pt, .safetensors) nor an exported model" in err
+
+
+def test_predict_on_an_exported_onnx_file_matches_the_checkpoint(capsys, exported):
+    root, model, data = exported
+    images = sorted((data / "val" / "light").iterdir())
+    code, out, _ = run(capsys, "predict", str(root / "best.onnx"), str(data / "val" / "light"), "--json")
+    results = json.loads(out)
+    assert code == 0 and [r["image"] for r in results] == list(map(str, images))
+    for r, expected in zip(results, probabilities(model, images)):
+        got = torch.tensor([t["probability"] for t in sorted(r["top"], key=lambda t: t["index"])])
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+        assert {t["label"] for t in r["top"]} == set(CLASSES)
+
+
+def test_each_evaluated_file_gets_its_own_confusion_png(capsys, exported):
+    root, _, data = exported
+    pngs = []
+    for argv in ([str(root / "best.pth")], ["--onnx", str(root / "best.onnx")]):
+        code, out, _ = run(capsys, "eval", *argv, "--data", str(data), "--json")
+        assert code == 0
+        pngs.append(json.loads(out)["confusion_png"])
+    assert pngs == [str(root / "best.pth.confusion.png"), str(root / "best.onnx.confusion.png")]
+    assert all(open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_confusion_png_is_checked_before_evaluating(capsys, tmp_path, tree, checkpoint):
+    path, _ = checkpoint
+    (tmp_path / "file").write_text("x")
+    cases = [
+        (tmp_path / "conf.txt", f"--confusion {tmp_path / 'conf.txt'} must end in .png"),
+        (tmp_path / "file" / "conf.png", f"cannot write confusion-matrix PNG {tmp_path / 'file' / 'conf.png'}: "
+                                          f"{tmp_path / 'file'} is a file, not a folder"),
+    ]
+    for png, message in cases:
+        code, out, err = run(capsys, "eval", str(path), "--data", str(tree), "--confusion", str(png))
+        assert code == 2 and out == "" and single_error_line(err, "eval") and message in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "file", "model.pth"]
+
+
+def test_metrics_are_printed_when_the_png_cannot_be_written_after_all(capsys, monkeypatch, tree, checkpoint):
+    import lightnets.training.confusion_plot as confusion_plot
+
+    def disk_full(path, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(confusion_plot, "plot_confusion", disk_full)
+    path, _ = checkpoint
+    code, out, err = run(capsys, "eval", str(path), "--data", str(tree), "--json")
+    assert code == 0 and json.loads(out)["images"] == 6 and json.loads(out)["confusion_png"] is None
+    png = path.with_name("model.pth.confusion.png")
+    assert f"lightnets eval: warning: could not write the confusion-matrix PNG {png}" in err
+    assert "No space left on device" in err and not png.exists()
+
+
+def test_eval_skip_corrupt_names_the_skipped_images(capsys, tree, checkpoint):
+    path, _ = checkpoint
+    broken = [tree / "val" / "dark" / f"broken{i}.png" for i in range(4)]
+    for p in broken:
+        p.write_bytes(b"broken")
+    code, out, err = run(capsys, "eval", str(path), "--data", str(tree), "--json")
+    assert code == 2 and single_error_line(err, "eval") and f"cannot read image {broken[0]}" in err
+    assert "--skip-corrupt in `lightnets train` and `lightnets eval`" in err
+    code, out, _ = run(capsys, "eval", str(path), "--data", str(tree), "--skip-corrupt", "--json")
+    d = json.loads(out)
+    assert code == 0 and d["images"] == 6 and d["skipped"] == 4 and d["skipped_paths"] == list(map(str, broken))
+    code, out, _ = run(capsys, "eval", str(path), "--data", str(tree), "--skip-corrupt")
+    assert code == 0 and f"skipped 4 unreadable image(s): {broken[0]}, {broken[1]}, {broken[2]} and 1 more" in out
+
+
+def test_the_confusion_title_fits_inside_the_png(capsys, tree, checkpoint):
+    from lightnets.training.confusion_plot import fit_title
+
+    assert fit_title("on ImageFolder /srv/me/data/train + data/val", 80) == "on ImageFolder …/data/train + data/val"
+    assert max(map(len, fit_title("x " * 60, 20).splitlines())) <= 20
+    path, _ = checkpoint
+    assert tree.is_absolute()  # the case that ran off both edges
+    code, out, _ = run(capsys, "eval", str(path), "--data", str(tree), "--json")
+    pixels = np.asarray(Image.open(json.loads(out)["confusion_png"]).convert("L"))
+    assert code == 0 and (pixels[: pixels.shape[0] // 8] < 128).any()  # a title is drawn at the top
+    assert (pixels[:, :2] == 255).all() and (pixels[:, -2:] == 255).all()  # and nothing touches the sides

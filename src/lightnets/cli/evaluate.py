@@ -4,9 +4,10 @@ file or ExecuTorch program alone (their preprocessing and class names)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from .predict import preprocessing_of
+from .predict import load_classifier
 from .table import format_table, print_json
 
 
@@ -21,7 +22,8 @@ def register(sub) -> None:
     p.add_argument("--val-fraction", type=float, default=0.1, help="for a single ImageFolder tree: held-out share")
     p.add_argument("--seed", type=int, default=0, help="for a single ImageFolder tree: the split's seed")
     p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out and count them")
-    p.add_argument("--confusion", default=None, help="confusion-matrix PNG (default: beside the checkpoint)")
+    p.add_argument("--confusion", default=None,
+                   help="confusion-matrix .png (default: beside the evaluated file, e.g. best.pth.confusion.png)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -29,7 +31,6 @@ def register(sub) -> None:
 def run(args) -> int:
     from torch.utils.data import DataLoader
 
-    from ..checkpoint import load_checkpoint
     from ..data import open_data
     from ..training import evaluate
     from ..training.confusion_plot import plot_confusion
@@ -38,20 +39,10 @@ def run(args) -> int:
         raise ValueError(f"need --batch-size >= 1 and --workers >= 0, got {args.batch_size} and {args.workers}")
     if (args.checkpoint is None) == (args.artefact is None):
         raise ValueError("give a checkpoint or --onnx/--pte FILE (one of them)")
-    if args.artefact is not None:
-        from ..data import Preprocessing
-        from ..deploy.artefact import load_artefact
-
-        model = load_artefact(args.artefact)
-        extra = model.metadata
-        if "preprocessing" not in extra:
-            raise ValueError(f"{args.artefact} has no lightnets metadata; export it with `lightnets export`")
-        source = Path(args.artefact)
-        pre, name, num_classes = Preprocessing.from_dict(extra["preprocessing"]), source.name, len(extra["classes"])
-    else:
-        source = Path(args.checkpoint)
-        model, extra = load_checkpoint(source)
-        pre, name, num_classes = preprocessing_of(model, extra), model.config["name"], model.num_classes
+    source = Path(args.checkpoint or args.artefact)
+    png = confusion_path(args.confusion, source)
+    clf = load_classifier(str(source))
+    model, extra, pre, name, num_classes = clf.model, clf.extra, clf.pre, clf.name, len(clf.classes)
     data = open_data(args.data, pre=pre, val_fraction=args.val_fraction, seed=args.seed,
                      skip_corrupt=args.skip_corrupt)
     classes = extra.get("classes")
@@ -61,19 +52,37 @@ def run(args) -> int:
         raise ValueError(f"the model has {num_classes} outputs but the data has {len(data.classes)} classes")
     loader = DataLoader(data.val, batch_size=args.batch_size, num_workers=args.workers)
     result = evaluate(model, loader, len(data.classes), progress=not args.json, desc="eval")
-    png = Path(args.confusion) if args.confusion else source.with_name(f"{source.stem}_confusion.png")
-    plot_confusion(png, result.confusion, data.classes,
-                   title=f"{name} on {data.source}: top-1 {result.top1:.2f}%")
+    try:
+        plot_confusion(png, result.confusion, data.classes, title=f"{name}: top-1 {result.top1:.2f}%\non {data.source}")
+    except OSError as e:
+        print(f"lightnets eval: warning: could not write the confusion-matrix PNG {png} ({e}); "
+              "the metrics follow", file=sys.stderr)
+        png = None
     if args.json:
         print_json({**result.to_dict(), "classes": data.classes, "skipped": data.skipped,
-                    "confusion_png": str(png), "data": data.source})
+                    "skipped_paths": data.skipped_paths, "confusion_png": png and str(png), "data": data.source})
         return 0
-    print(f"{name} on {data.source} ({result.images:,} images"
-          f"{f', {data.skipped} unreadable skipped' if data.skipped else ''})")
+    print(f"{name} on {data.source} ({result.images:,} images)")
+    if data.skipped:
+        print(f"  {data.skipped_summary()}")
     print(f"  top-1 {result.top1:.2f}%   top-5 {result.top5:.2f}%   loss {result.loss:.4f}   "
           f"{result.images_per_s:,.0f} images/s")
     print(format_table(["class", "top-1 (%)", "images"],
                        [[c, acc, int(result.confusion[i].sum())] for i, (c, acc) in
                         enumerate(zip(data.classes, result.per_class))]))
-    print(f"confusion matrix: {png}")
+    if png is not None:
+        print(f"confusion matrix: {png}")
     return 0
+
+
+def confusion_path(given: str | None, source: Path) -> Path:
+    """``--confusion``, which must name a ``.png``, or one beside the evaluated file named
+    after all of its name (``best.pth.confusion.png``, ``best.int8.pte.confusion.png``),
+    so the PNGs of a checkpoint and of its exports do not overwrite each other; checked to
+    be writable before any work."""
+    from ..io import check_output_file
+
+    if given is not None and Path(given).suffix.lower() != ".png":
+        raise ValueError(f"--confusion {given} must end in .png: the confusion matrix is written as a PNG image")
+    return check_output_file(Path(given) if given is not None else source.with_name(f"{source.name}.confusion.png"),
+                             "confusion-matrix PNG")

@@ -31,7 +31,8 @@ def class_folders(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _images_under(folder: Path) -> list[str]:
+def images_under(folder: Path) -> list[str]:
+    """The image files under ``folder``, subfolders included (hidden ones skipped), sorted."""
     found = []
     for parent, dirs, files in os.walk(folder, followlinks=True):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -50,7 +51,7 @@ def scan_image_folder(root: Path) -> ImageFiles:
         raise DataError(f"{root} has no class folders{hint}. An ImageFolder tree is {root}/<class>/<image>")
     paths, labels = [], []
     for label, name in enumerate(classes):
-        images = _images_under(root / name)
+        images = images_under(root / name)
         if not images:
             raise DataError(f"class folder {root / name} has no images "
                             f"(looked for {', '.join(IMAGE_EXTENSIONS)}, any case)")
