@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, default=0, help="data-loading processes (default 0)")
     p.add_argument("--val-fraction", type=float, default=0.1, help="for a single ImageFolder tree: held-out share")
     p.add_argument("--seed", type=int, default=0, help="for a single ImageFolder tree: the split's seed")
-    p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out and count them")
+    p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (and name them)")
     p.add_argument("--confusion", default=None,
                    help="confusion-matrix .png (default: beside the evaluated file, e.g. best.pth.confusion.png)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
