@@ -1,12 +1,12 @@
 import pytest
-from tiny_training import Splits, preprocessing, tiny_model
+from tiny_training import brightness_splits, preprocessing, tiny_model
 
 from lightnets.training import TrainConfig
 
 
 @pytest.fixture
 def splits():
-    return Splits()
+    return brightness_splits()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from tiny_training import Splits, tiny_model
+from tiny_training import brightness_splits, tiny_model
 
 from lightnets import create_model
 from lightnets.checkpoint import load_checkpoint
@@ -67,7 +67,7 @@ def test_a_new_run_never_overwrites_an_old_one(splits, pre, model, config):
 
 
 def test_nan_loss_stops_the_run_naming_epoch_and_step_and_keeps_the_last_good_checkpoint(pre, model, config):
-    poisoned = Splits(poison_after=256)  # every image after the first epoch's 256 is NaN
+    poisoned = brightness_splits(poison_after=256)  # every image after the first epoch's 256 is NaN
     with pytest.raises(NonFiniteLoss, match=r"the loss is nan at epoch 2, step 1/16 .*run/last.pth keeps the last "
                                             r"good state \(epoch 1\)"):
         train(model, poisoned, pre, config(epochs=3))

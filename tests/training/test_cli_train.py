@@ -1,6 +1,7 @@
 """`lightnets train` on an image folder: it trains, stops, resumes and fine-tunes; bad input
 gets a message naming it and leaves no files; torchrun runs it on two processes."""
 
+import json
 import os
 import re
 import subprocess
@@ -91,11 +92,16 @@ def test_train_stop_resume_and_fine_tune(tmp_path, folder, capsys):
     ({"--init-from": "{tmp}/v2.pth"}, r"holds a mobilenet_v2, but this run trains a mobilenet_v3_small"),
     ({"--resume": None}, r"nothing to resume: .*run/last.pth does not exist"),
     ({"--input-size": "16"}, "--input-size 16 is smaller than mobilenet_v3_small's total stride 32"),
+    ({"--input-size": "0"}, "--input-size must be a positive number of pixels, got 0"),
+    ({"--data": "{tmp}/one"}, r"the data has 1 class \(only\); a classifier needs at least two classes"),
+    ({"--out": "{tmp}/v2.pth"}, r"--out .*v2.pth is an existing file, not a folder"),
+    ({"--out": "/proc/lightnets-run"}, r"cannot write --out /proc/lightnets-run: the folder /proc is not writable"),
 ])
 def test_bad_input_is_named_and_leaves_no_files(tmp_path, folder, capsys, change, message):
     from lightnets import create_model
 
     (tmp_path / "empty").mkdir()
+    image_folder(tmp_path / "one", {"only": 100}, per_class=4)
     save_model(create_model("mobilenet_v2", width=0.35, num_classes=2), tmp_path / "v2.pth")
     options = {"--data": str(folder), "--out": str(tmp_path / "run"), "--epochs": "1", **OPTIONS,
                **{k: v if v is None else v.replace("{tmp}", str(tmp_path)) for k, v in change.items()}}
@@ -116,3 +122,23 @@ def test_torchrun_trains_on_two_processes(tmp_path, folder):
     assert "2 processes, global batch 16 (8 each)" in done.stdout and done.stdout.count("done: 2/2 epochs") == 1
     training = load_file(out / "last.pth")["training"]
     assert training["epoch"] == 2 and training["world_size"] == 2
+
+
+def test_eval_scores_the_images_training_held_out(tmp_path, folder, capsys):
+    from lightnets.data import Preprocessing, open_data
+
+    out = tmp_path / "run"
+    code, stdout, _ = run_cli(capsys, "mobilenet_v3_small", "--data", folder, "--epochs", "1", "--out", out,
+                              "--seed", "5", "--val-fraction", "0.2", *FAST)
+    assert code == 0 and f"next        lightnets eval {out / 'best.pth'} --data {folder}" in stdout
+    assert load_checkpoint(out / "best.pth")[1]["data"] == {"root": str(folder.resolve()),
+                                                           "split": {"val_fraction": 0.2, "seed": 5}}
+    code = main(["eval", str(out / "best.pth"), "--data", str(folder), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    held_out = open_data(folder, pre=Preprocessing.cifar(32), val_fraction=0.2, seed=5).val
+    assert code == 0 and report["images"] == len(held_out) == 10  # round(24 x 0.2) of each class
+    assert "(val_fraction 0.2, seed 5)" in report["data"]
+    code = main(["eval", str(out / "best.pth"), "--data", str(folder), "--val-fraction", "0.1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "trained on" in err and "val_fraction 0.2, seed 5; val_fraction 0.1 (--val-fraction) " \
+        "would split it differently and score images it was trained on" in err

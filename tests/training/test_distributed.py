@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from tiny_training import Splits, tiny_model
+from tiny_training import brightness_splits, tiny_model
 from torch import nn
 
 from lightnets.io import load_file
@@ -43,7 +43,7 @@ def test_two_processes_train_what_one_process_trains(tmp_path, pre):
     assert done.stdout.count("epoch 2/2") == 1  # only rank 0 speaks
 
     f64 = torch.float64
-    one = train(tiny_model(calibrated=True, dtype=f64), Splits(dtype=f64), pre,
+    one = train(tiny_model(calibrated=True, dtype=f64), brightness_splits(dtype=f64), pre,
                 TrainConfig(out_dir=tmp_path / "one", **SETTINGS), say=lambda _: None)
     assert one.best_top1 > 80  # it learned
 

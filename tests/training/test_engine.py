@@ -5,7 +5,7 @@ import math
 
 import pytest
 import torch
-from tiny_training import Splits, tiny_model
+from tiny_training import brightness_splits, tiny_model
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader
 
@@ -93,7 +93,7 @@ def test_threads_setting_is_restored_after_the_run(splits, pre, model, config):
 
 def test_resuming_a_finished_run_trains_nothing_more(splits, pre, model, config):
     first = train(model, splits, pre, config(epochs=1))
-    again = train(tiny_model(), Splits(), pre, config(epochs=1), resume=True)
+    again = train(tiny_model(), brightness_splits(), pre, config(epochs=1), resume=True)
     assert again.history == first.history and again.best_top1 == first.best_top1
 
 

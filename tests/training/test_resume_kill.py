@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import torch
-from tiny_training import Splits, tiny_model
+from tiny_training import brightness_splits, tiny_model
 
 from lightnets.io import load_file
 from lightnets.training import LAST, TrainConfig, train
@@ -42,8 +42,8 @@ def test_killed_and_resumed_equals_uninterrupted(tmp_path, pre):
     saved_epoch = kill_after_first_checkpoint(killed)
     assert 1 <= saved_epoch < SETTINGS["epochs"]  # killed part-way, with epochs left to redo
 
-    resumed = train(tiny_model(seed=123), Splits(), pre, TrainConfig(out_dir=killed, **SETTINGS), resume=True)
-    whole = train(tiny_model(), Splits(), pre, TrainConfig(out_dir=tmp_path / "whole", **SETTINGS))
+    resumed = train(tiny_model(seed=123), brightness_splits(), pre, TrainConfig(out_dir=killed, **SETTINGS), resume=True)
+    whole = train(tiny_model(), brightness_splits(), pre, TrainConfig(out_dir=tmp_path / "whole", **SETTINGS))
 
     a, b = load_file(resumed.last), load_file(whole.last)
     for key in ("state_dict",):  # the EMA, the model that is evaluated and saved

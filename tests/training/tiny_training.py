@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import Dataset
 
 from lightnets import create_model
-from lightnets.data import Preprocessing
+from lightnets.data import DataSplits, Preprocessing
 
 SIZE = 32
 CLASSES = ["dark", "bright"]
@@ -43,14 +43,11 @@ class Brightness(Dataset):
         return image, int(self.labels[i])
 
 
-class Splits:
-    """Shaped like lightnets.data.DataSplits."""
-
-    def __init__(self, n_train: int = 256, n_val: int = 64, poison_after: int | None = None,
-                 dtype: torch.dtype = torch.float32):
-        self.train = Brightness(n_train, seed=0, poison_after=poison_after, dtype=dtype)
-        self.val = Brightness(n_val, seed=1, dtype=dtype)
-        self.classes = list(CLASSES)
+def brightness_splits(n_train: int = 256, n_val: int = 64, poison_after: int | None = None,
+                      dtype: torch.dtype = torch.float32) -> DataSplits:
+    """Brightness classes as lightnets.data.DataSplits."""
+    return DataSplits(Brightness(n_train, seed=0, poison_after=poison_after, dtype=dtype),
+                      Brightness(n_val, seed=1, dtype=dtype), list(CLASSES))
 
 
 def tiny_model(name: str = "mobilenet_v3_small", seed: int = 0, calibrated: bool = False,
@@ -79,14 +76,14 @@ def preprocessing() -> Preprocessing:
 
 def main(argv: list[str]) -> None:
     """``python tiny_training.py CONFIG_JSON [SETUP_JSON]``: train :func:`tiny_model` on
-    :class:`Splits` with ``TrainConfig(**CONFIG)``; SETUP holds ``tiny_model`` / ``Splits``
+    :func:`brightness_splits` with ``TrainConfig(**CONFIG)``; SETUP holds ``tiny_model`` / ``brightness_splits``
     arguments (``calibrated``, ``n_train``, ``float64``)."""
     from lightnets.training import TrainConfig, train
 
     setup = json.loads(argv[1]) if len(argv) > 1 else {}
     dtype = torch.float64 if setup.get("float64") else torch.float32
     train(tiny_model(calibrated=setup.get("calibrated", False), dtype=dtype),
-          Splits(setup.get("n_train", 256), dtype=dtype), preprocessing(), TrainConfig(**json.loads(argv[0])))
+          brightness_splits(setup.get("n_train", 256), dtype=dtype), preprocessing(), TrainConfig(**json.loads(argv[0])))
 
 
 if __name__ == "__main__":

@@ -79,12 +79,16 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..data import open_data
+    from ..io import check_output_dir
     from ..training import NonFiniteLoss, TrainConfig, fit_classifier, train
 
     main_process = int(os.environ.get("RANK", "0")) == 0
     say = print if main_process else _quiet
+    if args.input_size is not None and args.input_size < 1:
+        raise ValueError(f"--input-size must be a positive number of pixels, got {args.input_size}")
+    out_dir = check_output_dir(_out_dir(args), "--out")
     config = TrainConfig(
-        out_dir=_out_dir(args), recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        out_dir=out_dir, recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         mixup_alpha=args.mixup, cutmix_alpha=args.cutmix, freeze_bn=args.freeze_bn, seed=args.seed,
         workers=args.workers, threads=args.threads, max_minutes=args.max_minutes, device=args.device,
         progress=not args.no_progress,

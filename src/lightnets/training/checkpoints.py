@@ -51,11 +51,14 @@ def save_epoch(
     preprocessing: dict[str, Any],
     classes: list[str],
     metrics: dict[str, Any],
+    data: dict[str, Any],
     training: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the evaluated model with its preprocessing, classes, this epoch's metrics and,
-    for ``last.pth``, the ``training`` state built by :func:`training_state`."""
-    extra: dict[str, Any] = {"preprocessing": preprocessing, "classes": list(classes), "metrics": metrics}
+    """Write the evaluated model with its preprocessing, classes, this epoch's metrics, the
+    data's origin (folder and split, :attr:`~lightnets.data.DataSplits.origin`) and, for
+    ``last.pth``, the ``training`` state built by :func:`training_state`."""
+    extra: dict[str, Any] = {"preprocessing": preprocessing, "classes": list(classes), "metrics": metrics,
+                             "data": data}
     if training is not None:
         extra["training"] = training
     return save_model(eval_model, path, extra=extra)
@@ -102,9 +105,11 @@ def load_resume_state(
     classes: list[str],
     preprocessing: dict[str, Any],
     run: dict[str, Any],
+    split: dict[str, Any] | None,
 ) -> ResumeState:
     """Read ``out_dir/last.pth`` and check it is a checkpoint of this very run: same model,
-    classes, preprocessing and run settings. Each mismatch is named in the error."""
+    classes, preprocessing, validation split and run settings. Each mismatch is named in
+    the error."""
     path = Path(out_dir) / LAST
     if not path.is_file():
         raise CheckpointError(f"nothing to resume: {path} does not exist (resume points --out at the folder "
@@ -118,6 +123,9 @@ def load_resume_state(
         problems.append(f"classes {extra.get('classes')} vs {list(classes)}")
     if extra.get("preprocessing") != preprocessing:
         problems += _differences("preprocessing", extra.get("preprocessing") or {}, preprocessing)
+    saved_split = (extra.get("data") or {}).get("split")
+    if _normal(saved_split) != _normal(split):
+        problems.append(f"validation split {saved_split} vs {split}")
     problems += _differences("run", training["run"], run)
     if problems:
         raise CheckpointError(f"{path} is from another run, it differs in: " + "; ".join(problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ class TrainConfig:
             object.__setattr__(self, "recipe", get_recipe(self.recipe))
         elif not isinstance(self.recipe, Recipe):
             raise ValueError(f"recipe must be a Recipe or a recipe name, got {self.recipe!r}")
+        if not isinstance(self.out_dir, (str, os.PathLike)) or not str(self.out_dir):
+            raise ValueError(f"out_dir must be a folder path (str or Path) for checkpoints and metrics, "
+                             f"got {self.out_dir!r}")
         object.__setattr__(self, "out_dir", Path(self.out_dir))
         for name, minimum in (("epochs", 1), ("batch_size", 1), ("workers", 0)):
             value = getattr(self, name)

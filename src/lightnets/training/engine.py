@@ -31,7 +31,7 @@ from . import distributed
 from .checkpoints import BEST, LAST, existing_run, load_resume_state, save_epoch, training_state
 from .config import TrainConfig
 from .ema import create_ema
-from .evaluate import evaluate
+from .evaluate import EvalResult, evaluate
 from .metrics_log import CSV, JSONL, write_metrics
 from .optim import build_optimizer, build_scheduler, plan_schedule, scaled_lr
 from .param_groups import split_decay
@@ -104,6 +104,9 @@ def _check_inputs(model: LightNet, data: DataSplits, pre: Preprocessing, config:
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     classes = list(data.classes)
+    if len(classes) < 2:
+        raise ValueError(f"the data has {len(classes)} class{'' if len(classes) == 1 else 'es'} ({', '.join(classes)}); "
+                         "a classifier needs at least two classes to learn to tell apart (one folder per class)")
     if model.num_classes != len(classes):
         raise ValueError(f"the model has {model.num_classes} outputs but the data has {len(classes)} classes; "
                          f"build it with num_classes={len(classes)} or call model.reset_classifier({len(classes)})")
@@ -129,6 +132,7 @@ class _Run:
         self.recipe = config.recipe
         self.classes = list(data.classes)
         self.preprocessing = pre.to_dict()
+        self.data_origin = data.origin
         self.batch = config.batch_size // ctx.world_size
         self.sampler = distributed.train_sampler(data.train, ctx, config.seed)
         pin = ctx.device.type == "cuda"
@@ -148,7 +152,8 @@ class _Run:
         state = None
         if resume:
             state = load_resume_state(config.out_dir, model, classes=self.classes,
-                                      preprocessing=self.preprocessing, run=config.run_fields())
+                                      preprocessing=self.preprocessing, run=config.run_fields(),
+                                      split=self.data_origin["split"])
         elif existing_run(config.out_dir):
             raise CheckpointError(f"{config.out_dir} already holds a run ({config.out_dir / LAST}); "
                                   "continue it with resume (--resume), or choose another output folder")
@@ -189,19 +194,21 @@ class _Run:
             distributed.average_bn_stats(model)
             if self.ema is not None:
                 distributed.average_bn_stats(self.ema.module)
-            val = evaluate(self.eval_model, self.val_loader, len(self.classes), device=ctx.device,
-                           progress=config.progress and ctx.is_main, desc=f"val {epoch + 1}/{config.epochs}",
-                           reduce=distributed.all_reduce_sum)
-            self._check_finite(epoch, val.loss)
+            scores = self._validate(epoch)
+            kept = max(scores, key=lambda name: scores[name].top1)  # the EMA on a tie: it comes first
+            val = scores[kept]
             last_seconds = time.perf_counter() - epoch_began
             record = {"epoch": epoch + 1, **trained, "val_loss": val.loss, "val_top1": val.top1,
                       "val_top5": val.top5, "epoch_seconds": last_seconds}
+            if self.ema is not None:
+                record |= {"val_top1_ema": scores["ema"].top1, "val_top1_raw": scores["raw"].top1, "kept": kept}
             history.append(record)
             improved = val.top1 > best_top1
             if improved:
                 best_top1, best_epoch = val.top1, epoch + 1
             if ctx.is_main:
-                self._write(epoch + 1, record, history, improved, best_top1, best_epoch)
+                best_model = self.ema.module if kept == "ema" else model
+                self._write(epoch + 1, record, history, improved, best_top1, best_epoch, best_model)
             self.say(_epoch_line(record, config.epochs, improved))
         distributed.barrier()
         return TrainResult(config.out_dir, len(history), best_top1, best_epoch, stopped, history)
@@ -251,6 +258,25 @@ class _Run:
         return {"lr": lr, "train_loss": sums[0].item() / sums[2].item(),
                 "train_top1": 100 * sums[1].item() / sums[2].item(), "train_images_per_s": sums[2].item() / seconds}
 
+    def _validate(self, epoch: int) -> dict[str, EvalResult]:
+        """Validation of the EMA (when the recipe keeps one) and of the trained weights.
+
+        Both are scored, as timm does, because on short runs the EMA and its BatchNorm
+        statistics lag far behind the weights (the average still remembers the random
+        start) and can score at chance while the weights have learned; the better one is
+        what ``best.pth`` keeps.
+        """
+        models = {"ema": self.ema.module} if self.ema is not None else {}
+        models["raw"] = self.model
+        scores = {}
+        for name, module in models.items():
+            scores[name] = evaluate(
+                module, self.val_loader, len(self.classes), device=self.ctx.device,
+                progress=self.config.progress and self.ctx.is_main, reduce=distributed.all_reduce_sum,
+                desc=f"val{' ' + name if len(models) > 1 else ''} {epoch + 1}/{self.config.epochs}")
+            self._check_finite(epoch, scores[name].loss)
+        return scores
+
     def _check_finite(self, epoch: int, val_loss: float) -> None:
         """The weights and the validation loss must be finite before they are saved."""
         finite = math.isfinite(val_loss) and all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
@@ -267,12 +293,14 @@ class _Run:
                 "or look for broken images in the data")
 
     def _write(self, epoch: int, record: dict, history: list, improved: bool, best_top1: float,
-               best_epoch: int) -> None:
-        """best.pth before last.pth: a run killed in between redoes the epoch and rewrites both."""
+               best_epoch: int, best_model: LightNet) -> None:
+        """best.pth (``best_model``: the better of EMA and weights) before last.pth (the EMA
+        when kept, which resuming continues): a run killed in between redoes the epoch and
+        rewrites both."""
         out = self.config.out_dir
-        common = dict(preprocessing=self.preprocessing, classes=self.classes, metrics=record)
+        common = dict(preprocessing=self.preprocessing, classes=self.classes, metrics=record, data=self.data_origin)
         if improved:
-            save_epoch(out / BEST, self.eval_model, **common)
+            save_epoch(out / BEST, best_model, **common)
         training = training_state(
             epoch=epoch, model=self.model, optimizer=self.optimizer, scheduler=self.scheduler, ema=self.ema,
             best_top1=best_top1, best_epoch=best_epoch, history=history, run=self.config.run_fields(),
@@ -302,6 +330,9 @@ class _Run:
 
 def _epoch_line(record: dict, epochs: int, improved: bool) -> str:
     return (f"epoch {record['epoch']}/{epochs}  train loss {record['train_loss']:.4f} top-1 {record['train_top1']:.1f}%"
-            f"  val loss {record['val_loss']:.4f} top-1 {record['val_top1']:.1f}% top-5 {record['val_top5']:.1f}%"
-            f"  lr {record['lr']:.3g}  {record['train_images_per_s']:.0f} img/s  {record['epoch_seconds']:.1f} s"
+            f"  val loss {record['val_loss']:.4f} top-1 {record['val_top1']:.1f}%"
+            + (f" top-5 {record['val_top5']:.1f}%" if record["val_top5"] is not None else "")
+            + (f" (EMA {record['val_top1_ema']:.1f}%, weights {record['val_top1_raw']:.1f}%: kept {record['kept']})"
+               if "kept" in record else "")
+            + f"  lr {record['lr']:.3g}  {record['train_images_per_s']:.0f} img/s  {record['epoch_seconds']:.1f} s"
             + ("  [best]" if improved else ""))

@@ -24,14 +24,15 @@ class EvalResult:
     """Metrics of one pass over a labelled set. Accuracies are percentages.
 
     ``loss`` is the plain cross-entropy (no label smoothing). ``top5`` counts a hit when
-    the label is among the ``min(5, num_classes)`` highest logits. ``confusion[t, p]``
+    the label is among the 5 highest logits; it is ``None`` for 5 classes or fewer, where
+    every label is always among them. ``confusion[t, p]``
     counts images of true class ``t`` predicted as ``p``; ``per_class[c]`` is class
     ``c``'s top-1 accuracy, ``None`` when the set has no image of it.
     """
 
     loss: float
     top1: float
-    top5: float
+    top5: float | None
     per_class: list[float | None]
     confusion: torch.Tensor
     images: int
@@ -66,7 +67,7 @@ def evaluate(
     """
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be an integer >= 1, got {num_classes!r}")
-    k = min(TOP_K, num_classes)
+    k = min(TOP_K, num_classes)  # top-1 is column 0 even when top-5 is not reported
     confusion = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=device)
     sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss, top-k hits, images
     was_training = model.training
@@ -100,7 +101,7 @@ def evaluate(
     return EvalResult(
         loss=sums[0].item() / images,
         top1=100.0 * confusion.diagonal().sum().item() / images,
-        top5=100.0 * sums[1].item() / images,
+        top5=100.0 * sums[1].item() / images if num_classes > TOP_K else None,
         per_class=per_class,
         confusion=confusion,
         images=images,
