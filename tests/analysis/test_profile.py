@@ -115,3 +115,20 @@ def test_bad_profile_input():
         profile(model, 224, convention="tf")
     with pytest.raises(ValueError, match="kernel must be a positive integer"):
         conv_cost(5, 5, 3, 4, 0)
+
+
+def test_profile_takes_a_registered_name_or_says_to_pass_a_model():
+    assert profile("mobilenet_v2", 224).macs == profile(create_model("mobilenet_v2"), 224).macs == 300_774_272
+    with pytest.raises(ValueError, match="unknown model 'mobilenet_v9'"):
+        profile("mobilenet_v9")
+    with pytest.raises(ValueError, match=r"profile takes a model \(a torch.nn.Module.*got a dict"):
+        profile({"name": "mobilenet_v2"})
+
+
+def test_profile_refuses_inputs_larger_than_2048_a_side_before_allocating():
+    model = create_model("mobilenet_v3_small")
+    with pytest.raises(ValueError, match="input_size 100000 is larger than 2048 pixels a side"):
+        profile(model, 100000)
+    with pytest.raises(ValueError, match=r"input_size \(3, 64, 4096\) is larger than 2048"):
+        profile(model, (3, 64, 4096))
+    assert profile(nn.Conv2d(1, 1, 1), (1, 2048, 1)).macs == 2048

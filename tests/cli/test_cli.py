@@ -89,6 +89,13 @@ def test_report_without_latency(capsys):
     (["profile", "mobilenet_v5"], "unknown model 'mobilenet_v5'; did you mean"),
     (["profile", "mobilenet_v2", "--width", "0"], "width must be > 0"),
     (["profile", "mobilenet_v2", "--resolution", "16"], "resolution must be an integer >= the total stride 32"),
+    (["profile", "mobilenet_v2", "--width", "inf"], "width must be > 0 and at most 10"),
+    (["profile", "mobilenet_v2", "--width", "1e-9"], "the smallest width that does is just above 0.0277778"),
+    (["bench", "mobilenet_v2", "--width", "1000"], "width must be > 0 and at most 10"),
+    (["grid", "mobilenet_v1", "--widths", "1,1000"], "width must be > 0 and at most 10"),
+    (["profile", "mobilenet_v2", "--resolution", "100000"], "resolution must be an integer from the network's total "
+                                                             "stride up to 2048"),
+    (["bench", "mobilenet_v2", "--resolution", "100000"], "up to 2048"),
     (["bench", "mobilenet_v2", "--threads", "0"], "threads must be an integer >= 1, got 0"),
     (["bench", "mobilenet_v2", "--backends", "tflite"], "unknown backend(s) tflite"),
     (["bench"], "give a model name, or --zoo-png FILE"),

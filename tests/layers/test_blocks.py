@@ -63,3 +63,10 @@ def test_squeeze_excite_uses_explicit_reduced_width_and_rescales_channels():
     assert (ratio >= 0).all() and (ratio <= 1).all()  # hard-sigmoid gate
     with pytest.raises(ValueError, match="reduced width must be >= 1"):
         SqueezeExcite(64, 0)
+
+
+@pytest.mark.parametrize("bad", [-1, 0, float("inf"), float("nan"), True, "1e-5"])
+def test_bn_eps_must_be_a_finite_positive_number(bad):
+    with pytest.raises(ValueError, match=r"bn_eps must be a finite number > 0 .*, got "):
+        ConvNormAct(8, 8, bn_eps=bad)
+    assert ConvNormAct(8, 8, bn_eps=1e-3).bn.eps == 1e-3

@@ -124,3 +124,56 @@ def test_models_trace_with_fx_and_export():
 def test_default_cfg_statistics_follow_in_chans():
     assert create_model("mobilenet_v2", in_chans=1).default_cfg["mean"] == (0.449,)
     assert len(create_model("mobilenet_v2", in_chans=1).default_cfg["std"]) == 1
+
+
+
+@pytest.mark.parametrize("name, widest", [("mobilenet_v1", 1024), ("mobilenet_v2", 320), ("mobilenet_v3_large", 960),
+                                          ("mobilenet_v3_small", 576)])
+def test_widths_below_the_familys_smallest_meaningful_one_are_refused(name, widest):
+    # the widest width-scaled layer: V1's last stage, V2's last stage (its 1280 head never
+    # narrows), V3's last 1x1 conv (its expansions follow their rounded inputs)
+    bound = 8 / 0.9 / widest  # make_divisible leaves 8 once the scaled value passes 8 / 0.9
+    with pytest.raises(ValueError, match=f"width 1e-09 rounds every width-scaled layer.*{widest} channels"):
+        create_model(name, width=1e-9)
+    with pytest.raises(ValueError, match="rounds every width-scaled layer"):
+        create_model(name, width=bound * 0.999)
+    just_above = create_model(name, width=bound * 1.001)
+    assert 16 in [m.out_channels for m in just_above.modules() if isinstance(m, torch.nn.Conv2d)]
+
+
+@pytest.mark.parametrize("variant, message", [
+    ({"width": float("inf")}, r"width must be > 0 and at most 10 .*got inf"),
+    ({"width": 1000}, r"width must be > 0 and at most 10 .*got 1000"),
+    ({"width": float("nan")}, r"width must be > 0 and at most 10 .*got nan"),
+    ({"resolution": 100000}, r"resolution must be an integer from the network's total stride up to 2048 .*100000"),
+    ({"resolution": 224.0}, r"resolution must be an integer .*got 224.0"),
+    ({"bn_eps": -1}, r"bn_eps must be a finite number > 0 .*got -1"),
+    ({"bn_eps": float("inf")}, r"bn_eps must be a finite number > 0 .*got inf"),
+])
+def test_out_of_range_variants_are_refused_before_building(variant, message):
+    with pytest.raises(ValueError, match=message):
+        create_model("mobilenet_v3_small", **variant)
+    assert create_model("mobilenet_v3_small", resolution=2048).default_cfg["input_size"] == (3, 2048, 2048)
+
+
+@pytest.mark.parametrize("name", [None, 2, create_model])
+def test_a_model_name_that_is_not_a_string_is_named_with_the_registered_ones(name):
+    with pytest.raises(ValueError, match=r"model name must be a string, got .*; registered: mobilenet_v1, mobilenet_v2"):
+        create_model(name)
+
+
+def test_an_integer_image_batch_is_refused_with_how_to_normalise_it():
+    from lightnets.data import Preprocessing, eval_transform
+
+    model = create_model("mobilenet_v3_small", num_classes=3).eval()
+    image = torch.tensor([30, 128, 250], dtype=torch.uint8).view(3, 1, 1).expand(3, 64, 64).contiguous()
+    with pytest.raises(ValueError, match=r"model takes a floating-point batch, got dtype torch.uint8; convert it to "
+                                         r"float and normalise it .*default_cfg"):
+        model(image[None])
+    # both remedies the message gives feed the model the same normalised input (the image is
+    # one colour, so the pipeline's resize and crop leave its values alone)
+    mean, std = (torch.tensor(model.default_cfg[k]).view(1, 3, 1, 1) for k in ("mean", "std"))
+    by_hand = (image[None].float() / 255 - mean) / std
+    piped = eval_transform(Preprocessing.from_model(model.default_cfg, model.in_chans, 64))(image)[None]
+    assert torch.allclose(piped, by_hand, atol=1e-6)
+    assert model(piped).shape == (1, 3)

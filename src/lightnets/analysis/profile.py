@@ -18,6 +18,8 @@ import torch
 from torch import nn
 
 from ..layers import InvertedResidual, SqueezeExcite
+from ..models.base import MAX_RESOLUTION
+from ..models.registry import create_model
 from .op_kind import ELEMENTWISE_KINDS, MAC_KINDS, module_kind
 from .param_conventions import check_convention, count_params
 
@@ -95,13 +97,22 @@ def _input_shape(model: nn.Module, input_size: int | Sequence[int]) -> tuple[int
     size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
     if len(size) == 2:
         size = (in_chans, *size)
-    if len(size) != 3 or not all(isinstance(s, int) and s > 0 for s in size):
+    if len(size) != 3 or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size):
         raise ValueError(f"input_size must be R, (H, W) or (C, H, W) of positive integers, got {input_size!r}")
+    if max(size[1:]) > MAX_RESOLUTION:
+        raise ValueError(f"input_size {input_size!r} is larger than {MAX_RESOLUTION} pixels a side, the most "
+                         "lightnets profiles (the counting pass allocates every activation)")
     return (1, *size)
 
 
-def profile(model: nn.Module, input_size: int | Sequence[int] = 224, convention: str = "pytorch") -> Profile:
-    """Count params, MACs, elementwise ops and activations of ``model`` per layer."""
+def profile(model: nn.Module | str, input_size: int | Sequence[int] = 224, convention: str = "pytorch") -> Profile:
+    """Count params, MACs, elementwise ops and activations of ``model`` per layer. ``model``
+    is a module or a registered name (built with ``create_model(name)``'s defaults)."""
+    if isinstance(model, str):
+        model = create_model(model)
+    elif not isinstance(model, nn.Module):
+        raise ValueError(f"profile takes a model (a torch.nn.Module, e.g. lightnets.create_model('mobilenet_v2')) "
+                         f"or a registered model name, got a {type(model).__name__}")
     check_convention(convention)
     shape = _input_shape(model, input_size)
     if hasattr(model, "check_input"):

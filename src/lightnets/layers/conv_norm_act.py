@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from torch import nn
 
 from .activations import make_activation
@@ -24,6 +26,7 @@ class ConvNormAct(nn.Sequential):
         act: str | None = "relu",
         bn_eps: float = 1e-5,
     ):
+        check_bn_eps(bn_eps)
         if in_chs % groups or out_chs % groups:
             raise ValueError(
                 f"groups={groups} must divide both in_chs={in_chs} and out_chs={out_chs}"
@@ -34,3 +37,10 @@ class ConvNormAct(nn.Sequential):
         )
         self.bn = nn.BatchNorm2d(out_chs, eps=bn_eps)
         self.act = make_activation(act)
+
+
+def check_bn_eps(bn_eps: float) -> None:
+    """BatchNorm divides by sqrt(var + eps): eps must be a finite number > 0."""
+    if isinstance(bn_eps, bool) or not isinstance(bn_eps, (int, float)) or not (0 < bn_eps and math.isfinite(bn_eps)):
+        raise ValueError(f"bn_eps must be a finite number > 0 (BatchNorm's epsilon: 1e-5 is PyTorch's default, "
+                         f"1e-3 TensorFlow's), got {bn_eps!r}")

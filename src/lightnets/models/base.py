@@ -17,6 +17,10 @@ from .classifier_head import ClassifierHead
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+# The largest input side ``create_model(resolution=...)`` and ``profile`` accept: dense tasks
+# run these backbones at up to 1024x2048 (Cityscapes), where MobileNetV2's largest batch-1
+# activation is already ~200 MB in fp32; at 100000 pixels a side it would be ~450 GB.
+MAX_RESOLUTION = 2048
 
 
 def imagenet_cfg(input_size: int = 224, num_classes: int = 1000, in_chans: int = 3) -> dict[str, Any]:
@@ -82,6 +86,13 @@ class LightNet(nn.Module):
             raise ValueError(f"expected a 4-D batch (N, C, H, W), got shape {tuple(x.shape)}")
         if x.shape[1] != self.in_chans:
             raise ValueError(f"model takes in_chans={self.in_chans}, got an input with {x.shape[1]} channels")
+        if not x.is_floating_point():
+            raise ValueError(
+                f"model takes a floating-point batch, got dtype {x.dtype}; convert it to float and normalise it as "
+                "the model expects: (x.float() / 255 - mean) / std with mean and std from model.default_cfg, or "
+                "per image with lightnets.data.eval_transform(lightnets.data.Preprocessing.from_model("
+                "model.default_cfg, model.in_chans))"
+            )
         if min(x.shape[2], x.shape[3]) < self.total_stride:
             raise ValueError(
                 f"input {x.shape[2]}x{x.shape[3]} is smaller than the network's total stride "

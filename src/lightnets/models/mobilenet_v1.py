@@ -53,7 +53,7 @@ def mobilenet_v1(
 
     The paper uses ReLU; ``act="relu6"`` gives the TF-slim / timm flavour.
     """
-    width = check_width(width)
+    width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
     stem_chs = scale_width(STEM, width)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)
     stages, chs, strides = [], [], []

@@ -47,7 +47,7 @@ def mobilenet_v2(
     drop_rate: float = 0.2,
     bn_eps: float = 1e-5,
 ) -> LightNet:
-    width = check_width(width)
+    width = check_width(width, (STEM, *(spec.c for spec in STAGES)))  # LAST_CONV never narrows
     act = "relu6"
     stem_chs = scale_width(STEM, width)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)

@@ -96,10 +96,11 @@ def mobilenet_v3(
     drop_rate: float = 0.2,
     bn_eps: float = 1e-3,
 ) -> LightNet:
-    width = check_width(width)
     if size not in ARCHITECTURES:
         raise ValueError(f"size must be one of {sorted(ARCHITECTURES)}, got {size!r}")
     arch = ARCHITECTURES[size]
+    # expansions follow their rounded inputs and the hidden FC never narrows: not width-scaled
+    width = check_width(width, (arch.stem, *(row.c for rows in arch.stages for row in rows), arch.last_conv))
     top_act = RE if minimal else HS
     stem_chs = scale_width(arch.stem, width)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=top_act, bn_eps=bn_eps)

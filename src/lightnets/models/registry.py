@@ -12,7 +12,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .base import LightNet
+from .base import MAX_RESOLUTION, LightNet
 from .mobilenet_v1 import mobilenet_v1
 from .mobilenet_v2 import mobilenet_v2
 from .mobilenet_v3 import mobilenet_v3
@@ -45,6 +45,8 @@ def list_models(pattern: str = "*") -> list[str]:
 
 
 def get_entry(name: str) -> Entry:
+    if not isinstance(name, str):
+        raise ValueError(f"model name must be a string, got {_describe(name)}; registered: {', '.join(MODELS)}")
     try:
         return MODELS[name]
     except KeyError:
@@ -81,14 +83,19 @@ def create_model(
         raise ValueError(f"num_classes must be an integer >= 0, got {num_classes!r}")
     if isinstance(in_chans, bool) or not isinstance(in_chans, int) or in_chans < 1:
         raise ValueError(f"in_chans must be an integer >= 1, got {in_chans!r}")
+    if resolution is not None and (isinstance(resolution, bool) or not isinstance(resolution, int)
+                                   or resolution > MAX_RESOLUTION):
+        raise ValueError(f"resolution must be an integer from the network's total stride up to {MAX_RESOLUTION} "
+                         f"(input pixels a side), got {resolution!r}")
     model = entry.builder(
         **entry.preset, num_classes=num_classes, in_chans=in_chans, width=width, **variant
     )
     model.config["name"] = name
     if resolution is not None:
-        if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < model.total_stride:
+        if resolution < model.total_stride:
             raise ValueError(
-                f"resolution must be an integer >= the total stride {model.total_stride}, got {resolution!r}"
+                f"resolution must be an integer >= the total stride {model.total_stride} and at most "
+                f"{MAX_RESOLUTION}, got {resolution!r}"
             )
         model.default_cfg["input_size"] = (in_chans, resolution, resolution)
         model.config["resolution"] = resolution
@@ -102,3 +109,8 @@ def create_model_from_config(config: dict[str, Any]) -> LightNet:
     entry = get_entry(config["name"])
     kwargs = {k: v for k, v in config.items() if k != "name" and k not in entry.preset}
     return create_model(config["name"], **kwargs)
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
