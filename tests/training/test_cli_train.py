@@ -142,3 +142,11 @@ def test_eval_scores_the_images_training_held_out(tmp_path, folder, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "trained on" in err and "val_fraction 0.2, seed 5; val_fraction 0.1 (--val-fraction) " \
         "would split it differently and score images it was trained on" in err
+
+
+def test_skip_corrupt_names_the_images_it_left_out(tmp_path, capsys):
+    data = image_folder(tmp_path / "images", {"bright": 190, "dark": 60}, per_class=12)
+    (data / "dark" / "broken.png").write_bytes(b"not a png")
+    code, stdout, _ = run_cli(capsys, "mobilenet_v3_small", "--data", data, "--epochs", "1", "--out",
+                              tmp_path / "run", "--skip-corrupt", *FAST)
+    assert code == 0 and f"skipped 1 unreadable image(s): {data / 'dark' / 'broken.png'}" in stdout

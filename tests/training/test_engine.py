@@ -10,7 +10,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader
 
 from lightnets.checkpoint import load_checkpoint
-from lightnets.io import load_file
+from lightnets.io import CheckpointError, load_file
 from lightnets.training import BEST, LAST, evaluate, train
 
 
@@ -95,11 +95,22 @@ def test_resuming_a_finished_run_trains_nothing_more(splits, pre, model, config)
     first = train(model, splits, pre, config(epochs=1))
     again = train(tiny_model(), brightness_splits(), pre, config(epochs=1), resume=True)
     assert again.history == first.history and again.best_top1 == first.best_top1
+    with pytest.raises(CheckpointError, match=r"last.pth is a finished run of 1 epochs; resuming continues an "
+                       r"interrupted run and cannot lengthen a finished one .* --init-from .*run/best.pth"):
+        train(tiny_model(), brightness_splits(), pre, config(epochs=3), resume=True)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_a_run_on_a_gpu_saves_a_checkpoint_that_loads_on_the_cpu(splits, pre, model, config):
-    result = train(model, splits, pre, config(epochs=1, device="cuda"))
-    assert next(model.parameters()).is_cuda
+def test_both_the_ema_and_the_weights_are_validated_and_the_better_is_kept(splits, pre, model, config):
+    lines = []
+    result = train(model, splits, pre, config(epochs=2, lr=0.02), say=lines.append)
+    first, second = result.history
+    for record in result.history:
+        assert record["val_top1"] == max(record["val_top1_ema"], record["val_top1_raw"])
+        assert record["kept"] == ("ema" if record["val_top1_ema"] >= record["val_top1_raw"] else "raw")
+    # after 16 steps both still predict one class (BatchNorm's running statistics lag), and a note says why
+    assert first["val_top1"] == 50 and first["val_loss"] == pytest.approx(math.log(2), rel=0.01)
+    assert any(line.startswith("note: validation scores at chance (50.0%, loss ln(2)) while training reaches")
+               for line in lines)
+    assert second["val_top1"] >= 90  # after 32 steps they have caught up
     best, _ = load_checkpoint(result.best)
-    assert not next(best.parameters()).is_cuda and math.isfinite(result.history[0]["val_loss"])
+    assert evaluate(best, DataLoader(splits.val, batch_size=16), 2).top1 == second["val_top1"]

@@ -97,8 +97,9 @@ def run(args) -> int:
     pre = _preprocessing(args, pretrained if pretrained is not None else _probe(args))
     data = open_data(args.data, pre=pre, augment=args.augment, val_fraction=args.val_fraction, seed=args.seed,
                      skip_corrupt=args.skip_corrupt)
-    skipped = f", {data.skipped} unreadable images skipped" if data.skipped else ""
-    say(f"data: {data.source}, {len(data.classes)} classes{skipped}; preprocessing {pre.style} {pre.input_size}px")
+    say(f"data: {data.source}, {len(data.classes)} classes; preprocessing {pre.style} {pre.input_size}px")
+    if data.skipped_paths:
+        say(f"  {data.skipped_summary()}")
     if pretrained is None:
         model = _new_model(args, num_classes=len(data.classes))
     else:

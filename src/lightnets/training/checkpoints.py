@@ -127,6 +127,13 @@ def load_resume_state(
     if _normal(saved_split) != _normal(split):
         problems.append(f"validation split {saved_split} vs {split}")
     problems += _differences("run", training["run"], run)
+    saved_epochs = training["run"].get("epochs")
+    if training["epoch"] == saved_epochs and problems == [f"run.epochs {saved_epochs!r} vs {run.get('epochs')!r}"]:
+        raise CheckpointError(
+            f"{path} is a finished run of {saved_epochs} epochs; resuming continues an interrupted run and cannot "
+            f"lengthen a finished one (its learning-rate schedule ended at epoch {saved_epochs}). To train further, "
+            f"start a new run from its weights in another folder: --init-from {Path(out_dir) / BEST} "
+            f"(in Python: lightnets.training.load_pretrained)")
     if problems:
         raise CheckpointError(f"{path} is from another run, it differs in: " + "; ".join(problems)
                               + " (saved vs now). Resume with the same settings, or start a new run in another --out")

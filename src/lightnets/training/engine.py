@@ -210,6 +210,9 @@ class _Run:
                 best_model = self.ema.module if kept == "ema" else model
                 self._write(epoch + 1, record, history, improved, best_top1, best_epoch, best_model)
             self.say(_epoch_line(record, config.epochs, improved))
+            lagging = _lagging_statistics(record, len(self.classes))
+            if lagging:
+                self.say(lagging)
         distributed.barrier()
         return TrainResult(config.out_dir, len(history), best_top1, best_epoch, stopped, history)
 
@@ -326,6 +329,18 @@ class _Run:
                  if self.ctx.distributed else f"batch {config.batch_size}")
         self.say(f"{procs}, {s.iters_per_epoch} steps per epoch, {config.epochs} epochs, device {self.ctx.device}"
                  + (f"; resuming after epoch {start}" if start else ""))
+
+
+def _lagging_statistics(record: dict, classes: int) -> str:
+    """A note when validation predicts the uniform distribution (its loss is ln(classes),
+    within 1%) while training is well above chance: the evaluated model's BatchNorm running
+    statistics (and the EMA, when kept) still lag the weights, as on very short runs."""
+    chance = 100 / classes
+    if abs(record["val_loss"] - math.log(classes)) > 0.01 * math.log(classes) or record["train_top1"] < chance + 10:
+        return ""
+    return (f"note: validation scores at chance ({record['val_top1']:.1f}%, loss ln({classes})) while training "
+            f"reaches {record['train_top1']:.1f}%: BatchNorm's running statistics (and the EMA) still lag the "
+            "weights this early in a run; train for more steps (epochs, or a smaller batch)")
 
 
 def _epoch_line(record: dict, epochs: int, improved: bool) -> str:
