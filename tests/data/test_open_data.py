@@ -208,7 +208,8 @@ def test_half_a_split(tmp_path, make_tree, pre, present, message):
 @pytest.mark.parametrize("val_fraction", [0, 1, -0.1, 1.5, float("nan"), "0.1", True])
 def test_val_fraction_outside_0_1(tmp_path, make_tree, pre, val_fraction):
     make_tree(tmp_path, {"a": 2})
-    with pytest.raises(DataError, match=r"val_fraction must be a number between 0 and 1 \(exclusive\)"):
+    with pytest.raises(DataError,
+                       match=r"val_fraction \(--val-fraction\) must be a number between 0 and 1 \(exclusive\)"):
         open_data(tmp_path, pre=pre, val_fraction=val_fraction)
 
 
@@ -216,7 +217,7 @@ def test_other_bad_arguments(tmp_path, make_tree, pre):
     make_tree(tmp_path, {"a": 2})
     with pytest.raises(DataError, match=r"unknown augment 'rand'; valid: None"):
         open_data(tmp_path, pre=pre, augment="rand")
-    with pytest.raises(DataError, match=r"seed must be an integer, got 1.5"):
+    with pytest.raises(DataError, match=r"seed \(--seed\) must be an integer, got 1.5"):
         open_data(tmp_path, pre=pre, seed=1.5)
     with pytest.raises(DataError, match=r"pre must be a Preprocessing, got dict"):
         open_data(tmp_path, pre=pre.to_dict())

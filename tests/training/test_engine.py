@@ -114,3 +114,12 @@ def test_both_the_ema_and_the_weights_are_validated_and_the_better_is_kept(split
     assert second["val_top1"] >= 90  # after 32 steps they have caught up
     best, _ = load_checkpoint(result.best)
     assert evaluate(best, DataLoader(splits.val, batch_size=16), 2).top1 == second["val_top1"]
+
+
+def test_a_run_is_bit_for_bit_repeatable_for_a_fixed_seed_and_thread_count(splits, pre, config, tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        model = tiny_model()
+        train(model, splits, pre, config(out_dir=tmp_path / name, recipe="sgd-cosine", epochs=1, threads=1))
+        runs.append(model.state_dict())
+    assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])

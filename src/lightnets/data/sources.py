@@ -19,6 +19,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from torch.utils.data import Dataset
 
@@ -35,7 +36,7 @@ from .transforms import check_augment, eval_transform, train_transform
 VAL_NAMES = ("val", "test")
 LAYOUTS = (f"'{SAMPLE}' (the embedded CIFAR-10 sample); a CIFAR-10 python folder ({FOLDER_NAME}); "
            "an ImageFolder tree with train/ and val/ (or test/) folders of <class>/<image>; "
-           "or one ImageFolder tree <class>/<image>, split by val_fraction")
+           "or one ImageFolder tree <class>/<image>, split by val_fraction (--val-fraction)")
 
 
 @dataclass
@@ -51,6 +52,8 @@ class DataSplits:
     classes: list[str]
     skipped: int = 0
     source: str = ""
+    split: dict[str, Any] | None = None  # single tree: {"val_fraction", "seed"} that chose val
+    root: str = ""  # "sample", or the resolved data folder
     skipped_paths: list[str] = field(default_factory=list)
 
     def skipped_summary(self, shown: int = 3) -> str:
@@ -60,6 +63,12 @@ class DataSplits:
         more = len(self.skipped_paths) - shown
         return (f"skipped {len(self.skipped_paths)} unreadable image(s): {', '.join(self.skipped_paths[:shown])}"
                 + (f" and {more} more" if more > 0 else ""))
+
+    @property
+    def origin(self) -> dict[str, Any]:
+        """Where the images came from and how val was held out; training stores it in its
+        checkpoints so that evaluation and calibration find the same split again."""
+        return {"root": self.root, "split": self.split}
 
 
 def _check_same_classes(train: list[str], val: list[str], train_where: str, val_where: str) -> None:
@@ -130,7 +139,8 @@ def _open_single_tree(root: Path, pre: Preprocessing, augment: str | None, val_f
     return DataSplits(_images(files, pre, train_transform(pre, augment), train_idx),
                       _images(files, pre, eval_transform(pre), val_idx), files.classes, len(skipped),
                       f"ImageFolder {root} split {len(train_idx)}/{len(val_idx)} "
-                      f"(val_fraction {val_fraction}, seed {seed})", skipped_paths=skipped)
+                      f"(val_fraction {val_fraction}, seed {seed})",
+                      split={"val_fraction": val_fraction, "seed": seed}, skipped_paths=skipped)
 
 
 def open_data(root: str | os.PathLike, *, pre: Preprocessing, augment: str | None = None,
@@ -151,12 +161,21 @@ def open_data(root: str | os.PathLike, *, pre: Preprocessing, augment: str | Non
     check_augment(augment)
     if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)) \
             or not math.isfinite(val_fraction) or not 0 < val_fraction < 1:
-        raise DataError(f"val_fraction must be a number between 0 and 1 (exclusive), e.g. 0.1, got {val_fraction!r}")
+        raise DataError(f"val_fraction (--val-fraction) must be a number between 0 and 1 (exclusive), e.g. 0.1, "
+                        f"got {val_fraction!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise DataError(f"seed must be an integer, got {seed!r}")
+        raise DataError(f"seed (--seed) must be an integer, got {seed!r}")
     if isinstance(root, str) and root == SAMPLE:
-        return _open_sample(pre, augment)
-    path = Path(root)
+        splits = _open_sample(pre, augment)
+        splits.root = SAMPLE
+        return splits
+    splits = _open_folder(Path(root), pre, augment, val_fraction, seed, skip_corrupt)
+    splits.root = str(Path(root).resolve())
+    return splits
+
+
+def _open_folder(path: Path, pre: Preprocessing, augment: str | None, val_fraction: float, seed: int,
+                 skip_corrupt: bool) -> DataSplits:
     if not path.exists():
         raise DataError(f"data folder not found: {path}. Accepted: {LAYOUTS}")
     if not path.is_dir():
@@ -173,7 +192,7 @@ def open_data(root: str | os.PathLike, *, pre: Preprocessing, augment: str | Non
         found = "train/" if val_dir is None else f"{val_dir.name}/"
         wanted = "val/ or test/" if val_dir is None else "train/"
         raise DataError(f"{path} has {found} but no {wanted} beside it; give both, or put the class "
-                        f"folders directly in {path} to have lightnets split them by val_fraction")
+                        f"folders directly in {path} to have lightnets split them by val_fraction (--val-fraction)")
     if not class_folders(path):
         files = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
         shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
