@@ -2,7 +2,14 @@ import json
 
 import pytest
 
+from lightnets.bench.peak import cache_path, machine_key
 from lightnets.cli import main
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch):
+    """bench caches the machine's matmul peak: here, in a temporary folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
 
 def run(capsys, *argv):
@@ -62,6 +69,9 @@ def test_bench_reports_latency_and_gmacs_against_the_matmul_peak(capsys):
     assert 0 < eager["median_ms"] <= eager["p90_ms"]
     assert eager["gmac_per_s"] == pytest.approx(d["macs"] / eager["median_ms"] / 1e6)
     assert eager["peak_share"] == pytest.approx(eager["gmac_per_s"] / d["matmul_peak_gmac_per_s"])
+    peak = d["matmul_peak"]
+    assert peak["gmacs"] == d["matmul_peak_gmac_per_s"] == max(peak["rounds"]) == peak["high"]
+    assert peak["low"] == min(peak["rounds"]) and peak["threads"] == 1 and not peak["cached"]
     kinds = {k["kind"]: k for k in d["per_layer"]}
     assert {"conv_1x1", "conv_dw", "se"} <= kinds.keys()
     assert sum(k["time_share"] for k in kinds.values()) == pytest.approx(1.0)
@@ -106,3 +116,32 @@ def test_report_without_latency(capsys):
 def test_bad_input_exits_2_with_a_clear_message(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_bench_divides_by_the_cached_peak_and_prints_its_spread(capsys):
+    cache_path().parent.mkdir(parents=True)
+    cache_path().write_text(json.dumps({machine_key(1): {
+        "gmacs": 40.0, "rounds": [31.5, 40.0, 38.0], "threads": 1, "size": 1024, "measured_at": "2026-01-02T03:04:05"}}))
+    argv = ["bench", "mobilenet_v3_small", "--resolution", "64", "--runs", "2", "--warmup", "0", "--threads", "1",
+            "--no-progress"]
+    code, out, err = run(capsys, *argv, "--json")
+    d = json.loads(out)
+    assert code == 0 and d["matmul_peak_gmac_per_s"] == 40.0 and d["matmul_peak"]["cached"] and err == ""
+    (eager,) = d["backends"]
+    assert eager["peak_share"] == pytest.approx(d["macs"] / eager["median_ms"] / 1e6 / 40.0)
+    code, out, _ = run(capsys, *argv)
+    assert "matmul peak 40.0 GMAC/s (best of 3 rounds, which spread 31.5-40.0; cached from 2026-01-02T03:04:05" in out
+    code, out, _ = run(capsys, *argv, "--json", "--remeasure-peak")
+    remeasured = json.loads(out)["matmul_peak"]
+    assert not remeasured["cached"] and len(remeasured["rounds"]) == 7 and remeasured["measured_at"] != "2026-01-02T03:04:05"
+    assert json.loads(cache_path().read_text())[machine_key(1)]["measured_at"] == remeasured["measured_at"]
+
+
+def test_bench_shows_progress_on_stderr_unless_told_not_to(capsys):
+    argv = ["bench", "mobilenet_v3_small", "--resolution", "64", "--runs", "1", "--warmup", "0", "--threads", "1",
+            "--json"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and "matmul peak" in err and "bench" in err and "round 3/3: eager" in err
+    json.loads(out)  # stdout holds the results alone
+    code, out, err = run(capsys, *argv, "--no-progress")
+    assert code == 0 and err == ""

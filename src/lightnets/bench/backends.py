@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .latency import LatencyResult, thread_count, time_calls
+from .progress import steps
 
 BACKENDS = ("eager", "eager-folded-cl", "ort-fp32", "ort-int8", "executorch-fp32", "executorch-int8")
 
@@ -68,10 +69,11 @@ def _random_calibration(model: nn.Module, input_size: int):
 
 
 def build_backends(model: nn.Module, input_size: int, names: tuple[str, ...], threads: int | None,
-                   work_dir: str | Path, scheme: str = "u8s8") -> dict[str, Callable]:
+                   work_dir: str | Path, scheme: str = "u8s8", on_built: Callable[[str], None] | None = None,
+                   ) -> dict[str, Callable]:
     """Callables for ``names``. Exported files go into ``work_dir``; int8 is calibrated on
     random inputs here (latency only; accuracy needs real images: `lightnets quantize`,
-    `lightnets export --format pte --int8`)."""
+    `lightnets export --format pte --int8`). ``on_built(name)`` follows each backend."""
     unknown = [n for n in names if n not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {', '.join(unknown)}; valid: {', '.join(BACKENDS)}")
@@ -97,20 +99,34 @@ def build_backends(model: nn.Module, input_size: int, names: tuple[str, ...], th
                 int8 = quantize_onnx(fp32, work_dir / "model.int8.onnx", _random_calibration(model, input_size),
                                      scheme=scheme).path
                 runners[name] = _ort(int8, threads)
+        if on_built is not None:
+            on_built(name)
     return runners
 
 
 def compare_backends(model: nn.Module, input_size: int, names: tuple[str, ...] = BACKENDS, *,
                      threads: int | None = None, batch: int = 1, warmup: int = 5, runs: int = 30,
-                     rounds: int = 3) -> dict[str, LatencyResult]:
+                     rounds: int = 3, progress: bool = False) -> dict[str, LatencyResult]:
     """Latency per backend, measured in interleaved rounds (each round times every backend
     once) so a shared machine's drift does not favour one of them; the round with the
-    median ``median_ms`` stands for each backend."""
+    median ``median_ms`` stands for each backend. ``progress`` draws a bar on stderr over
+    the builds (exports, quantization) and the timings."""
     x = torch.randn(batch, getattr(model, "in_chans", 3), input_size, input_size)
+    bar = steps(len(names) * (1 + rounds), "bench", progress)
+    bar.set_postfix_str(f"building {names[0]}" if names else "")
+
+    def built(name: str) -> None:
+        bar.update()
+        later = names[names.index(name) + 1:]
+        bar.set_postfix_str(f"building {later[0]}" if later else "timing")
+
     with tempfile.TemporaryDirectory() as work, thread_count(threads):
-        runners = build_backends(model, input_size, names, threads, work)
+        runners = build_backends(model, input_size, names, threads, work, on_built=built)
         per_round: dict[str, list[LatencyResult]] = {n: [] for n in names}
-        for _ in range(rounds):
+        for i in range(rounds):
             for name, run in runners.items():
+                bar.set_postfix_str(f"round {i + 1}/{rounds}: {name}")
                 per_round[name].append(time_calls(run, x, threads=threads, warmup=warmup, runs=runs))
+                bar.update()
+    bar.close()
     return {n: sorted(r, key=lambda t: t.median_ms)[len(r) // 2] for n, r in per_round.items()}

@@ -1,7 +1,12 @@
 """`lightnets bench`: batch-N CPU latency next to MACs, achieved GMAC/s and this machine's
 measured matrix-multiply peak, across backends (PyTorch eager, BN-folded channels_last,
 ONNX Runtime fp32 and int8, ExecuTorch/XNNPACK fp32 and int8), per layer kind, or across the
-whole zoo as a PNG."""
+whole zoo as a PNG.
+
+The peak is measured once per machine and thread count and cached (see
+:mod:`lightnets.bench.peak`), so "% of peak" means the same from run to run; its spread over
+the measuring rounds is printed beside it. Progress goes to stderr.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +27,17 @@ def register(sub) -> None:
     p.add_argument("--per-layer", action="store_true", help="time per op kind next to its share of MACs")
     p.add_argument("--zoo-png", default=None, metavar="FILE",
                    help="time every registered model (eager) and plot latency against MACs into FILE")
+    p.add_argument("--remeasure-peak", action="store_true",
+                   help="measure the matmul peak again instead of using this machine's cached one")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr (for logs)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..analysis import KIND_LABELS, profile
-    from ..bench.backends import available_backends, compare_backends
-    from ..bench.peak import matmul_peak_gmacs
+    from ..bench.backends import BACKENDS, available_backends, compare_backends
+    from ..bench.peak import cached_peak
 
     if args.batch < 1 or args.runs < 1 or args.warmup < 0:
         raise ValueError(f"need --batch >= 1, --runs >= 1, --warmup >= 0; got {args.batch}, {args.runs}, {args.warmup}")
@@ -40,13 +48,16 @@ def run(args) -> int:
     if args.name is None:
         raise ValueError("give a model name, or --zoo-png FILE to time every model")
     backends = available_backends() if args.backends == "all" else tuple(parse_list(args.backends, str, "--backends"))
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown:
+        raise ValueError(f"unknown backend(s) {', '.join(unknown)}; valid: {', '.join(BACKENDS)}")
     model = model_from_args(args)
     macs = profile(model, args.resolution).macs * args.batch
-    peak = matmul_peak_gmacs(args.threads)
+    peak = cached_peak(args.threads, remeasure=args.remeasure_peak, progress=not args.no_progress)
     timings = compare_backends(model, args.resolution, backends, threads=args.threads, batch=args.batch,
-                               warmup=args.warmup, runs=args.runs)
+                               warmup=args.warmup, runs=args.runs, progress=not args.no_progress)
     rows = [{"backend": name, **t.to_dict(), "gmac_per_s": macs / t.median_ms / 1e6,
-             "peak_share": macs / t.median_ms / 1e6 / peak, "floor_ms": macs / peak / 1e6}
+             "peak_share": macs / t.median_ms / 1e6 / peak.gmacs, "floor_ms": macs / peak.gmacs / 1e6}
             for name, t in timings.items()]
     layers = None
     if args.per_layer:
@@ -55,15 +66,15 @@ def run(args) -> int:
         layers, _ = per_layer_latency(model, args.resolution, threads=args.threads, runs=args.runs)
     if args.json:
         print_json({"model": args.name, "width": args.width, "resolution": args.resolution, "macs": macs,
-                    "matmul_peak_gmac_per_s": peak, "backends": rows,
+                    "matmul_peak_gmac_per_s": peak.gmacs, "matmul_peak": peak.to_dict(), "backends": rows,
                     "per_layer": [vars(k) for k in layers] if layers else None})
         return 0
     print(format_table(
         ["backend", "median (ms)", "p90 (ms)", "GMAC/s", "% of peak"],
         [[r["backend"], r["median_ms"], r["p90_ms"], r["gmac_per_s"], 100 * r["peak_share"]] for r in rows],
         title=f"{args.name} width={args.width:g} batch={args.batch} {args.resolution}x{args.resolution}, "
-              f"{rows[0]['threads']} thread(s): {macs / 1e6:.1f}M MACs; matmul peak {peak:.1f} GMAC/s, "
-              f"so the floor is {rows[0]['floor_ms']:.2f} ms",
+              f"{rows[0]['threads']} thread(s): {macs / 1e6:.1f}M MACs; matmul peak {peak.gmacs:.1f} GMAC/s "
+              f"({_peak_note(peak)}), so the floor is {rows[0]['floor_ms']:.2f} ms",
     ))
     if layers:
         print()
@@ -76,19 +87,30 @@ def run(args) -> int:
     return 0
 
 
+def _peak_note(peak) -> str:
+    when = f"cached from {peak.measured_at}; --remeasure-peak to renew" if peak.cached else "measured now, cached"
+    return f"best of {len(peak.rounds)} rounds, which spread {peak.low:.1f}-{peak.high:.1f}; {when}"
+
+
 def _zoo(args) -> int:
     from ..analysis import profile
-    from ..models import create_model, list_models
     from ..bench import measure_latency
+    from ..bench.progress import steps
     from ..io import atomic_path
+    from ..models import create_model, list_models
 
     rows = []
-    for name in list_models():
+    names = list_models()
+    bar = steps(len(names), "zoo", enabled=not args.no_progress)
+    for name in names:
+        bar.set_postfix_str(name)
         model = create_model(name)
         macs = profile(model, args.resolution).macs
         res = measure_latency(model, (args.batch, 3, args.resolution, args.resolution), threads=args.threads,
                               warmup=args.warmup, runs=args.runs)
         rows.append({"model": name, "macs": macs, **res.to_dict()})
+        bar.update()
+    bar.close()
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7, 4.5), layout="constrained")
