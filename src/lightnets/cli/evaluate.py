@@ -19,8 +19,10 @@ def register(sub) -> None:
     p.add_argument("--data", required=True, help="data to evaluate on: its val/test split ('sample' = embedded)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--workers", type=int, default=0, help="data-loading processes (default 0)")
-    p.add_argument("--val-fraction", type=float, default=0.1, help="for a single ImageFolder tree: held-out share")
-    p.add_argument("--seed", type=int, default=0, help="for a single ImageFolder tree: the split's seed")
+    p.add_argument("--val-fraction", type=float, default=None,
+                   help="for a single ImageFolder tree: held-out share (default: the training run's split, else 0.1)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="for a single ImageFolder tree: the split's seed (default: the training run's, else 0)")
     p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (and name them)")
     p.add_argument("--confusion", default=None,
                    help="confusion-matrix .png (default: beside the evaluated file, e.g. best.pth.confusion.png)")
@@ -31,7 +33,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from torch.utils.data import DataLoader
 
-    from ..data import open_data
+    from ..data import open_as_trained
     from ..training import evaluate
     from ..training.confusion_plot import plot_confusion
 
@@ -43,8 +45,8 @@ def run(args) -> int:
     png = confusion_path(args.confusion, source)
     clf = load_classifier(str(source))
     model, extra, pre, name, num_classes = clf.model, clf.extra, clf.pre, clf.name, len(clf.classes)
-    data = open_data(args.data, pre=pre, val_fraction=args.val_fraction, seed=args.seed,
-                     skip_corrupt=args.skip_corrupt)
+    data = open_as_trained(args.data, pre=pre, trained_on=extra.get("data"), val_fraction=args.val_fraction,
+                           seed=args.seed, skip_corrupt=args.skip_corrupt)
     classes = extra.get("classes")
     if classes is not None and list(classes) != list(data.classes):
         raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(classes)}")
@@ -65,7 +67,8 @@ def run(args) -> int:
     print(f"{name} on {data.source} ({result.images:,} images)")
     if data.skipped:
         print(f"  {data.skipped_summary()}")
-    print(f"  top-1 {result.top1:.2f}%   top-5 {result.top5:.2f}%   loss {result.loss:.4f}   "
+    top5 = f"top-5 {result.top5:.2f}%   " if result.top5 is not None else ""
+    print(f"  top-1 {result.top1:.2f}%   {top5}loss {result.loss:.4f}   "
           f"{result.images_per_s:,.0f} images/s")
     print(format_table(["class", "top-1 (%)", "images"],
                        [[c, acc, int(result.confusion[i].sum())] for i, (c, acc) in
