@@ -33,13 +33,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def user_message(error: Exception) -> str:
+    """The error's own message; for one re-raised from a DataLoader worker process (whose
+    message quotes the worker's traceback), the original message, its last line."""
+    message = str(error)
+    if "Original Traceback" in message:
+        last = message.rstrip().splitlines()[-1]
+        kind = type(error)
+        for prefix in (f"{kind.__module__}.{kind.__qualname__}: ", f"{kind.__name__}: "):
+            last = last.removeprefix(prefix)
+        return last
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     with survive_closed_output(), library_output(verbose=args.verbose):
         try:
             return args.func(args) or 0
         except (ValueError, TypeError, CheckpointError, FileNotFoundError, ExportError) as e:
-            print(f"lightnets {args.command}: error: {e}", file=sys.stderr)
+            print(f"lightnets {args.command}: error: {user_message(e)}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print(f"lightnets {args.command}: interrupted", file=sys.stderr)

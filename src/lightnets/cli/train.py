@@ -14,6 +14,7 @@ import dataclasses
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 SMALL_INPUT = 64  # inputs up to this size get the CIFAR-style pipeline by default
@@ -83,7 +84,7 @@ def run(args) -> int:
     from ..training import NonFiniteLoss, TrainConfig, fit_classifier, train
 
     main_process = int(os.environ.get("RANK", "0")) == 0
-    say = print if main_process else _quiet
+    say = partial(print, flush=True) if main_process else _quiet  # lines appear as they happen in a pipe
     if args.input_size is not None and args.input_size < 1:
         raise ValueError(f"--input-size must be a positive number of pixels, got {args.input_size}")
     out_dir = check_output_dir(_out_dir(args), "--out")
