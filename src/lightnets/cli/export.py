@@ -4,7 +4,8 @@ ONNX files get a dynamic batch (``--dynamic-hw`` for height and width too), opse
 the checkpoint's model config, preprocessing and class names in their metadata; ExecuTorch
 programs (``.pte``, XNNPACK) carry the same metadata and are int8 with ``--int8 --data PATH``
 (calibrated on training images). Every artefact is run against the PyTorch model before it
-is renamed into place.
+is renamed into place: fp32 ones must reproduce its logits, int8 ones its top-1 decisions on
+held-out images. Long steps print a stage line on stderr.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..checkpoint import load_checkpoint
     from ..deploy import export_onnx, export_program, export_pte
+    from ..io import check_output_file
+    from .stages import stage_printer
 
     if args.int8 != (args.data is not None) or (args.int8 and args.format != "pte"):
         raise ValueError("--int8 and --data go together, with --format pte")
@@ -42,29 +45,36 @@ def run(args) -> int:
     pre = preprocessing_of(model, extra)
     suffix = (".int8" if args.int8 else "") + SUFFIX[args.format]
     out = Path(args.out) if args.out else checkpoint.with_suffix(suffix)
+    check_output_file(out, "--out")
     metadata = {"model": model.config, "preprocessing": pre.to_dict(),
-                "classes": extra.get("classes") or [str(i) for i in range(model.num_classes)]}
+                "classes": extra.get("classes") or [str(i) for i in range(model.num_classes)],
+                "data": extra.get("data")}
     if args.format == "onnx":
-        report = export_onnx(model, out, pre.input_size, dynamic_hw=args.dynamic_hw, metadata=metadata)
+        report = export_onnx(model, out, pre.input_size, dynamic_hw=args.dynamic_hw, metadata=metadata,
+                             stage=stage_printer("export"))
         print(f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, opset 18, dynamic batch"
               f"{', height, width' if args.dynamic_hw else ''}); ONNX Runtime vs PyTorch max abs difference "
               f"{report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
     elif args.format == "pte":
-        calibration = None
+        calibration = held_out = None
         if args.int8:
-            from ..data import open_data
+            from ..data import open_as_trained
             from ..deploy import calibration_batches
 
-            data = open_data(args.data, pre=pre)
+            data = open_as_trained(args.data, pre=pre, trained_on=extra.get("data"))
             if list(data.classes) != list(metadata["classes"]):
                 raise ValueError(f"the data's classes {data.classes} differ from the model's {metadata['classes']}")
             calibration = calibration_batches(data, pre, args.calibration_images)
-        report = export_pte(model, out, pre.input_size, calibration=calibration, metadata=metadata)
+            from ..deploy.int8_check import check_batches
+
+            held_out = check_batches(data.val)
+        report = export_pte(model, out, pre.input_size, calibration=calibration, held_out=held_out,
+                            metadata=metadata, stage=stage_printer("export"))
         kind = f"int8, calibrated on {report.calibration_images} training images" if report.int8 else "fp32"
+        check = (f"ExecuTorch {report.check.summary()}" if report.int8 else f"ExecuTorch vs PyTorch max abs "
+                 f"difference {report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
         print(f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, ExecuTorch + XNNPACK, {kind}, "
-              f"dynamic batch up to {report.max_batch} a call); "
-              f"ExecuTorch vs PyTorch{' (quantized graph)' if report.int8 else ''} max abs difference "
-              f"{report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
+              f"dynamic batch up to {report.max_batch} a call); {check}")
     else:
         diff = export_program(model, out, pre.input_size)
         print(f"wrote {out} (torch.export, dynamic batch); max abs difference {diff:.2e}")

@@ -9,6 +9,11 @@ from pathlib import Path
 from torch import nn
 
 
+class ArtefactError(ValueError):
+    """An exported file that cannot be loaded: truncated, corrupt, or not the format its
+    suffix names."""
+
+
 def load_artefact(path: str | os.PathLike) -> nn.Module:
     """``.onnx`` -> :class:`~.onnx_model.OnnxModel` (ONNX Runtime), ``.pte`` ->
     :class:`~.executorch_export.PteModel` (ExecuTorch); both expose ``metadata``."""

@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -86,9 +87,11 @@ def export_onnx(
     dynamic_hw: bool = False,
     metadata: dict[str, object] | None = None,
     opset: int = OPSET,
+    stage: Callable[[str], None] | None = None,
 ) -> ExportReport:
     """Export ``model`` (eval mode) to ``path`` and verify it in ONNX Runtime before
-    renaming it into place. ``metadata`` values are stored as JSON strings."""
+    renaming it into place. ``metadata`` values are stored as JSON strings; ``stage`` is
+    told what each long step is about to do."""
     _require_onnx()
     import onnx
 
@@ -107,7 +110,9 @@ def export_onnx(
     if dynamic_hw:
         stride = getattr(model, "total_stride", 1)
         dims |= {2: torch.export.Dim("height", min=stride, max=4096), 3: torch.export.Dim("width", min=stride, max=4096)}
+    say = stage or (lambda message: None)
     with atomic_path(path) as tmp:
+        say("exporting to ONNX (torch.onnx)")
         program = torch.onnx.export(model, (example,), dynamo=True, opset_version=opset, input_names=["input"],
                                     output_names=["logits"], dynamic_shapes=({**dims},), verbose=False)
         program.save(str(tmp))
@@ -116,6 +121,7 @@ def export_onnx(
             entry = proto.metadata_props.add()
             entry.key, entry.value = f"lightnets_{key}", json.dumps(value)
         onnx.save(proto, str(tmp))
+        say("checking in ONNX Runtime")
         worst, scale = verify(tmp, model, shape)
         size = tmp.stat().st_size
     return ExportReport(path, worst, scale, VERIFY_BATCHES, size)

@@ -8,6 +8,7 @@ import os
 import torch
 from torch import nn
 
+from .artefact import ArtefactError
 from .onnx_export import ort_session, read_metadata
 
 
@@ -20,7 +21,15 @@ class OnnxModel(nn.Module):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"ONNX model not found: {path}")
         self.path = str(path)
-        self.session = ort_session(path, threads)
+        from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
+
+        try:
+            self.session = ort_session(path, threads)
+        except (ort_errors.InvalidProtobuf, ort_errors.InvalidArgument, ort_errors.InvalidGraph, ort_errors.Fail,
+                ort_errors.NoModel) as e:
+            reason = str(e).splitlines()[0].rpartition("failed:")[2].strip() or type(e).__name__
+            raise ArtefactError(f"{path} is not a valid ONNX model, perhaps truncated or corrupt "
+                                f"(ONNX Runtime: {reason})") from None
         self.input_name = self.session.get_inputs()[0].name
         self.metadata = read_metadata(path)
 
