@@ -158,9 +158,7 @@ def check_int8(fp32: Callable[[torch.Tensor], torch.Tensor], int8: Callable[[tor
 def check_batches(dataset, images: int = CHECK_IMAGES, batch_size: int = 64, seed: int = 0):
     """At most ``images`` items of ``dataset`` (held-out, labelled), a seeded random choice
     kept in the dataset's order, as a loader of (images, labels) batches for
-    :func:`check_int8`. The order matters a little: ONNX Runtime's int8 kernels do not round
-    every image alike at every batch position, so a smaller set in its own order gives the
-    very numbers an evaluation of the whole set in batches of ``batch_size`` gives."""
+    :func:`check_int8`."""
     from torch.utils.data import DataLoader, Subset
 
     picked = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(seed))[:images].sort().values
