@@ -1,7 +1,8 @@
 """Activations by name, each a native torch module so export and quantization just work.
 
 relu (MobileNetV1), relu6 (MobileNetV2), hard_swish / hard_sigmoid (MobileNetV3's
-cheap piecewise-linear swish and sigmoid), swish (EfficientNet, MixNet), sigmoid (SE gates).
+cheap piecewise-linear swish and sigmoid), swish (EfficientNet, MixNet), sigmoid (SE gates),
+tanh (LeNet-5's squashing function).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "hard_sigmoid": nn.Hardsigmoid,
     "swish": nn.SiLU,
     "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
 }
 
 

@@ -1,4 +1,10 @@
-"""Convolution -> BatchNorm -> activation, the unit every network here is made of."""
+"""Convolution, BatchNorm and an activation: the unit every network here is made of.
+
+Two orders: post-activation conv -> BN -> act (every network since BN-Inception) and
+pre-activation BN -> act -> conv (pre-activation ResNet, He et al. 2016, arXiv:1603.05027;
+DenseNet's "BN-ReLU-Conv" composite function). Without BN the conv carries a bias, as in
+the networks that came before BatchNorm (LeNet, AlexNet, VGG, SqueezeNet).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,16 @@ from .activations import make_activation
 
 
 class ConvNormAct(nn.Sequential):
-    """A k x k convolution (bias-free), BatchNorm and an activation (``None`` = linear).
+    """A k x k convolution, BatchNorm (``norm=True``) and an activation (``None`` = linear).
 
-    ``groups == in_chs`` gives a depthwise convolution. Padding is ``k // 2`` so that
-    stride 1 keeps the spatial size and stride 2 halves it (rounded up).
+    ``groups == in_chs`` gives a depthwise convolution. Padding is ``k // 2`` unless given,
+    so that stride 1 keeps the spatial size and stride 2 halves it (rounded up). The conv
+    has a bias exactly when there is no BN, unless ``bias`` says otherwise (a bias right
+    before BN is cancelled by BN's mean subtraction). ``pre_act=True`` puts BN and the
+    activation before the conv; BN then normalises the ``in_chs`` input channels.
+
+    Submodules are ``conv``, ``bn`` (absent without norm) and ``act``; registration order is
+    execution order, so state-dict keys read ``conv.weight``, ``bn.running_mean``.
     """
 
     def __init__(
@@ -25,18 +37,31 @@ class ConvNormAct(nn.Sequential):
         groups: int = 1,
         act: str | None = "relu",
         bn_eps: float = 1e-5,
+        *,
+        norm: bool = True,
+        bias: bool | None = None,
+        padding: int | None = None,
+        pre_act: bool = False,
     ):
         check_bn_eps(bn_eps)
         if in_chs % groups or out_chs % groups:
             raise ValueError(
                 f"groups={groups} must divide both in_chs={in_chs} and out_chs={out_chs}"
             )
+        if padding is not None and (isinstance(padding, bool) or not isinstance(padding, int) or padding < 0):
+            raise ValueError(f"padding must be an integer >= 0 (None: kernel_size // 2), got {padding!r}")
         super().__init__()
-        self.conv = nn.Conv2d(
-            in_chs, out_chs, kernel_size, stride, kernel_size // 2, groups=groups, bias=False
+        conv = nn.Conv2d(
+            in_chs, out_chs, kernel_size, stride, kernel_size // 2 if padding is None else padding,
+            groups=groups, bias=not norm if bias is None else bias,
         )
-        self.bn = nn.BatchNorm2d(out_chs, eps=bn_eps)
+        if not pre_act:
+            self.conv = conv
+        if norm:
+            self.bn = nn.BatchNorm2d(in_chs if pre_act else out_chs, eps=bn_eps)
         self.act = make_activation(act)
+        if pre_act:
+            self.conv = conv
 
 
 def check_bn_eps(bn_eps: float) -> None:

@@ -1,19 +1,22 @@
 """The interface every lightnets model shares: stem -> stages -> [final conv] -> head.
 
 Follows timm's names where they fit: ``forward_features``, ``forward_head(x,
-pre_logits=False)``, ``reset_classifier``, ``feature_info``, ``default_cfg``. State-dict
-keys are stable: ``stem``, ``stages.N.M``, ``final_conv``, ``head``.
+pre_logits=False)``, ``reset_classifier``, ``get_classifier``, ``feature_info``,
+``default_cfg``, ``num_features``. State-dict keys are stable: ``stem``, ``stages.N.M``,
+``final_conv``, ``head`` and, only when a family is asked for them, ``aux_heads.K``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import torch
 from torch import nn
-from torch.fx._symbolic_trace import is_fx_symbolic_tracing
 
-from .classifier_head import ClassifierHead
+from .builder import StageStack
+from .heads import Head
+from .tracing import is_tracing
+from .weight_init import get_init
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -23,84 +26,131 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 MAX_RESOLUTION = 2048
 
 
-def imagenet_cfg(input_size: int = 224, num_classes: int = 1000, in_chans: int = 3) -> dict[str, Any]:
-    """Preprocessing a model expects: the ImageNet convention used by the MobileNet papers' ports."""
-    grey = in_chans == 1  # one channel: the average of the ImageNet channel statistics
+def make_default_cfg(
+    in_chans: int,
+    num_classes: int,
+    input_size: int = 224,
+    mean: Sequence[float] = IMAGENET_MEAN,
+    std: Sequence[float] = IMAGENET_STD,
+    interpolation: str = "bilinear",
+    crop_pct: float = 0.875,
+) -> dict[str, Any]:
+    """The preprocessing a model expects (timm's ``default_cfg`` keys). The defaults are the
+    ImageNet convention of the MobileNet papers' ports; a family passes its own (LeNet's
+    32x32 MNIST statistics, Inception's 299 and mean/std of 0.5). Statistics given for
+    another number of channels are adapted to ``in_chans``: one channel takes their average,
+    more repeat them."""
     return {
         "input_size": (in_chans, input_size, input_size),
-        "mean": (0.449,) if grey else IMAGENET_MEAN * (in_chans // 3) + IMAGENET_MEAN[: in_chans % 3],
-        "std": (0.226,) if grey else IMAGENET_STD * (in_chans // 3) + IMAGENET_STD[: in_chans % 3],
-        "interpolation": "bilinear",
-        "crop_pct": 0.875,
+        "mean": _per_channel(mean, in_chans),
+        "std": _per_channel(std, in_chans),
+        "interpolation": interpolation,
+        "crop_pct": crop_pct,
         "num_classes": num_classes,
     }
 
 
+def _per_channel(stats: Sequence[float], in_chans: int) -> tuple[float, ...]:
+    stats = tuple(stats)
+    if len(stats) == in_chans:
+        return stats
+    if in_chans == 1:
+        return (round(sum(stats) / len(stats), 4),)
+    return stats * (in_chans // len(stats)) + stats[: in_chans % len(stats)]
+
+
+def check_image_batch(x: torch.Tensor, in_chans: int, total_stride: int) -> None:
+    """Raise a clear error for an input a network with ``in_chans`` and ``total_stride`` cannot take."""
+    if x.dim() != 4:
+        raise ValueError(f"expected a 4-D batch (N, C, H, W), got shape {tuple(x.shape)}")
+    if x.shape[1] != in_chans:
+        raise ValueError(f"model takes in_chans={in_chans}, got an input with {x.shape[1]} channels")
+    if not x.is_floating_point():
+        raise ValueError(
+            f"model takes a floating-point batch, got dtype {x.dtype}; convert it to float and normalise it as "
+            "the model expects: (x.float() / 255 - mean) / std with mean and std from model.default_cfg, or "
+            "per image with lightnets.data.eval_transform(lightnets.data.Preprocessing.from_model("
+            "model.default_cfg, model.in_chans))"
+        )
+    if min(x.shape[2], x.shape[3]) < total_stride:
+        raise ValueError(
+            f"input {x.shape[2]}x{x.shape[3]} is smaller than the network's total stride "
+            f"{total_stride}; use at least {total_stride}x{total_stride}"
+        )
+
+
+def run_stages(x: torch.Tensor, stages: nn.Sequential, taps: Iterable[int]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Run ``stages`` on ``x``: the last stage's output and the outputs of the stages in ``taps``."""
+    taps = set(taps)
+    maps = []
+    for i, stage in enumerate(stages):
+        x = stage(x)
+        if i in taps:
+            maps.append(x)
+    return x, maps
+
+
+class AuxOutput(NamedTuple):
+    """A training-mode forward of a model built with auxiliary heads: the main logits and
+    one tensor of auxiliary logits per aux head, in stage order. Unpacks as
+    ``logits, aux_logits = model(x)``; the loss weights them (GoogLeNet: 0.3 each)."""
+
+    logits: torch.Tensor
+    aux_logits: list[torch.Tensor]
+
+
 class LightNet(nn.Module):
-    """A classification network assembled from a stem, a list of stages and a head."""
+    """A classification network assembled from a stem, stages and a head.
+
+    ``stages`` is the builder's :class:`~lightnets.models.builder.StageStack`, which gives
+    the stage modules, ``feature_info`` and ``total_stride``. ``head`` is one of the shared
+    pieces in :mod:`lightnets.models.heads`. ``aux_heads`` maps a stage index to an
+    :class:`~lightnets.models.heads.AuxHead` fed with that stage's output: a family builds
+    them only when asked (``aux_logits=True``); they add to the training output only,
+    which is then an :class:`AuxOutput`; ``forward`` returns one tensor otherwise and always
+    in eval mode. ``init`` names the family's weight init
+    (:data:`~lightnets.models.weight_init.INITS`); ``default_cfg`` holds the family's
+    preprocessing, as :func:`make_default_cfg`'s keyword arguments.
+    """
 
     def __init__(
         self,
         stem: nn.Module,
-        stages: list[nn.Sequential],
-        stage_chs: list[int],
-        stage_strides: list[int],
-        head: ClassifierHead,
-        final_conv: nn.Module | None,
+        stages: StageStack,
+        head: Head,
+        *,
         in_chans: int,
-        config: dict[str, Any],
+        final_conv: nn.Module | None = None,
+        aux_heads: Mapping[int, Head] | None = None,
+        init: str = "kaiming_fan_out",
+        default_cfg: Mapping[str, Any] | None = None,
     ):
         super().__init__()
+        self._init = get_init(init)
         self.stem = stem
-        self.stages = nn.Sequential(*stages)
+        self.stages = nn.Sequential(*stages.stages)
         self.final_conv = final_conv
         self.head = head
+        taps = sorted(aux_heads or {})
+        if any(not 0 <= i < len(self.stages) for i in taps):
+            raise ValueError(f"aux heads sit on stages {taps}, but the network has stages 0..{len(self.stages) - 1}")
+        self.aux_heads = nn.ModuleList(aux_heads[i] for i in taps) if taps else None
+        self.aux_stages = tuple(taps)
         self.in_chans = in_chans
-        self.total_stride = stage_strides[-1]
-        self.config = dict(config)
-        self.feature_info = [
-            {"module": f"stages.{i}", "num_chs": c, "reduction": s}
-            for i, (c, s) in enumerate(zip(stage_chs, stage_strides))
-        ]
+        self.feature_info = [dict(info) for info in stages.feature_info]
+        self.total_stride = stages.stride
         self.num_features = head.num_features
-        self.num_classes = config["num_classes"]
-        self.default_cfg = imagenet_cfg(num_classes=self.num_classes, in_chans=in_chans)
-        self._init_weights()
-
-    def _init_weights(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
-                nn.init.zeros_(m.bias)
+        self.num_classes = head.num_classes
+        self.config: dict[str, Any] = {"num_classes": self.num_classes, "in_chans": in_chans}
+        self.default_cfg = make_default_cfg(in_chans, self.num_classes, **(default_cfg or {}))
+        self._init(self)
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a clear error for an input this network cannot take."""
-        if x.dim() != 4:
-            raise ValueError(f"expected a 4-D batch (N, C, H, W), got shape {tuple(x.shape)}")
-        if x.shape[1] != self.in_chans:
-            raise ValueError(f"model takes in_chans={self.in_chans}, got an input with {x.shape[1]} channels")
-        if not x.is_floating_point():
-            raise ValueError(
-                f"model takes a floating-point batch, got dtype {x.dtype}; convert it to float and normalise it as "
-                "the model expects: (x.float() / 255 - mean) / std with mean and std from model.default_cfg, or "
-                "per image with lightnets.data.eval_transform(lightnets.data.Preprocessing.from_model("
-                "model.default_cfg, model.in_chans))"
-            )
-        if min(x.shape[2], x.shape[3]) < self.total_stride:
-            raise ValueError(
-                f"input {x.shape[2]}x{x.shape[3]} is smaller than the network's total stride "
-                f"{self.total_stride}; use at least {self.total_stride}x{self.total_stride}"
-            )
+        check_image_batch(x, self.in_chans, self.total_stride)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        if not (torch.jit.is_tracing() or torch.compiler.is_compiling() or is_fx_symbolic_tracing()):
+        if not is_tracing():
             self.check_input(x)
         x = self.stages(self.stem(x))
         return x if self.final_conv is None else self.final_conv(x)
@@ -108,17 +158,24 @@ class LightNet(nn.Module):
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         return self.head(x, pre_logits=pre_logits)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward(self, x: torch.Tensor) -> torch.Tensor | AuxOutput:
+        if self.aux_heads is None or not self.training:
+            return self.forward_head(self.forward_features(x))
+        if not is_tracing():
+            self.check_input(x)
+        x, taps = run_stages(self.stem(x), self.stages, self.aux_stages)
+        x = x if self.final_conv is None else self.final_conv(x)
+        return AuxOutput(self.forward_head(x), [head(t) for head, t in zip(self.aux_heads, taps)])
 
     def get_classifier(self) -> nn.Module:
         return self.head.fc
 
     def reset_classifier(self, num_classes: int) -> None:
-        self.head.reset(num_classes)
-        if num_classes:
-            nn.init.normal_(self.head.fc.weight, 0, 0.01)
-            nn.init.zeros_(self.head.fc.bias)
+        """A new classifier (and new aux classifiers) for ``num_classes``, initialised by the
+        family's scheme; 0 removes it and the head outputs its ``num_features`` features."""
+        for head in (self.head, *(self.aux_heads or ())):
+            head.reset(num_classes)
+            self._init(head.fc)
         self.num_classes = num_classes
         self.config["num_classes"] = num_classes
         self.default_cfg["num_classes"] = num_classes

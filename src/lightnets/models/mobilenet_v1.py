@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
-
 from ..layers import ConvNormAct, DepthwiseSeparableConv, check_width, scale_width
 from .base import LightNet
-from .classifier_head import ClassifierHead
+from .builder import StageStack, first_stride, model_builder
+from .heads import ClassifierHead
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,7 @@ STAGES = (
 SHALLOW_STAGES = STAGES[:3] + (Stage(c=512, n=1, s=2),) + STAGES[4:]
 
 
+@model_builder
 def mobilenet_v1(
     *,
     num_classes: int = 1000,
@@ -56,25 +56,15 @@ def mobilenet_v1(
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
     stem_chs = scale_width(STEM, width)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)
-    stages, chs, strides = [], [], []
-    in_chs, stride = stem_chs, 2
+    body = StageStack(stem_chs, stride=2)
     for spec in SHALLOW_STAGES if shallow else STAGES:
         out_chs = scale_width(spec.c, width)
-        blocks = []
-        for i in range(spec.n):
-            s = spec.s if i == 0 else 1
+        for s in first_stride(spec.n, spec.s):
             if separable:
-                blocks.append(DepthwiseSeparableConv(in_chs, out_chs, s, act=act, bn_eps=bn_eps))
+                block = DepthwiseSeparableConv(body.chs, out_chs, s, act=act, bn_eps=bn_eps)
             else:
-                blocks.append(ConvNormAct(in_chs, out_chs, 3, s, act=act, bn_eps=bn_eps))
-            in_chs = out_chs
-        stride *= spec.s
-        stages.append(nn.Sequential(*blocks))
-        chs.append(out_chs)
-        strides.append(stride)
-    head = ClassifierHead(in_chs, num_classes, drop_rate=drop_rate)
-    config = dict(
-        name="mobilenet_v1", num_classes=num_classes, in_chans=in_chans, width=width,
-        separable=separable, shallow=shallow, act=act, drop_rate=drop_rate, bn_eps=bn_eps,
-    )
-    return LightNet(stem, stages, chs, strides, head, None, in_chans, config)
+                block = ConvNormAct(body.chs, out_chs, 3, s, act=act, bn_eps=bn_eps)
+            body.add(block, out_chs, s)
+        body.end_stage()
+    head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
+    return LightNet(stem, body, head, in_chans=in_chans)

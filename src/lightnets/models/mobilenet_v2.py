@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
-
 from ..layers import ConvNormAct, InvertedResidual, check_width, scale_width
 from .base import LightNet
-from .classifier_head import ClassifierHead
+from .builder import StageStack, first_stride, model_builder
+from .heads import ClassifierHead
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,7 @@ STAGES = (
 LAST_CONV = 1280  # conv2d 1x1
 
 
+@model_builder
 def mobilenet_v2(
     *,
     num_classes: int = 1000,
@@ -51,25 +51,13 @@ def mobilenet_v2(
     act = "relu6"
     stem_chs = scale_width(STEM, width)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)
-    stages, chs, strides = [], [], []
-    in_chs, stride = stem_chs, 2
+    body = StageStack(stem_chs, stride=2)
     for spec in STAGES:
         out_chs = scale_width(spec.c, width)
-        blocks = []
-        for i in range(spec.n):
-            blocks.append(InvertedResidual(
-                in_chs, out_chs, in_chs * spec.t, 3, spec.s if i == 0 else 1, act=act, bn_eps=bn_eps,
-            ))
-            in_chs = out_chs
-        stride *= spec.s
-        stages.append(nn.Sequential(*blocks))
-        chs.append(out_chs)
-        strides.append(stride)
+        for s in first_stride(spec.n, spec.s):
+            body.add(InvertedResidual(body.chs, out_chs, body.chs * spec.t, 3, s, act=act, bn_eps=bn_eps), out_chs, s)
+        body.end_stage()
     last_chs = scale_width(LAST_CONV, max(1.0, width))
-    final_conv = ConvNormAct(in_chs, last_chs, 1, act=act, bn_eps=bn_eps)
+    final_conv = ConvNormAct(body.chs, last_chs, 1, act=act, bn_eps=bn_eps)
     head = ClassifierHead(last_chs, num_classes, drop_rate=drop_rate)
-    config = dict(
-        name="mobilenet_v2", num_classes=num_classes, in_chans=in_chans, width=width,
-        drop_rate=drop_rate, bn_eps=bn_eps,
-    )
-    return LightNet(stem, stages, chs, strides, head, final_conv, in_chans, config)
+    return LightNet(stem, body, head, in_chans=in_chans, final_conv=final_conv)

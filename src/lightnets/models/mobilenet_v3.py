@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from torch import nn
-
 from ..layers import ConvNormAct, InvertedResidual, check_width, make_divisible, scale_width
 from .base import LightNet
-from .classifier_head import ClassifierHead
+from .builder import StageStack, model_builder
+from .heads import ClassifierHead
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,7 @@ def minimalistic(row: Bneck) -> Bneck:
     return replace(row, k=3, se=False, nl=RE)
 
 
+@model_builder
 def mobilenet_v3(
     *,
     size: str = "large",
@@ -104,31 +104,23 @@ def mobilenet_v3(
     top_act = RE if minimal else HS
     stem_chs = scale_width(arch.stem, width)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=top_act, bn_eps=bn_eps)
-    stages, chs, strides = [], [], []
-    in_chs, table_in, stride = stem_chs, arch.stem, 2
+    body = StageStack(stem_chs, stride=2)
+    table_in = arch.stem  # the table's width of the block input, for the expansion ratio
     for rows in arch.stages:
-        blocks = []
         for row in rows:
             row = minimalistic(row) if minimal else row
-            exp_chs, out_chs = scale_width(in_chs, row.exp / table_in), scale_width(row.c, width)
+            exp_chs, out_chs = scale_width(body.chs, row.exp / table_in), scale_width(row.c, width)
             table_in = row.c
-            blocks.append(InvertedResidual(
-                in_chs, out_chs, exp_chs, row.k, row.s, act=row.nl,
+            block = InvertedResidual(
+                body.chs, out_chs, exp_chs, row.k, row.s, act=row.nl,
                 se_reduced=se_width(exp_chs) if row.se else None, bn_eps=bn_eps,
-            ))
-            in_chs = out_chs
-            stride *= row.s
-        stages.append(nn.Sequential(*blocks))
-        chs.append(in_chs)
-        strides.append(stride)
+            )
+            body.add(block, out_chs, row.s)
+        body.end_stage()
     last_chs = scale_width(arch.last_conv, width)
-    final_conv = ConvNormAct(in_chs, last_chs, 1, act=top_act, bn_eps=bn_eps)
+    final_conv = ConvNormAct(body.chs, last_chs, 1, act=top_act, bn_eps=bn_eps)
     head = ClassifierHead(
         last_chs, num_classes, hidden=scale_width(arch.hidden, max(1.0, width)), act=top_act,
         drop_rate=drop_rate,
     )
-    config = dict(
-        name=f"mobilenet_v3_{size}", num_classes=num_classes, in_chans=in_chans,
-        width=width, minimal=minimal, drop_rate=drop_rate, bn_eps=bn_eps,
-    )
-    return LightNet(stem, stages, chs, strides, head, final_conv, in_chans, config)
+    return LightNet(stem, body, head, in_chans=in_chans, final_conv=final_conv)

@@ -1,7 +1,9 @@
 """Model registry: ``create_model(name, ...)`` and ``list_models(pattern)``.
 
 Each entry is a builder plus a preset of variant values; variants are data passed as
-keyword arguments, never parsed out of the name.
+keyword arguments, never parsed out of the name. A model's ``config`` (its registered name
+and every builder argument, recorded by :func:`~lightnets.models.builder.model_builder`)
+rebuilds it exactly through :func:`create_model_from_config`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import difflib
 import fnmatch
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .base import MAX_RESOLUTION, LightNet
+from .features import FeatureNet
 from .mobilenet_v1 import mobilenet_v1
 from .mobilenet_v2 import mobilenet_v2
 from .mobilenet_v3 import mobilenet_v3
@@ -71,10 +74,22 @@ def create_model(
     in_chans: int = 3,
     width: float = 1.0,
     resolution: int | None = None,
+    features_only: bool = False,
+    out_indices: Sequence[int] | None = None,
     **variant: Any,
-) -> LightNet:
-    """Build a registered model. ``resolution`` sets the default input size (rho)."""
+) -> LightNet | FeatureNet:
+    """Build a registered model. ``resolution`` sets the default input size (rho).
+
+    ``features_only=True`` returns the backbone for dense tasks instead, a
+    :class:`~lightnets.models.features.FeatureNet` whose forward gives the feature maps of the
+    stages in ``out_indices`` (all stages by default), as timm's ``features_only`` does.
+    """
     entry = get_entry(name)
+    if not isinstance(features_only, bool):
+        raise ValueError(f"features_only must be True or False, got {features_only!r}")
+    if out_indices is not None and not features_only:
+        raise ValueError(f"out_indices={out_indices!r} selects the stages of a features_only=True model; "
+                         "pass features_only=True with it, or leave it out")
     valid = variant_names(name)
     unknown = sorted(set(variant) - set(valid))
     if unknown:
@@ -99,16 +114,25 @@ def create_model(
             )
         model.default_cfg["input_size"] = (in_chans, resolution, resolution)
         model.config["resolution"] = resolution
-    return model
+    return FeatureNet(model, out_indices) if features_only else model
 
 
-def create_model_from_config(config: dict[str, Any]) -> LightNet:
-    """Rebuild a model from its ``model.config`` (as stored in lightnets checkpoints)."""
+def create_model_from_config(config: dict[str, Any]) -> LightNet | FeatureNet:
+    """Rebuild a model from its ``model.config`` (as stored in lightnets checkpoints).
+
+    The values a registered name presets (MobileNetV3's ``size``) may be in the config,
+    and must then agree with the name.
+    """
     if not isinstance(config, dict) or "name" not in config:
         raise ValueError(f"a model config is a dict with a 'name', got {config!r}")
-    entry = get_entry(config["name"])
+    name = config["name"]
+    entry = get_entry(name)
+    for key, value in entry.preset.items():
+        if key in config and config[key] != value:
+            raise ValueError(f"the config's {key}={config[key]!r} contradicts its name {name!r}, "
+                             f"which is {key}={value!r}")
     kwargs = {k: v for k, v in config.items() if k != "name" and k not in entry.preset}
-    return create_model(config["name"], **kwargs)
+    return create_model(name, **kwargs)
 
 
 def _describe(value: Any) -> str:

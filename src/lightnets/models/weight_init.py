@@ -1,0 +1,53 @@
+"""Weight initialisation schemes, by name: each family states the one its paper or reference code uses.
+
+A scheme takes a module and initialises every layer inside it; :class:`~lightnets.models.LightNet`
+applies its family's scheme once to the whole network and again to a classifier that
+``reset_classifier`` rebuilds. Layers without a bias (or BatchNorm without affine
+parameters) are skipped, never an error.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from torch import nn
+
+
+def kaiming_fan_out(module: nn.Module) -> None:
+    """He et al. 2015 normal init scaled by fan-out for convs, N(0, 0.01) for Linear layers,
+    BatchNorm at gamma = 1, beta = 0, zero biases: the MobileNets' reference ports
+    (torchvision, timm) and torchvision's VGG and ResNet."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            _zero_bias(m)
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            if m.affine:
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0, 0.01)
+            _zero_bias(m)
+
+
+def pytorch_default(module: nn.Module) -> None:
+    """Leave every layer as PyTorch built it (its ``reset_parameters``: Kaiming-uniform with
+    a = sqrt(5) and uniform biases), as torchvision's AlexNet and ShuffleNet do."""
+
+
+def _zero_bias(m: nn.Module) -> None:
+    if m.bias is not None:
+        nn.init.zeros_(m.bias)
+
+
+INITS: dict[str, Callable[[nn.Module], None]] = {
+    "kaiming_fan_out": kaiming_fan_out,
+    "pytorch": pytorch_default,
+}
+
+
+def get_init(name: str) -> Callable[[nn.Module], None]:
+    try:
+        return INITS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown weight init {name!r}; valid: {', '.join(INITS)}") from None
