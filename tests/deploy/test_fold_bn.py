@@ -1,20 +1,164 @@
 import pytest
 import torch
+import torchvision.models as tvm
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from lightnets import create_model, list_models, profile
 from lightnets.deploy import fold_bn
 
+# Every BN of these networks follows a conv whose output nothing else reads, so all fold:
+# MobileNetV1: stem + 13 depthwise-separable blocks x 2; MobileNetV2: stem, the t=1 block's 2,
+# 16 inverted residuals x 3, the last 1x1 conv; MobileNetV3-Large: stem, the first bneck's 2
+# (no expansion conv), 14 bnecks x 3, the last conv (the minimal variants have the same
+# layers); MobileNetV3-Small likewise with 10 bnecks after the first; ResNet-18: stem, 8
+# basic blocks x 2, 3 downsample projections; GoogLeNet: 3 stem convs, 9 inception modules x 6
+# convs (aux heads off); MnasNet: 3 in the stem and separable conv, 16 inverted residuals x 3,
+# the last conv; ShuffleNetV2: stem, 3 downsampling units x 5, 13 units x 3, conv5.
+# DenseNet-121: norm0 and each dense layer's norm2 (after its 1x1 conv) fold: 1 + (6 + 12 + 24
+# + 16) = 59; each dense layer's norm1, each transition's norm and norm5 are pre-activation BNs
+# on a concatenation and stay: 58 + 3 + 1 = 62.
+COUNTS = {
+    "mobilenet_v1": (27, 0),
+    "mobilenet_v2": (52, 0),
+    "mobilenet_v3_large": (46, 0),
+    "mobilenet_v3_large_minimal": (46, 0),
+    "mobilenet_v3_small": (34, 0),
+    "mobilenet_v3_small_minimal": (34, 0),
+    "resnet18": (20, 0),
+    "densenet121": (59, 62),
+    "googlenet": (57, 0),
+    "mnasnet0_5": (52, 0),
+    "shufflenet_v2_x0_5": (56, 0),
+}
+TORCHVISION = {
+    "resnet18": lambda: tvm.resnet18(weights=None),
+    "densenet121": lambda: tvm.densenet121(weights=None),
+    "googlenet": lambda: tvm.googlenet(weights=None, aux_logits=False, init_weights=True),
+    "mnasnet0_5": lambda: tvm.mnasnet0_5(weights=None),
+    "shufflenet_v2_x0_5": lambda: tvm.shufflenet_v2_x0_5(weights=None),
+}
 
-@pytest.mark.parametrize("name", list_models())
-def test_folded_model_matches_in_eval_mode(name, make_realistic):
-    model = make_realistic(create_model(name, num_classes=10))
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    folded = fold_bn(model)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
-    x = torch.randn(2, 3, 64, 64)
+
+def random_statistics(model: nn.Module, in_shape: tuple[int, ...]) -> nn.Module:
+    """Every BN's affine terms drawn away from the identity and its running statistics
+    those of a random batch (as after training: drawn at random, they would saturate a
+    deep network into outputs that no longer follow its input), so a BN that is dropped or
+    folded wrongly changes the output far above the tolerance."""
+    g = torch.Generator().manual_seed(0)
+    for m in model.modules():
+        if isinstance(m, _BatchNorm):
+            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.bias.data.copy_(torch.rand(m.num_features, generator=g) - 0.5)
+            m.reset_running_stats()
+            m.momentum = None  # a cumulative average: the statistics of this one batch
     with torch.no_grad():
-        expected, got = model(x), folded(x)
-    assert expected.abs().max() > 1  # the comparison means something
-    assert (expected - got).abs().max() < 1e-4 * expected.abs().max()
-    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # original untouched
+        model.train()(torch.randn(in_shape, generator=g))
+    return model
+
+
+def assert_same_outputs(model: nn.Module, folded: nn.Module, x: torch.Tensor) -> None:
+    with torch.no_grad():
+        expected, got = model.eval()(x), folded(x)
+    scale = expected.abs().max()
+    assert (expected[0] - expected[1]).abs().max() > 0.01 * scale  # outputs follow the input far above tolerance
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("name", list_models() + list(TORCHVISION))
+def test_folded_model_matches_in_eval_mode(name):
+    model = TORCHVISION[name]() if name in TORCHVISION else create_model(name, num_classes=10)
+    # In float64: float32's own rounding over these 20-120 layers already moves the unfolded
+    # network's outputs by up to ~2e-5 of their scale from the exact ones, above the tolerance.
+    random_statistics(model, (8, 3, 64, 64)).double()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    folded, report = fold_bn(model)
+
+    assert (len(report.folded), len(report.stayed)) == COUNTS[name]
+    assert sorted(n for n, m in folded.named_modules() if isinstance(m, _BatchNorm)) == sorted(report.stayed)
+    assert type(folded) is type(model) and not folded.training
+    assert model.training and model.state_dict().keys() == before.keys()  # the input is untouched
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert_same_outputs(model, folded, torch.randn(2, 3, 64, 64, dtype=torch.float64))
     assert profile(folded, 64).macs == profile(model, 64).macs  # folding moves no MACs
+
+
+def test_densenet_keeps_the_bns_on_concatenations():
+    _, report = fold_bn(tvm.DenseNet(growth_rate=8, block_config=(1, 2), num_init_features=8))
+    layers = ("denseblock1.denselayer1", "denseblock2.denselayer1", "denseblock2.denselayer2")
+    assert report.folded == {"features.norm0": "features.conv0"} | {
+        f"features.{layer}.norm2": f"features.{layer}.conv1" for layer in layers}
+    assert report.stayed == dict.fromkeys(
+        [f"features.{layer}.norm1" for layer in layers] + ["features.transition1.norm", "features.norm5"],
+        "its input comes from cat, not from a convolution")
+
+
+class Branches(nn.Module):
+    """A conv with a bias, a grouped and a depthwise conv, each followed by its own BN."""
+
+    def __init__(self):
+        super().__init__()
+        self.biased, self.bn1 = nn.Conv2d(3, 8, 3, bias=True), nn.BatchNorm2d(8)
+        self.grouped, self.bn2 = nn.Conv2d(8, 12, 3, groups=4), nn.BatchNorm2d(12)
+        self.depthwise, self.bn3 = nn.Conv2d(12, 12, 3, groups=12, bias=True), nn.BatchNorm2d(12)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.biased(x)))
+        return self.bn3(self.depthwise(self.bn2(self.grouped(x))))
+
+
+def test_biased_grouped_and_depthwise_convs_fold():
+    model = Branches()
+    nn.init.uniform_(model.biased.bias, 1, 2)
+    random_statistics(model, (8, 3, 16, 16))
+    folded, report = fold_bn(model)
+    assert report.folded == {"bn1": "biased", "bn2": "grouped", "bn3": "depthwise"} and report.stayed == {}
+    assert_same_outputs(model, folded, torch.randn(2, 3, 16, 16))
+
+
+class Unfoldable(nn.Module):
+    """BNs that folding would get wrong: one after a conv whose output is also added back,
+    one called twice, one that normalises with batch statistics even in eval mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8)
+        self.conv2, self.shared = nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8)
+        self.conv3, self.bn3 = nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8, track_running_stats=False)
+
+    def forward(self, x):
+        y = self.conv1(x)
+        x = self.bn1(y) + y
+        x = self.shared(self.shared(self.conv2(x)))
+        return self.bn3(self.conv3(x))
+
+
+def test_bns_whose_fold_would_change_the_output_stay():
+    model = random_statistics(Unfoldable(), (8, 3, 16, 16))
+    folded, report = fold_bn(model)
+    assert report.folded == {}
+    assert report.stayed == {
+        "bn1": "the output of its conv conv1 is also used by add",
+        "shared": "the traced forward calls it 2 times",
+        "bn3": "it has no running statistics (track_running_stats=False), so eval mode uses batch statistics",
+    }
+    assert_same_outputs(model, folded, torch.randn(2, 3, 16, 16))
+
+
+class DataDependent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x if x.sum() > 0 else -x))
+
+
+def test_an_untraceable_model_is_refused_by_name():
+    with pytest.raises(ValueError, match="torch.fx can trace, and tracing DataDependent failed"):
+        fold_bn(DataDependent())
+
+
+def test_a_model_that_is_no_module_is_refused():
+    with pytest.raises(ValueError, match="fold_bn takes a model .a torch.nn.Module., got a str"):
+        fold_bn("mobilenet_v2")

@@ -37,7 +37,8 @@ def _eager(model: nn.Module) -> Callable:
 def _folded_channels_last(model: nn.Module) -> Callable:
     from ..deploy import fold_bn
 
-    folded = fold_bn(model).to(memory_format=torch.channels_last)
+    folded, _ = fold_bn(model)
+    folded = folded.to(memory_format=torch.channels_last)
 
     def run(x):
         with torch.inference_mode():
