@@ -20,7 +20,7 @@ def run(capsys, *argv):
 
 def test_models_lists_every_model_with_params_and_macs(capsys):
     code, out, _ = run(capsys, "models", "--json")
-    rows = {r["name"]: r for r in json.loads(out)}
+    rows = {r["name"]: r for r in json.loads(out)["models"]}
     assert code == 0 and rows["mobilenet_v2"]["params"] == 3_504_872 and rows["mobilenet_v2"]["macs"] == 300_774_272
     code, out, _ = run(capsys, "models")
     assert "mobilenet_v3_small" in out and "PyTorch convention" in out
@@ -43,7 +43,7 @@ def test_profile_per_layer_json(capsys):
 
 def test_grid_is_the_width_by_resolution_table(capsys):
     code, out, _ = run(capsys, "grid", "mobilenet_v1", "--widths", "1,0.5", "--resolutions", "224,128", "--json")
-    cells = {(c["width"], c["resolution"]): c["macs"] for c in json.loads(out)}
+    cells = {(c["width"], c["resolution"]): c["macs"] for c in json.loads(out)["cells"]}
     assert code == 0 and round(cells[1.0, 224] / 1e6) == 569 and round(cells[1.0, 128] / 1e6) == 186
     assert round(cells[0.5, 224] / 1e6) == 149
     code, out, _ = run(capsys, "grid", "mobilenet_v1")

@@ -87,7 +87,7 @@ def test_predict_gives_sorted_top_k_with_class_names(capsys, tree, checkpoint):
     path, _ = checkpoint
     image = tree / "val" / "light" / "0.png"
     code, out, _ = run(capsys, "predict", str(path), str(image), "--top-k", "5", "--json")
-    (result,) = json.loads(out)
+    (result,) = json.loads(out)["results"]
     probs = [t["probability"] for t in result["top"]]
     assert code == 0 and len(probs) == 2 and probs == sorted(probs, reverse=True)
     assert sum(probs) == pytest.approx(1.0, abs=1e-5) and {t["label"] for t in result["top"]} == set(CLASSES)
@@ -168,17 +168,17 @@ def test_predict_classifies_a_folder_in_batches_and_reports_unreadable_images(ca
     broken.write_bytes(b"not a jpeg")
     (folder / "notes.txt").write_text("not an image, and not named like one")
     code, out, err = run(capsys, "predict", str(path), str(folder), "--batch-size", "2", "--json")
-    results = json.loads(out)
+    results = json.loads(out)["results"]
     good = [folder / "sub0" / "0.png", folder / "sub0" / "2.png", folder / "sub1" / "1.png", folder / "sub1" / "3.png"]
     assert code == 0 and [r["image"] for r in results] == sorted(map(str, [*good, broken]))
-    failed = [r for r in results if "error" in r]
-    assert [r["image"] for r in failed] == [str(broken)] and "top" not in failed[0]
+    failed = [r for r in results if r["error"] is not None]
+    assert [r["image"] for r in failed] == [str(broken)] and failed[0]["top"] is None
     assert failed[0]["error"].startswith(f"cannot read image {broken}: ")
     assert err.strip() == f"lightnets predict: warning: {failed[0]['error']}"
     assert "skip" not in err  # predict has no --skip-corrupt to suggest
     expected = dict(zip(map(str, good), probabilities(model, good)))
     for r in results:
-        if "top" in r:
+        if r["top"] is not None:
             probs = torch.tensor([t["probability"] for t in sorted(r["top"], key=lambda t: t["index"])])
             torch.testing.assert_close(probs, expected[r["image"]], rtol=1e-5, atol=1e-6)
             assert [t["label"] for t in r["top"]] == [CLASSES[t["index"]] for t in r["top"]]
@@ -197,14 +197,16 @@ def test_predict_fails_only_when_nothing_could_be_classified(capsys, tmp_path, c
     code, _, err = run(capsys, "predict", str(path), str(tmp_path / "empty"))
     assert code == 2 and single_error_line(err, "predict") and f"folder {tmp_path / 'empty'} has no image files" in err
     code, _, err = run(capsys, "predict", str(tmp_path / "model.onnx.txt"), str(broken))
-    assert code == 2 and "is neither a lightnets checkpoint (.pth, .pt, .safetensors) nor an exported model" in err
+    assert code == 2 and single_error_line(err, "predict")
+    assert f"{tmp_path / 'model.onnx.txt'} is not a lightnets checkpoint (.pth, .pt, .safetensors): its suffix is " \
+           "'.txt'; exported models are given as --onnx FILE or --pte FILE" in err
 
 
 def test_predict_on_an_exported_onnx_file_matches_the_checkpoint(capsys, exported):
     root, model, data = exported
     images = sorted((data / "val" / "light").iterdir())
-    code, out, _ = run(capsys, "predict", str(root / "best.onnx"), str(data / "val" / "light"), "--json")
-    results = json.loads(out)
+    code, out, _ = run(capsys, "predict", "--onnx", str(root / "best.onnx"), str(data / "val" / "light"), "--json")
+    results = json.loads(out)["results"]
     assert code == 0 and [r["image"] for r in results] == list(map(str, images))
     for r, expected in zip(results, probabilities(model, images)):
         got = torch.tensor([t["probability"] for t in sorted(r["top"], key=lambda t: t["index"])])

@@ -62,7 +62,7 @@ def test_training_with_stdout_closed_trains_to_the_end_and_saves(tmp_path):
     out = tmp_path / "run"
     proc = run_with_stdout_closed(
         ["train", "mobilenet_v3_small", "--data", str(tmp_path / "data"), "--epochs", "1", "--width", "0.25",
-         "--input-size", "32", "--batch-size", "8", "--threads", "1", "--device", "cpu", "--no-progress",
+         "--resolution", "32", "--batch-size", "8", "--threads", "1", "--device", "cpu", "--no-progress",
          "--out", str(out)], unbuffered=True)
     assert_quiet_exit(proc)
     assert (out / "best.pth").is_file() and (out / "last.pth").is_file()

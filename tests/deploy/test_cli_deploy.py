@@ -122,7 +122,7 @@ def test_corrupt_onnx_ends_in_one_clear_line(run_dir, capfd, tmp_path):
 def test_deploy_bad_input(run_dir, capsys, tmp_path):
     cases = [
         (["export", str(tmp_path / "missing.pth")], "checkpoint not found"),
-        (["eval", "--data", str(run_dir / "data")], "give a checkpoint or --onnx/--pte FILE"),
+        (["eval", "--data", str(run_dir / "data")], "give one model: a CHECKPOINT, --onnx FILE or --pte FILE"),
         (["eval", "--onnx", str(tmp_path / "missing.onnx"), "--data", str(run_dir / "data")], "ONNX model not found"),
         (["quantize", str(run_dir / "best.onnx"), "--data", str(run_dir / "data"), "--calibration-images", "0"],
          "--calibration-images and --batch-size must be >= 1"),

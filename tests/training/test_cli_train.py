@@ -17,7 +17,7 @@ from lightnets.cli import main
 from lightnets.cli import train as train_cli
 from lightnets.io import load_file
 
-OPTIONS = {"--width": "0.25", "--input-size": "32", "--batch-size": "16", "--lr": "0.01", "--threads": "1",
+OPTIONS = {"--width": "0.25", "--resolution": "32", "--batch-size": "16", "--lr": "0.01", "--threads": "1",
            "--device": "cpu"}
 
 
@@ -91,8 +91,9 @@ def test_train_stop_resume_and_fine_tune(tmp_path, folder, capsys):
     ({"--batch-size": "512"}, "batch size 512 is larger than the 44 training images"),
     ({"--init-from": "{tmp}/v2.pth"}, r"holds a mobilenet_v2, but this run trains a mobilenet_v3_small"),
     ({"--resume": None}, r"nothing to resume: .*run/last.pth does not exist"),
-    ({"--input-size": "16"}, "--input-size 16 is smaller than mobilenet_v3_small's total stride 32"),
-    ({"--input-size": "0"}, "--input-size must be a positive number of pixels, got 0"),
+    ({"--resolution": "16"}, "--resolution 16 is smaller than mobilenet_v3_small's total stride 32"),
+    ({"--resolution": "0"}, "--resolution must be a positive number of pixels, got 0"),
+    ({"--in-chans": "2"}, "--in-chans must be 1 \\(grey images\\) or 3 \\(RGB\\) to train on images, got 2"),
     ({"--data": "{tmp}/one"}, r"the data has 1 class \(only\); a classifier needs at least two classes"),
     ({"--out": "{tmp}/v2.pth"}, r"--out .*v2.pth is an existing file, not a folder"),
     ({"--out": "/proc/lightnets-run"}, r"cannot write --out /proc/lightnets-run: the folder /proc is not writable"),

@@ -3,6 +3,12 @@
 The subcommand modules import torch and the other heavy libraries inside their ``run``
 functions, so that building the parser (``lightnets --help``, ``lightnets CMD --help``)
 imports none of them.
+
+Every subcommand takes ``--json`` (one JSON document on stdout, with the same top-level keys
+whatever the other options, null where one does not apply; see ``table.json_stdout``) and
+``--verbose``. A mistake a user can make raises one of :data:`USER_ERRORS` and ends in one
+line, ``lightnets CMD: error: ...``, and exit code 2; any other exception is a bug in
+lightnets and shows its traceback.
 """
 
 from __future__ import annotations
@@ -10,13 +16,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import CheckpointError, ExportError
+from ..errors import ExportError
 from . import bench, conv_cost, convert, evaluate, export, grid, models, predict, profile, quantize, report, train
 from .closed_output import survive_closed_output
+from .common import resolve_model_kwargs
+from .table import json_stdout
 from .verbosity import library_output
 
 COMMANDS = (models, profile, grid, conv_cost, bench, report, convert, train, evaluate, predict, export, quantize)
+# ValueError covers CheckpointError, DataError and ArtefactError; FileNotFoundError a missing
+# input file; ExportError an artefact that does not reproduce the model it came from.
+USER_ERRORS = (ValueError, FileNotFoundError, ExportError)
 VERBOSE_HELP = "show other libraries' warnings and log lines (hidden by default)"
+JSON_HELP = "machine-readable output: one JSON document on stdout, everything else on stderr"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.register(sub)
     for command_parser in sub.choices.values():  # also after the command: `lightnets train ... -v`
+        command_parser.add_argument("--json", action="store_true", help=JSON_HELP)
         command_parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                                     help=VERBOSE_HELP)
     return parser
@@ -48,10 +61,11 @@ def user_message(error: Exception) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    with survive_closed_output(), library_output(verbose=args.verbose):
+    with survive_closed_output(), library_output(verbose=args.verbose), json_stdout(args.json):
         try:
+            resolve_model_kwargs(args)
             return args.func(args) or 0
-        except (ValueError, TypeError, CheckpointError, FileNotFoundError, ExportError) as e:
+        except USER_ERRORS as e:
             print(f"lightnets {args.command}: error: {user_message(e)}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:

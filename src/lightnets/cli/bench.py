@@ -18,7 +18,7 @@ def register(sub) -> None:
     p = sub.add_parser("bench", help="measure CPU latency (median and p90) across backends, per layer, or the zoo")
     add_model_args(p, name_required=False)
     p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: torch's current)")
-    p.add_argument("--batch", type=int, default=1, help="batch size (1 = latency; larger = throughput)")
+    p.add_argument("--batch-size", type=int, default=1, help="batch size (1 = latency; larger = throughput)")
     p.add_argument("--backends", default="eager",
                    help="comma-separated: eager, eager-folded-cl, ort-fp32, ort-int8, executorch-fp32, "
                         "executorch-int8, or 'all' (those installed; default eager)")
@@ -30,7 +30,6 @@ def register(sub) -> None:
     p.add_argument("--remeasure-peak", action="store_true",
                    help="measure the matmul peak again instead of using this machine's cached one")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr (for logs)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
@@ -39,22 +38,23 @@ def run(args) -> int:
     from ..bench.backends import BACKENDS, available_backends, compare_backends
     from ..bench.peak import cached_peak
 
-    if args.batch < 1 or args.runs < 1 or args.warmup < 0:
-        raise ValueError(f"need --batch >= 1, --runs >= 1, --warmup >= 0; got {args.batch}, {args.runs}, {args.warmup}")
+    if args.batch_size < 1 or args.runs < 1 or args.warmup < 0:
+        raise ValueError(f"need --batch-size >= 1, --runs >= 1, --warmup >= 0; got {args.batch_size}, {args.runs}, "
+                         f"{args.warmup}")
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"threads must be an integer >= 1, got {args.threads}")
     if args.zoo_png:
         return _zoo(args)
-    if args.name is None:
+    if args.model is None:
         raise ValueError("give a model name, or --zoo-png FILE to time every model")
     backends = available_backends() if args.backends == "all" else tuple(parse_list(args.backends, str, "--backends"))
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown:
         raise ValueError(f"unknown backend(s) {', '.join(unknown)}; valid: {', '.join(BACKENDS)}")
     model = model_from_args(args)
-    macs = profile(model, args.resolution).macs * args.batch
+    macs = profile(model, args.resolution).macs * args.batch_size
     peak = cached_peak(args.threads, remeasure=args.remeasure_peak, progress=not args.no_progress)
-    timings = compare_backends(model, args.resolution, backends, threads=args.threads, batch=args.batch,
+    timings = compare_backends(model, args.resolution, backends, threads=args.threads, batch=args.batch_size,
                                warmup=args.warmup, runs=args.runs, progress=not args.no_progress)
     rows = [{"backend": name, **t.to_dict(), "gmac_per_s": macs / t.median_ms / 1e6,
              "peak_share": macs / t.median_ms / 1e6 / peak.gmacs, "floor_ms": macs / peak.gmacs / 1e6}
@@ -65,14 +65,14 @@ def run(args) -> int:
 
         layers, _ = per_layer_latency(model, args.resolution, threads=args.threads, runs=args.runs)
     if args.json:
-        print_json({"model": args.name, "width": args.width, "resolution": args.resolution, "macs": macs,
+        print_json({"model": args.model, "width": args.width, "resolution": args.resolution, "macs": macs,
                     "matmul_peak_gmac_per_s": peak.gmacs, "matmul_peak": peak.to_dict(), "backends": rows,
                     "per_layer": [vars(k) for k in layers] if layers else None})
         return 0
     print(format_table(
         ["backend", "median (ms)", "p90 (ms)", "GMAC/s", "% of peak"],
         [[r["backend"], r["median_ms"], r["p90_ms"], r["gmac_per_s"], 100 * r["peak_share"]] for r in rows],
-        title=f"{args.name} width={args.width:g} batch={args.batch} {args.resolution}x{args.resolution}, "
+        title=f"{args.model} width={args.width:g} batch={args.batch_size} {args.resolution}x{args.resolution}, "
               f"{rows[0]['threads']} thread(s): {macs / 1e6:.1f}M MACs; matmul peak {peak.gmacs:.1f} GMAC/s "
               f"({_peak_note(peak)}), so the floor is {rows[0]['floor_ms']:.2f} ms",
     ))
@@ -106,7 +106,7 @@ def _zoo(args) -> int:
         bar.set_postfix_str(name)
         model = create_model(name)
         macs = profile(model, args.resolution).macs
-        res = measure_latency(model, (args.batch, 3, args.resolution, args.resolution), threads=args.threads,
+        res = measure_latency(model, (args.batch_size, 3, args.resolution, args.resolution), threads=args.threads,
                               warmup=args.warmup, runs=args.runs)
         rows.append({"model": name, "macs": macs, **res.to_dict()})
         bar.update()

@@ -1,4 +1,6 @@
-"""Arguments shared by the subcommands that build a model."""
+"""The options shared by the subcommands, one spelling for all of them: ``MODEL``,
+``--width``, ``--resolution``, ``--in-chans``, ``--num-classes``, ``--model-kwargs`` for the
+commands that build a model, and ``--threads``, ``--batch-size`` where they apply."""
 
 from __future__ import annotations
 
@@ -11,24 +13,71 @@ if TYPE_CHECKING:
 # The parameter-counting conventions of lightnets.analysis, named here so that --help needs
 # no torch; tests/cli check them against analysis.CONVENTIONS.
 CONVENTIONS = ("pytorch", "conv_fc", "conv_fc_weights", "tf_checkpoint")
+MODEL_DEFAULTS = {"width": 1.0, "resolution": 224, "in_chans": 3, "num_classes": 1000}  # create_model's
 
 
-def add_model_args(parser: argparse.ArgumentParser, name_required: bool = True) -> None:
-    parser.add_argument("name", nargs=None if name_required else "?",
+def add_model_args(parser: argparse.ArgumentParser, *, name_required: bool = True, sizes: bool = True,
+                   num_classes: bool = True, unset: dict[str, str] | None = None) -> None:
+    """``MODEL`` and the options that build it: ``--width`` and ``--resolution`` (``sizes``;
+    grid takes lists instead), ``--in-chans``, ``--num-classes`` (``num_classes``; train
+    takes it from the data) and ``--model-kwargs``. The options named in ``unset`` default
+    to None, which the command resolves, and their help gives the ``unset`` text as the
+    default (train: the model's, or ``--init-from``'s)."""
+    unset = unset or {}
+
+    def default(dest: str) -> tuple[object, str]:
+        return (None, unset[dest]) if dest in unset else (MODEL_DEFAULTS[dest], f"{MODEL_DEFAULTS[dest]:g}")
+
+    parser.add_argument("model", metavar="MODEL", nargs=None if name_required else "?",
                         help="registered model name (see `lightnets models`)")
-    parser.add_argument("--width", type=float, default=1.0, help="width multiplier alpha (default 1.0)")
-    parser.add_argument("--resolution", type=int, default=224, help="input size, the resolution multiplier (default 224)")
-    parser.add_argument("--num-classes", type=int, default=1000, help="classifier outputs (default 1000)")
+    if sizes:
+        value, text = default("width")
+        parser.add_argument("--width", type=float, default=value, help=f"width multiplier alpha (default {text})")
+        value, text = default("resolution")
+        parser.add_argument("--resolution", type=int, default=value,
+                            help=f"input size in pixels, the resolution multiplier rho (default {text})")
+    value, text = default("in_chans")
+    parser.add_argument("--in-chans", type=int, default=value, help=f"image channels (default {text})")
+    if num_classes:
+        value, text = default("num_classes")
+        parser.add_argument("--num-classes", type=int, default=value, help=f"classifier outputs (default {text})")
+    parser.add_argument("--model-kwargs", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                        help="variant options of the model's builder, e.g. separable=false shallow=true "
+                             "(true/false, numbers, words; an unknown key lists the valid ones)")
+
+
+def add_threads_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's current)")
 
 
 def add_convention_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--convention", choices=CONVENTIONS, default="pytorch", help="how parameters are counted")
 
 
+def resolve_model_kwargs(args: argparse.Namespace) -> None:
+    """Replace the ``--model-kwargs`` pairs of a command that builds a model by the keyword
+    arguments they stand for, checked against ``args.model``'s builder (before any work)."""
+    if "model_kwargs" not in args:
+        return
+    if args.model_kwargs and args.model is None:
+        raise ValueError("--model-kwargs describes MODEL, which is not given")
+    from .model_kwargs import parse_model_kwargs
+
+    args.model_kwargs = parse_model_kwargs(args.model, args.model_kwargs) if args.model_kwargs else {}
+
+
 def model_from_args(args: argparse.Namespace) -> LightNet:
     from ..models import create_model
 
-    return create_model(args.name, width=args.width, resolution=args.resolution, num_classes=args.num_classes)
+    return create_model(args.model, width=args.width, resolution=args.resolution, num_classes=args.num_classes,
+                        in_chans=args.in_chans, **args.model_kwargs)
+
+
+def model_json(args: argparse.Namespace) -> dict:
+    """The model options of a ``--json`` document, null where the command has none."""
+    return {"model": args.model, "width": getattr(args, "width", None), "resolution": getattr(args, "resolution", None),
+            "in_chans": args.in_chans, "num_classes": getattr(args, "num_classes", None),
+            "model_kwargs": args.model_kwargs}
 
 
 def parse_list(text: str, kind: type, what: str) -> list:

@@ -11,7 +11,6 @@ def register(sub) -> None:
     p.add_argument("--out", type=int, required=True, help="output channels N")
     p.add_argument("--kernel", type=int, default=3, help="kernel size k (default 3)")
     p.add_argument("--stride", type=int, default=1)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
@@ -31,7 +30,9 @@ def run(args) -> int:
     cost = conv_cost(h, w, c, args.out, args.kernel, args.stride)
     theory = 1 / args.out + 1 / args.kernel**2
     if args.json:
-        print_json({"standard": {"params": cost.standard_params, "macs": cost.standard_macs},
+        print_json({"input": {"height": h, "width": w, "channels": c}, "out_channels": args.out,
+                    "kernel": args.kernel, "stride": args.stride,
+                    "standard": {"params": cost.standard_params, "macs": cost.standard_macs},
                     "depthwise": {"params": cost.depthwise_params, "macs": cost.depthwise_macs},
                     "pointwise": {"params": cost.pointwise_params, "macs": cost.pointwise_macs},
                     "separable": {"params": cost.separable_params, "macs": cost.separable_macs},

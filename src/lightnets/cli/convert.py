@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from ..interop import SOURCES
+from .table import print_json
 
 
 def register(sub) -> None:
@@ -37,6 +38,10 @@ def run(args) -> int:
     model = load_reference_weights(args.src, args.source, args.arch)
     save_model(model, out)
     params = sum(p.numel() for p in model.parameters())
+    if args.json:
+        print_json({"src": args.src, "source": args.source, "arch": args.arch, "out": out,
+                    "model": model.config["name"], "config": model.config, "params": params})
+        return 0
     variant = ", ".join(f"{k}={model.config[k]}" for k in ("width", "bn_eps", "num_classes", "in_chans"))
     print(f"wrote {out}: lightnets {model.config['name']} ({variant}), {params:,} parameters, "
           f"from {args.source} {args.arch}")

@@ -7,18 +7,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .predict import load_classifier
+from .common import add_threads_arg
+from .predict import add_model_file_args, load_classifier, model_file
 from .table import format_table, print_json
 
 
 def register(sub) -> None:
     p = sub.add_parser("eval", help="evaluate a checkpoint on a labelled image set")
-    p.add_argument("checkpoint", nargs="?", help="lightnets checkpoint (.pth / .safetensors)")
-    p.add_argument("--onnx", "--pte", dest="artefact", default=None,
-                   help="evaluate an exported .onnx (ONNX Runtime) or .pte (ExecuTorch) file instead")
+    p.add_argument("checkpoint", nargs="?", metavar="CHECKPOINT",
+                   help="lightnets checkpoint (.pth / .safetensors), unless --onnx or --pte names the model")
+    add_model_file_args(p)
     p.add_argument("--data", required=True, help="data to evaluate on: its val/test split ('sample' = embedded)")
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--batch-size", type=int, default=128, help="images per forward pass (default 128)")
     p.add_argument("--workers", type=int, default=0, help="data-loading processes (default 0)")
+    add_threads_arg(p)
     p.add_argument("--val-fraction", type=float, default=None,
                    help="for a single ImageFolder tree: held-out share (default: the training run's split, else 0.1)")
     p.add_argument("--seed", type=int, default=None,
@@ -26,45 +28,48 @@ def register(sub) -> None:
     p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (and name them)")
     p.add_argument("--confusion", default=None,
                    help="confusion-matrix .png (default: beside the evaluated file, e.g. best.pth.confusion.png)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (for logs)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from torch.utils.data import DataLoader
 
+    from ..bench.latency import thread_count
     from ..data import open_as_trained
     from ..training import evaluate
     from ..training.confusion_plot import plot_confusion
 
     if args.batch_size < 1 or args.workers < 0:
         raise ValueError(f"need --batch-size >= 1 and --workers >= 0, got {args.batch_size} and {args.workers}")
-    if (args.checkpoint is None) == (args.artefact is None):
-        raise ValueError("give a checkpoint or --onnx/--pte FILE (one of them)")
-    source = Path(args.checkpoint or args.artefact)
+    path, kind = model_file(args, args.checkpoint)
+    source = Path(path)
     png = confusion_path(args.confusion, source)
-    clf = load_classifier(str(source))
-    model, extra, pre, name, num_classes = clf.model, clf.extra, clf.pre, clf.name, len(clf.classes)
-    data = open_as_trained(args.data, pre=pre, trained_on=extra.get("data"), val_fraction=args.val_fraction,
-                           seed=args.seed, skip_corrupt=args.skip_corrupt)
-    classes = extra.get("classes")
-    if classes is not None and list(classes) != list(data.classes):
-        raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(classes)}")
-    if num_classes != len(data.classes):
-        raise ValueError(f"the model has {num_classes} outputs but the data has {len(data.classes)} classes")
-    loader = DataLoader(data.val, batch_size=args.batch_size, num_workers=args.workers)
-    result = evaluate(model, loader, len(data.classes), progress=not args.json, desc="eval")
+    with thread_count(args.threads):
+        clf = load_classifier(path, kind, args.threads)
+        data = open_as_trained(args.data, pre=clf.pre, trained_on=clf.extra.get("data"),
+                               val_fraction=args.val_fraction, seed=args.seed, skip_corrupt=args.skip_corrupt)
+        classes = clf.extra.get("classes")
+        if classes is not None and list(classes) != list(data.classes):
+            raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(classes)}")
+        if len(clf.classes) != len(data.classes):
+            raise ValueError(f"the model has {len(clf.classes)} outputs but the data has {len(data.classes)} classes")
+        loader = DataLoader(data.val, batch_size=args.batch_size, num_workers=args.workers)
+        result = evaluate(clf.model, loader, len(data.classes), progress=not (args.json or args.no_progress),
+                          desc="eval")
     try:
-        plot_confusion(png, result.confusion, data.classes, title=f"{name}: top-1 {result.top1:.2f}%\non {data.source}")
+        plot_confusion(png, result.confusion, data.classes,
+                       title=f"{clf.name}: top-1 {result.top1:.2f}%\non {data.source}")
     except OSError as e:
         print(f"lightnets eval: warning: could not write the confusion-matrix PNG {png} ({e}); "
               "the metrics follow", file=sys.stderr)
         png = None
     if args.json:
-        print_json({**result.to_dict(), "classes": data.classes, "skipped": data.skipped,
-                    "skipped_paths": data.skipped_paths, "confusion_png": png and str(png), "data": data.source})
+        print_json({"source": path, "format": kind, "model": clf.name, "data": data.source, "classes": data.classes,
+                    **result.to_dict(), "skipped": data.skipped, "skipped_paths": data.skipped_paths,
+                    "confusion_png": png})
         return 0
-    print(f"{name} on {data.source} ({result.images:,} images)")
+    print(f"{clf.name} on {data.source} ({result.images:,} images)")
     if data.skipped:
         print(f"  {data.skipped_summary()}")
     top5 = f"top-5 {result.top5:.2f}%   " if result.top5 is not None else ""

@@ -13,13 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from .predict import preprocessing_of
+from .table import print_json
 
 SUFFIX = {"onnx": ".onnx", "torch-export": ".pt2", "pte": ".pte"}
 
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="export a checkpoint to ONNX, torch.export or ExecuTorch, verified against PyTorch")
-    p.add_argument("checkpoint", help="lightnets checkpoint (.pth / .safetensors)")
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="lightnets checkpoint (.pth / .safetensors)")
     p.add_argument("--format", choices=tuple(SUFFIX), default="onnx")
     p.add_argument("--out", default=None, help="output file (default: beside the checkpoint, .onnx / .pt2 / .pte; "
                                                ".int8.pte with --int8)")
@@ -49,33 +50,52 @@ def run(args) -> int:
     metadata = {"model": model.config, "preprocessing": pre.to_dict(),
                 "classes": extra.get("classes") or [str(i) for i in range(model.num_classes)],
                 "data": extra.get("data")}
+    stage = stage_printer("export")
     if args.format == "onnx":
-        report = export_onnx(model, out, pre.input_size, dynamic_hw=args.dynamic_hw, metadata=metadata,
-                             stage=stage_printer("export"))
-        print(f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, opset 18, dynamic batch"
-              f"{', height, width' if args.dynamic_hw else ''}); ONNX Runtime vs PyTorch max abs difference "
-              f"{report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
+        report = export_onnx(model, out, pre.input_size, dynamic_hw=args.dynamic_hw, metadata=metadata, stage=stage)
+        outcome = {"size_bytes": report.size_bytes, "max_abs_diff": report.max_abs_diff, "scale": report.scale}
+        line = (f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, opset 18, dynamic batch"
+                f"{', height, width' if args.dynamic_hw else ''}); ONNX Runtime vs PyTorch max abs difference "
+                f"{report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
     elif args.format == "pte":
         calibration = held_out = None
         if args.int8:
             from ..data import open_as_trained
             from ..deploy import calibration_batches
+            from ..deploy.int8_check import check_batches
 
             data = open_as_trained(args.data, pre=pre, trained_on=extra.get("data"))
             if list(data.classes) != list(metadata["classes"]):
                 raise ValueError(f"the data's classes {data.classes} differ from the model's {metadata['classes']}")
             calibration = calibration_batches(data, pre, args.calibration_images)
-            from ..deploy.int8_check import check_batches
-
             held_out = check_batches(data.val)
         report = export_pte(model, out, pre.input_size, calibration=calibration, held_out=held_out,
-                            metadata=metadata, stage=stage_printer("export"))
+                            metadata=metadata, stage=stage)
+        outcome = {"size_bytes": report.size_bytes, "max_abs_diff": report.max_abs_diff, "scale": report.scale,
+                   "int8_check": report.check and int8_check_json(report.check),
+                   "calibration_images": report.calibration_images if report.int8 else None,
+                   "max_batch": report.max_batch}
         kind = f"int8, calibrated on {report.calibration_images} training images" if report.int8 else "fp32"
         check = (f"ExecuTorch {report.check.summary()}" if report.int8 else f"ExecuTorch vs PyTorch max abs "
                  f"difference {report.max_abs_diff:.2e} (logits up to {report.scale:.3g})")
-        print(f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, ExecuTorch + XNNPACK, {kind}, "
-              f"dynamic batch up to {report.max_batch} a call); {check}")
+        line = (f"wrote {out} ({report.size_bytes / 2**20:.2f} MiB, ExecuTorch + XNNPACK, {kind}, "
+                f"dynamic batch up to {report.max_batch} a call); {check}")
     else:
         diff = export_program(model, out, pre.input_size)
-        print(f"wrote {out} (torch.export, dynamic batch); max abs difference {diff:.2e}")
+        outcome = {"size_bytes": out.stat().st_size, "max_abs_diff": diff}
+        line = f"wrote {out} (torch.export, dynamic batch); max abs difference {diff:.2e}"
+    if args.json:
+        print_json({"checkpoint": checkpoint, "out": out, "format": args.format, "int8": args.int8,
+                    "dynamic_hw": args.dynamic_hw if args.format == "onnx" else None, "size_bytes": None,
+                    "max_abs_diff": None, "scale": None, "int8_check": None, "calibration_images": None,
+                    "max_batch": None, **outcome})
+    else:
+        print(line)
     return 0
+
+
+def int8_check_json(check) -> dict:
+    """An int8 program's top-1 agreement with fp32 (:class:`lightnets.deploy.int8_check.Int8Check`)."""
+    from dataclasses import asdict
+
+    return {**asdict(check), "top1_change": check.top1_change, "passed": check.passed}

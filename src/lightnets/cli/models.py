@@ -9,7 +9,6 @@ from .table import format_table, print_json
 def register(sub) -> None:
     p = sub.add_parser("models", help="list registered models with params and MACs")
     p.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'mobilenet_v3*'")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
@@ -28,7 +27,7 @@ def run(args) -> int:
         rows.append({"name": name, "input": size, "params": prof.params, "macs": prof.macs,
                      "paper": MODELS[name].paper})
     if args.json:
-        print_json(rows)
+        print_json({"pattern": args.pattern, "param_convention": "pytorch", "models": rows})
         return 0
     print(format_table(
         ["model", "input", "params (M)", "MACs (M)", "paper"],

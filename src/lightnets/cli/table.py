@@ -1,9 +1,19 @@
-"""Plain-text tables for the terminal and JSON for machines."""
+"""Plain-text tables for the terminal, and the one JSON document of ``--json``.
+
+While a command runs with ``--json`` (:func:`json_stdout`), ``sys.stdout`` is stderr, so
+that every line it or a library prints for people (progress, stage lines, notes) lands
+there, and stdout carries exactly the document :func:`print_json` writes.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import Any, Sequence
+import os
+import sys
+from typing import Any, Iterator, Sequence, TextIO
+
+_document_stream: TextIO | None = None  # the real stdout while a --json command runs
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> str:
@@ -20,13 +30,30 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: s
     return "\n".join(out)
 
 
+@contextlib.contextmanager
+def json_stdout(enabled: bool) -> Iterator[None]:
+    """Within the block (if ``enabled``), print to stderr; only :func:`print_json` reaches stdout."""
+    global _document_stream
+    if not enabled:
+        yield
+        return
+    _document_stream = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        _document_stream = None
+
+
 def print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=2, default=_json_default))
+    stream = _document_stream or sys.stdout
+    stream.write(json.dumps(obj, indent=2, default=_json_default) + "\n")
+    stream.flush()
 
 
 def _json_default(o):
-    if isinstance(o, tuple):
-        return list(o)
+    if isinstance(o, os.PathLike):
+        return os.fspath(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 

@@ -17,12 +17,16 @@ import time
 from functools import partial
 from pathlib import Path
 
+from .common import add_model_args, add_threads_arg
+from .table import print_json
+
 SMALL_INPUT = 64  # inputs up to this size get the CIFAR-style pipeline by default
 SAMPLE_INPUT = 32
 # Names shown in --help without importing the training and data packages (torchvision makes
 # that take seconds for every command); tests/cli check them against the packages' own.
 RECIPES = ("mobilenet", "mobilenet-cosine", "sgd-cosine")
 INIT_SOURCES = ("lightnets", "torchvision", "timm")
+IMAGE_CHANNELS = (1, 3)  # what the image loader converts to
 AUGMENTS = ("randaugment", "trivialaugment")
 SAMPLE = "sample"
 
@@ -37,7 +41,9 @@ def register(sub) -> None:
         "EMA); mobilenet-cosine = the same with cosine decay; sgd-cosine = SGD with Nesterov momentum, warm-up, "
         "cosine decay (Bag of Tricks). Many processes: torchrun --nproc_per_node=N -m lightnets.cli train ... --out DIR",
     )
-    p.add_argument("model", help="registered model name (see `lightnets models`)")
+    add_model_args(p, num_classes=False, unset={
+        "width": "1.0, or --init-from's", "in_chans": "3 (RGB; 1 = grey), or --init-from's",
+        "resolution": f"the model's 224; {SAMPLE_INPUT} for '{SAMPLE}'"})
     p.add_argument("--data", required=True, help=f"data folder, or '{SAMPLE}' for the embedded CIFAR-10 sample")
     p.add_argument("--recipe", default="mobilenet", help=f"training recipe: {', '.join(RECIPES)} (default mobilenet)")
     p.add_argument("--epochs", type=int, default=10, help="epochs to train (default 10)")
@@ -50,11 +56,6 @@ def register(sub) -> None:
     p.add_argument("--label-smoothing", type=float, default=None, help="label smoothing (default: the recipe's)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
                    help="evaluate and save an EMA of the weights (default: the recipe's)")
-    p.add_argument("--width", type=float, default=None, help="width multiplier (default 1.0, or --init-from's)")
-    p.add_argument("--in-chans", type=int, default=None, choices=(1, 3),
-                   help="image channels: 1 (grey) or 3 (RGB; default, or --init-from's)")
-    p.add_argument("--input-size", type=int, default=None,
-                   help=f"training resolution (default: the model's 224; {SAMPLE_INPUT} for '{SAMPLE}')")
     p.add_argument("--style", choices=("imagenet", "cifar"), default=None,
                    help=f"preprocessing style (default: cifar for inputs of {SMALL_INPUT} pixels or less)")
     p.add_argument("--augment", choices=AUGMENTS, default=None, help="extra augmentation (default none)")
@@ -71,7 +72,7 @@ def register(sub) -> None:
     p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (and count them)")
     p.add_argument("--seed", type=int, default=0, help="seed for the initial weights, split and shuffles (default 0)")
     p.add_argument("--workers", type=int, default=0, help="data-loading processes per training process (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    add_threads_arg(p)
     p.add_argument("--max-minutes", type=float, default=None, help="stop before an epoch that would overrun this")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: a GPU if there is one")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
@@ -85,8 +86,10 @@ def run(args) -> int:
 
     main_process = int(os.environ.get("RANK", "0")) == 0
     say = partial(print, flush=True) if main_process else _quiet  # lines appear as they happen in a pipe
-    if args.input_size is not None and args.input_size < 1:
-        raise ValueError(f"--input-size must be a positive number of pixels, got {args.input_size}")
+    if args.resolution is not None and args.resolution < 1:
+        raise ValueError(f"--resolution must be a positive number of pixels, got {args.resolution}")
+    if args.in_chans not in (None, *IMAGE_CHANNELS):
+        raise ValueError(f"--in-chans must be 1 (grey images) or 3 (RGB) to train on images, got {args.in_chans}")
     out_dir = check_output_dir(_out_dir(args), "--out")
     config = TrainConfig(
         out_dir=out_dir, recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -117,6 +120,16 @@ def run(args) -> int:
                   file=sys.stderr)
         raise
     out = result.out_dir
+    if args.json and main_process:
+        print_json({"model": args.model, "width": model.config.get("width"), "resolution": pre.input_size,
+                    "in_chans": model.in_chans, "num_classes": model.num_classes, "model_kwargs": args.model_kwargs,
+                    "init_from": args.init_from, "data": data.source, "classes": data.classes,
+                    "preprocessing": pre.to_dict(), "skipped": data.skipped, "skipped_paths": data.skipped_paths,
+                    "out_dir": out, "epochs": config.epochs, "epochs_done": result.epochs_done,
+                    "stopped_early": result.stopped_early, "best_top1": result.best_top1,
+                    "best_epoch": result.best_epoch, "best": result.best, "last": result.last,
+                    "metrics": result.metrics, "curves": result.curves})
+        return 0
     say(f"{'stopped' if result.stopped_early else 'done'}: {result.epochs_done}/{config.epochs} epochs, best val top-1 "
         f"{result.best_top1:.2f}% (epoch {result.best_epoch})")
     say(f"  checkpoints {result.best} (best), {result.last} (resume: --resume --out {out})")
@@ -152,7 +165,8 @@ def _recipe(args):
 
 
 def _variant(args) -> dict:
-    return {"width": 1.0 if args.width is None else args.width, "in_chans": 3 if args.in_chans is None else args.in_chans}
+    return {"width": 1.0 if args.width is None else args.width,
+            "in_chans": 3 if args.in_chans is None else args.in_chans, **args.model_kwargs}
 
 
 def _probe(args):
@@ -183,8 +197,9 @@ def _pretrained(args):
             raise ValueError("--init-source and --init-arch describe --init-from, which is not given")
         return None, ""
     model, origin = load_pretrained(args.init_from, args.model, source=args.init_source, arch=args.init_arch)
-    for option, value, found in (("--width", args.width, model.config.get("width")),
-                                 ("--in-chans", args.in_chans, model.in_chans)):
+    given = [("--width", args.width, model.config.get("width")), ("--in-chans", args.in_chans, model.in_chans)]
+    given += [(f"--model-kwargs {key}", value, model.config.get(key)) for key, value in args.model_kwargs.items()]
+    for option, value, found in given:
         if value is not None and value != found:
             raise ValueError(f"{option} {value} differs from --init-from {args.init_from}'s {found}; leave it out")
     return model, origin
@@ -194,9 +209,9 @@ def _preprocessing(args, model):
     from ..data import Preprocessing
 
     cfg = model.default_cfg
-    size = args.input_size or (SAMPLE_INPUT if args.data == SAMPLE else cfg["input_size"][-1])
+    size = args.resolution or (SAMPLE_INPUT if args.data == SAMPLE else cfg["input_size"][-1])
     if size < model.total_stride:
-        raise ValueError(f"--input-size {size} is smaller than {args.model}'s total stride {model.total_stride}; "
+        raise ValueError(f"--resolution {size} is smaller than {args.model}'s total stride {model.total_stride}; "
                          f"use at least {model.total_stride}")
     style = args.style or ("cifar" if size <= SMALL_INPUT else "imagenet")
     if style == "cifar":
