@@ -1,39 +1,55 @@
-"""Exact complexity of a model: per-layer params, multiply-adds and activation sizes.
+"""Exact complexity of a model, counted over what executes: one row per aten op.
 
-MACs count the multiply-adds of conv and fully connected layers (classifier and SE
-layers included): ``H_out * W_out * C_out * (C_in / groups) * k_h * k_w`` for a conv,
-``in * out`` for a linear layer. BatchNorm, activations, pooling, residual adds and SE
-multiplies are reported apart as elementwise ops. FLOPs, where printed, are 2 x MACs.
+One batch-1 forward pass in eval mode under ``torch.no_grad`` is recorded at the dispatch
+level (:mod:`.trace`): every conv, matrix product, add, multiply, concatenation, reshape,
+pooling, normalisation and activation appears, whichever module or function issued it.
+Kinds come from the op and its geometry (:mod:`.op_kind`), squeeze-and-excite layers from
+the dataflow (:mod:`.gates`).
 
-The profile runs one batch-1 forward pass in eval mode under ``torch.no_grad`` with
-temporary hooks; the model's modes, hooks and state dict are left as they were.
+MACs count the multiply-adds of convolutions and matrix products (classifier and SE layers
+included), as ``torch.utils.flop_counter`` counts them (FLOPs / 2). BatchNorm, activations,
+pooling, adds and multiplies are reported apart as elementwise ops. Each parameter tensor is
+counted once, at the first op that reads it, under the chosen convention. Per row, memory
+traffic is the bytes read and written at fp32 and arithmetic intensity is MACs per byte; the
+peak activation memory is the largest set of activation bytes alive at once in the pass.
+
+The model's modes, hooks and state dict are left as they were.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
 import torch
 from torch import nn
 
-from ..layers import InvertedResidual, SqueezeExcite
 from ..models.base import MAX_RESOLUTION
 from ..models.registry import create_model
-from .op_kind import ELEMENTWISE_KINDS, MAC_KINDS, module_kind
-from .param_conventions import check_convention, count_params
+from .gates import gate_layers
+from .op_kind import DATA_KINDS, ELEMENTWISE_KINDS, MAC_KINDS, op_cost
+from .param_conventions import check_convention, counts, tensor_role
+from .trace import OpRecord, Trace, record_forward
 
 
 @dataclass(frozen=True)
 class LayerRow:
-    name: str
+    name: str  # the issuing module's qualified name, with the op's name where the module runs several
     kind: str
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
     params: int
     macs: int
     elementwise: int
-    activations: int  # elements of this layer's output (batch 1)
+    activations: int  # elements of this op's output (batch 1)
+    traffic: int = 0  # bytes read + written at fp32
+    module: str = ""  # qualified name of the module whose forward issued the op ("" = the model's own)
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity: MACs per byte of memory traffic."""
+        return self.macs / self.traffic if self.traffic else 0.0
 
 
 @dataclass
@@ -41,7 +57,9 @@ class Profile:
     input_shape: tuple[int, ...]
     convention: str
     rows: list[LayerRow] = field(default_factory=list)
-    params: int = 0  # whole model under ``convention``
+    params: int = 0  # parameters the forward pass read, each tensor once, under ``convention``
+    unexecuted_params: int = 0  # parameters (pytorch convention) no op read, e.g. disabled auxiliary heads
+    peak_activation_bytes: int = 0  # the largest set of activations alive at once (fp32, input included)
 
     @property
     def macs(self) -> int:
@@ -56,24 +74,31 @@ class Profile:
         return sum(r.elementwise for r in self.rows)
 
     @property
-    def activation_peak(self) -> int:
-        return max((r.activations for r in self.rows), default=0)
+    def traffic(self) -> int:
+        return sum(r.traffic for r in self.rows)
+
+    @property
+    def largest_activation(self) -> int:
+        """Elements of the largest single op output."""
+        return max((r.activations for r in self.rows if r.kind != "reshape"), default=0)
 
     def by_kind(self) -> dict[str, dict[str, float]]:
-        """Totals per op kind with shares of MACs and params (the paper's Table 2)."""
+        """Totals per op kind with shares of MACs, params and traffic (the paper's Table 2)."""
         out: dict[str, dict[str, float]] = {}
         for r in self.rows:
-            d = out.setdefault(r.kind, {"layers": 0, "params": 0, "macs": 0, "elementwise": 0})
+            d = out.setdefault(r.kind, {"layers": 0, "params": 0, "macs": 0, "elementwise": 0, "traffic": 0})
             d["layers"] += 1
             d["params"] += r.params
             d["macs"] += r.macs
             d["elementwise"] += r.elementwise
-        total_macs = self.macs or 1
-        total_params = sum(d["params"] for d in out.values()) or 1
+            d["traffic"] += r.traffic
+        total_macs, total_params, total_traffic = self.macs or 1, self.params or 1, self.traffic or 1
         for d in out.values():
             d["macs_share"] = d["macs"] / total_macs
             d["params_share"] = d["params"] / total_params
-        order = {k: i for i, k in enumerate(MAC_KINDS + ELEMENTWISE_KINDS)}
+            d["traffic_share"] = d["traffic"] / total_traffic
+            d["intensity"] = d["macs"] / d["traffic"] if d["traffic"] else 0.0
+        order = {k: i for i, k in enumerate(MAC_KINDS + ELEMENTWISE_KINDS + DATA_KINDS)}
         return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], len(order))))
 
     def to_dict(self, per_layer: bool = True) -> dict:
@@ -81,14 +106,17 @@ class Profile:
             "input_shape": list(self.input_shape),
             "param_convention": self.convention,
             "params": self.params,
+            "unexecuted_params": self.unexecuted_params,
             "macs": self.macs,
             "flops": self.flops,
             "elementwise": self.elementwise,
-            "activation_peak": self.activation_peak,
+            "traffic_bytes": self.traffic,
+            "largest_activation": self.largest_activation,
+            "peak_activation_bytes": self.peak_activation_bytes,
             "by_kind": self.by_kind(),
         }
         if per_layer:
-            d["layers"] = [asdict(r) for r in self.rows]
+            d["layers"] = [{**asdict(r), "intensity": r.intensity} for r in self.rows]
         return d
 
 
@@ -105,9 +133,62 @@ def _input_shape(model: nn.Module, input_size: int | Sequence[int]) -> tuple[int
     return (1, *size)
 
 
+def _row_names(ops: list[OpRecord], shown: list[bool]) -> list[str]:
+    """A leaf module that runs one op (a conv, a BN, ...) names its row; otherwise the op's name
+    is appended to the module's (``stages.1.0.add``), numbered when repeated in one call."""
+    per_call = Counter(op.call for op, s in zip(ops, shown) if s and not op.is_view)
+    seen: Counter = Counter()
+    names = []
+    for op, s in zip(ops, shown):
+        if not s:
+            names.append("")
+            continue
+        if op.leaf and per_call[op.call] == 1 and not op.is_view and op.scope:
+            names.append(op.scope)
+            continue
+        seen[(op.call, op.name)] += 1
+        n = seen[(op.call, op.name)]
+        base = f"{op.scope}.{op.name}" if op.scope else op.name
+        names.append(base if n == 1 else f"{base}#{n}")
+    return names
+
+
+def _rows(trace: Trace, convention: str) -> tuple[list[LayerRow], int]:
+    ops = trace.ops
+    costs = [op_cost(op) for op in ops]
+    kinds = [c.kind for c in costs]
+    for i in gate_layers(ops, kinds):
+        kinds[i] = "se"
+    # A view of a parameter (weight.t() before a matrix product) is part of the product; an
+    # op that produced and read nothing (an empty allocation) did no work.
+    shown = [not (op.is_view and op.param_inputs) and any(t.numel for t in op.inputs + op.outputs) for op in ops]
+    counted: set[str] = set()
+    rows = []
+    for op, cost, kind, name, s in zip(ops, costs, kinds, _row_names(ops, shown), shown):
+        params = 0
+        if not op.is_view:
+            for arg_index, pname in op.param_inputs:
+                if pname in counted:
+                    continue
+                counted.add(pname)
+                t = trace.params[pname]
+                if counts(convention, tensor_role(op.name, arg_index, t.dim()), trace.is_parameter[pname]):
+                    params += t.numel()
+        if not s:
+            continue
+        activations = [t for t, sid in zip(op.inputs, op.input_ids) if sid is not None] or op.inputs
+        x = activations[0].shape if activations else ()
+        y = op.outputs[0].shape if op.outputs else ()
+        out_elements = op.outputs[0].numel if op.outputs else 0
+        rows.append(LayerRow(name, kind, tuple(x[1:]), tuple(y[1:]), params, cost.macs, cost.elementwise,
+                             out_elements, cost.traffic, op.scope))
+    unexecuted = sum(t.numel() for n, t in trace.params.items() if trace.is_parameter[n] and n not in counted)
+    return rows, unexecuted
+
+
 def profile(model: nn.Module | str, input_size: int | Sequence[int] = 224, convention: str = "pytorch") -> Profile:
-    """Count params, MACs, elementwise ops and activations of ``model`` per layer. ``model``
-    is a module or a registered name (built with ``create_model(name)``'s defaults)."""
+    """Count params, MACs, elementwise ops, memory traffic and activations of ``model`` per executed
+    op. ``model`` is a module or a registered name (built with ``create_model(name)``'s defaults)."""
     if isinstance(model, str):
         model = create_model(model)
     elif not isinstance(model, nn.Module):
@@ -117,60 +198,19 @@ def profile(model: nn.Module | str, input_size: int | Sequence[int] = 224, conve
     shape = _input_shape(model, input_size)
     if hasattr(model, "check_input"):
         model.check_input(torch.empty(shape, device="meta"))
-    result = Profile(input_shape=shape, convention=convention)
-    result.params = sum(count_params(m, convention) for m in model.modules())
-    se_members = {id(m) for se in model.modules() if isinstance(se, SqueezeExcite) for m in se.modules()}
-
-    def hook(name: str, module: nn.Module):
-        def record(mod, args, output):
-            x = args[0]
-            in_shape, out_shape = tuple(x.shape[1:]), tuple(output.shape[1:])
-            rows = result.rows
-            if isinstance(mod, SqueezeExcite):
-                rows.append(LayerRow(f"{name}.scale", "mul", in_shape, out_shape, 0, 0, output[0].numel(), output[0].numel()))
-                return
-            if isinstance(mod, InvertedResidual):
-                if mod.has_shortcut:
-                    rows.append(LayerRow(f"{name}.shortcut", "add", in_shape, out_shape, 0, 0, output[0].numel(), output[0].numel()))
-                return
-            kind = module_kind(mod, id(mod) in se_members)
-            n_out = output[0].numel()
-            if isinstance(mod, nn.Conv2d):
-                macs = n_out * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
-            elif isinstance(mod, nn.Linear):
-                macs = (output.numel() // output.shape[0]) * mod.in_features
-            else:
-                macs = 0
-            elementwise = 0 if kind in MAC_KINDS else (x[0].numel() if kind == "pool" else n_out)
-            rows.append(LayerRow(name, kind, in_shape, out_shape, count_params(mod, convention), macs, elementwise, n_out))
-
-        return record
-
-    def squeeze(name: str):
-        def record(mod, args):
-            c = args[0].shape[1]
-            result.rows.append(LayerRow(f"{name}.squeeze", "pool", tuple(args[0].shape[1:]), (c, 1, 1), 0, 0,
-                                        args[0][0].numel(), c))
-
-        return record
-
-    handles = []
     modes = {m: m.training for m in model.modules()}
     try:
-        for name, m in model.named_modules():
-            if isinstance(m, SqueezeExcite):
-                handles.append(m.register_forward_pre_hook(squeeze(name)))
-            if isinstance(m, (SqueezeExcite, InvertedResidual)) or module_kind(m, False) is not None:
-                handles.append(m.register_forward_hook(hook(name, m)))
         param = next(model.parameters(), None)
         x = torch.zeros(shape, device=param.device if param is not None else "cpu",
                         dtype=param.dtype if param is not None else torch.float32)
         model.eval()
         with torch.no_grad():
-            model(x)
+            trace = record_forward(model, x)
     finally:
-        for h in handles:
-            h.remove()
         for m, mode in modes.items():
             m.training = mode
+    rows, unexecuted = _rows(trace, convention)
+    result = Profile(input_shape=shape, convention=convention, rows=rows, unexecuted_params=unexecuted,
+                     peak_activation_bytes=trace.peak_bytes)
+    result.params = sum(r.params for r in rows)
     return result
