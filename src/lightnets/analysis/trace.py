@@ -93,6 +93,12 @@ class Trace:
 
 
 class _Recorder(TorchDispatchMode):
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # The counting pass never runs under torch.compile; without this, torch wraps
+        # __torch_dispatch__ in a dynamo guard whose first call imports torch._dynamo (~5 s).
+        return False
+
     def __init__(self, model: nn.Module):
         super().__init__()
         self.names = {}
