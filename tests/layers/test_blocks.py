@@ -12,6 +12,7 @@ def test_activations_are_native_torch_modules():
     assert isinstance(make_activation("hard_swish"), nn.Hardswish)
     assert isinstance(make_activation("hard_sigmoid"), nn.Hardsigmoid)
     assert isinstance(make_activation("swish"), nn.SiLU)
+    assert isinstance(make_activation("tanh"), nn.Tanh)
     assert isinstance(make_activation(None), nn.Identity)
     with pytest.raises(ValueError, match="unknown activation 'gelu'.*hard_swish"):
         make_activation("gelu")

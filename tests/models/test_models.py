@@ -1,8 +1,13 @@
+import functools
+import json
+
 import pytest
 import torch
 
 from lightnets import create_model, list_models
+from lightnets.models import FeatureNet, create_model_from_config
 from lightnets.models.mobilenet_v3 import LARGE, SMALL, se_width
+from lightnets.models.registry import variant_names
 
 ALL = list_models()
 
@@ -177,3 +182,73 @@ def test_an_integer_image_batch_is_refused_with_how_to_normalise_it():
     piped = eval_transform(Preprocessing.from_model(model.default_cfg, model.in_chans, 64))(image)[None]
     assert torch.allclose(piped, by_hand, atol=1e-6)
     assert model(piped).shape == (1, 3)
+
+
+# A value other than the default for every variant option a registered model has; a new
+# option fails test_every_variant_option_has_a_round_trip_case until it is added here.
+NON_DEFAULT = {"separable": False, "shallow": True, "act": "relu6", "minimal": True, "drop_rate": 0.5, "bn_eps": 1e-2}
+COMMON = ({"num_classes": 7}, {"in_chans": 1}, {"width": 0.5}, {"resolution": 96})
+ROUND_TRIPS = [(name, {option: NON_DEFAULT.get(option)}) for name in ALL for option in variant_names(name)] + [
+    (name, variant) for name in ALL for variant in COMMON
+]
+
+
+@functools.cache
+def default_repr(name: str) -> str:
+    return repr(create_model(name))
+
+
+def test_every_variant_option_has_a_round_trip_case():
+    assert {option for name in ALL for option in variant_names(name)} <= NON_DEFAULT.keys()
+
+
+@pytest.mark.parametrize("name, variant", ROUND_TRIPS, ids=[f"{n}-{next(iter(v))}" for n, v in ROUND_TRIPS])
+def test_the_config_a_checkpoint_stores_rebuilds_the_exact_model(name, variant):
+    model = create_model(name, **variant).eval()
+    assert repr(model) != default_repr(name) or "resolution" in variant, "the variant must change the model"
+    config = json.loads(json.dumps(model.config))  # as a .safetensors checkpoint stores it
+    assert config["name"] == name and all(config[k] == v for k, v in variant.items())
+    rebuilt = create_model_from_config(config).eval()
+    assert rebuilt.config == model.config and rebuilt.default_cfg == model.default_cfg
+    assert {k: v.shape for k, v in rebuilt.state_dict().items()} == {k: v.shape for k, v in model.state_dict().items()}
+    assert list(rebuilt.state_dict()) == list(model.state_dict())
+    rebuilt.load_state_dict(model.state_dict())
+    x = torch.randn(2, model.in_chans, 64, 64)
+    assert torch.equal(rebuilt(x), model(x))
+
+
+def test_a_config_whose_preset_contradicts_its_name_is_refused():
+    config = create_model("mobilenet_v3_small").config
+    assert config["size"] == "small" and create_model_from_config(config).config == config
+    with pytest.raises(ValueError, match="the config's size='large' contradicts its name 'mobilenet_v3_small'"):
+        create_model_from_config({**config, "size": "large"})
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_features_only_returns_the_maps_feature_info_states(name):
+    model = create_model(name, features_only=True).eval()
+    assert isinstance(model, FeatureNet)
+    maps = model(torch.randn(1, 3, 64, 64))
+    assert [(m.shape[1], 64 // m.shape[-1], 64 % m.shape[-1]) for m in maps] == [
+        (f["num_chs"], f["reduction"], 0) for f in model.feature_info
+    ]
+    assert len(maps) == len(create_model(name).feature_info)
+
+
+def test_features_only_selects_stages_and_rebuilds_from_its_config():
+    model = create_model("mobilenet_v2", features_only=True, out_indices=(1, -1), width=0.5).eval()
+    assert [(f["num_chs"], f["reduction"]) for f in model.feature_info] == [(16, 4), (160, 32)]
+    rebuilt = create_model_from_config(json.loads(json.dumps(model.config))).eval()
+    assert rebuilt.config == model.config and rebuilt.out_indices == (1, 6)
+    rebuilt.load_state_dict(model.state_dict())
+    x = torch.randn(1, 3, 64, 64)
+    assert all(torch.equal(a, b) for a, b in zip(rebuilt(x), model(x)))
+    classifier = create_model("mobilenet_v2", width=0.5)
+    missing, unexpected = model.load_state_dict(classifier.state_dict(), strict=False)
+    assert not missing and all(k.startswith(("final_conv.", "head.")) for k in unexpected)
+    with pytest.raises(ValueError, match="out_indices=.*pass features_only=True with it"):
+        create_model("mobilenet_v2", out_indices=(1,))
+    with pytest.raises(ValueError, match=r"out_indices must be .*from 0 to 6"):
+        create_model("mobilenet_v2", features_only=True, out_indices=(7,))
+    with pytest.raises(ValueError, match="input 8x8 is smaller than the network's total stride 32"):
+        model(torch.randn(1, 3, 8, 8))
