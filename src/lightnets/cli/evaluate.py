@@ -65,7 +65,7 @@ def run(args) -> int:
               "the metrics follow", file=sys.stderr)
         png = None
     if args.json:
-        print_json({"source": path, "format": kind, "model": clf.name, "data": data.source, "classes": data.classes,
+        print_json({"source": path, "kind": kind, "model": clf.name, "data": data.source, "classes": data.classes,
                     **result.to_dict(), "skipped": data.skipped, "skipped_paths": data.skipped_paths,
                     "confusion_png": png})
         return 0

@@ -85,7 +85,7 @@ def run(args) -> int:
         outcome = {"size_bytes": out.stat().st_size, "max_abs_diff": diff}
         line = f"wrote {out} (torch.export, dynamic batch); max abs difference {diff:.2e}"
     if args.json:
-        print_json({"checkpoint": checkpoint, "out": out, "format": args.format, "int8": args.int8,
+        print_json({"source": checkpoint, "out": out, "format": args.format, "int8": args.int8,
                     "dynamic_hw": args.dynamic_hw if args.format == "onnx" else None, "size_bytes": None,
                     "max_abs_diff": None, "scale": None, "int8_check": None, "calibration_images": None,
                     "max_batch": None, **outcome})

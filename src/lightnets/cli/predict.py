@@ -172,7 +172,7 @@ def run(args) -> int:
         results = classify(clf, source, paths, min(args.top_k, len(clf.classes)), args.batch_size)
     classified = sum(r["top"] is not None for r in results)
     if args.json:
-        print_json({"source": source, "format": kind, "model": clf.name, "classes": clf.classes,
+        print_json({"source": source, "kind": kind, "model": clf.name, "classes": clf.classes,
                     "top_k": args.top_k, "classified": classified, "results": results})
     else:
         for r in results:

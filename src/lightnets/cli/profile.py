@@ -28,7 +28,8 @@ def run(args) -> int:
         counts = prof.to_dict(per_layer=args.per_layer)
         print_json({**model_json(args), **counts, "layers": counts.get("layers"), "profile_seconds": seconds})
         return 0
-    print(f"{args.model}  width={args.width:g}  input={'x'.join(map(str, prof.input_shape[1:]))}")
+    variant = "".join(f"  {key}={value}" for key, value in args.model_kwargs.items())
+    print(f"{args.model}  width={args.width:g}  input={'x'.join(map(str, prof.input_shape[1:]))}{variant}")
     print(f"  params      {prof.params:>14,}  ({args.convention} convention)")
     print(f"  MACs        {prof.macs:>14,}  (conv + FC multiply-adds; FLOPs = 2 x MACs = {prof.flops:,})")
     print(f"  elementwise {prof.elementwise:>14,}  (BN, activations, pooling, adds, multiplies; not in MACs)")

@@ -74,7 +74,7 @@ def run(args) -> int:
             scored[label] = {"top1": result.top1, "top5": result.top5, "size_bytes": size,
                              "images_per_s": result.images_per_s}
     if args.json:
-        print_json({"onnx": args.onnx, "out": out, "scheme": report.scheme, "method": report.method,
+        print_json({"source": args.onnx, "out": out, "scheme": report.scheme, "method": report.method,
                     "kept_fp32": report.kept_fp32, "fp32_nodes": report.fp32_nodes,
                     "calibration_images": report.calibration_images, "data": data.source, "images": len(data.val),
                     "fp32": scored["fp32"], "int8": scored["int8"], "ratio": report.ratio,
