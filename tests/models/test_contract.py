@@ -172,11 +172,23 @@ def test_aux_heads_exist_only_when_asked_and_only_add_to_the_training_output():
     assert torch.equal(traced(X).aux_logits[0], model(X).aux_logits[0])
 
 
+def test_aux_heads_must_sit_on_a_stage_and_share_the_classes():
+    stem, body = ConvNormAct(3, 8, stride=2), StageStack(8, stride=2)
+    body.add(ConvNormAct(8, 8), 8)
+    body.end_stage()
+    aux = AuxHead(ClassifierHead(8, 10))
+    with pytest.raises(ValueError, match=r"aux heads sit on stages \[1\], but the network has stages 0..0"):
+        LightNet(stem, body, ClassifierHead(8, 10), in_chans=3, init="pytorch", aux_heads={1: aux})
+    with pytest.raises(ValueError, match=r"aux heads must classify into the head's 5 classes, got \[10\]"):
+        LightNet(stem, body, ClassifierHead(8, 5), in_chans=3, init="pytorch", aux_heads={0: aux})
+
+
 def test_aux_head_matches_torchvision_inception_v3_aux():
     reference = randomise_bn(tv_inception.InceptionAux(16, 10)).eval()
     ours = AuxHead(ClassifierHead(768, 10), [ConvNormAct(16, 128, 1, bn_eps=1e-3),
                                              ConvNormAct(128, 768, 5, bn_eps=1e-3, padding=0)]).eval()
-    ours.load_state_dict({k.replace("conv0.", "convs.0.").replace("conv1.", "convs.1.").replace("fc.", "classifier.fc."): v
+    names = {"conv0.": "convs.0.", "conv1.": "convs.1.", "fc.": "classifier.fc."}
+    ours.load_state_dict({next(names[p] + k[len(p):] for p in names if k.startswith(p)): v
                           for k, v in reference.state_dict().items()})
     x = torch.randn(2, 16, 17, 17)  # Inception v3's aux input is 17x17
     assert torch.allclose(ours(x), reference(x), atol=1e-5)
@@ -213,7 +225,8 @@ def test_pre_activation_matches_torchvision_densenet_layer():
     assert [name for name, _ in ours[0].named_children()] == ["bn", "act", "conv"]
     assert ours[0].bn.num_features == 16 and ours[0].conv.bias is None
     names = {"norm1": "0.bn", "conv1": "0.conv", "norm2": "1.bn", "conv2": "1.conv"}
-    ours.load_state_dict({names[k.split(".")[0]] + k[len(k.split(".")[0]):]: v for k, v in reference.state_dict().items()})
+    ours.load_state_dict({names[layer] + "." + tensor: v
+                          for (layer, tensor), v in ((k.split(".", 1), v) for k, v in reference.state_dict().items())})
     x = torch.randn(2, 16, 8, 8)
     assert torch.allclose(ours(x), reference(x), atol=1e-6)
 

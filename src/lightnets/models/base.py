@@ -110,7 +110,8 @@ class LightNet(nn.Module):
     which is then an :class:`AuxOutput`; ``forward`` returns one tensor otherwise and always
     in eval mode. ``init`` names the family's weight init
     (:data:`~lightnets.models.weight_init.INITS`); ``default_cfg`` holds the family's
-    preprocessing, as :func:`make_default_cfg`'s keyword arguments.
+    preprocessing, as :func:`make_default_cfg`'s keyword arguments (ImageNet at 224 when
+    not given).
     """
 
     def __init__(
@@ -120,9 +121,9 @@ class LightNet(nn.Module):
         head: Head,
         *,
         in_chans: int,
+        init: str,
         final_conv: nn.Module | None = None,
         aux_heads: Mapping[int, Head] | None = None,
-        init: str = "kaiming_fan_out",
         default_cfg: Mapping[str, Any] | None = None,
     ):
         super().__init__()
@@ -134,6 +135,9 @@ class LightNet(nn.Module):
         taps = sorted(aux_heads or {})
         if any(not 0 <= i < len(self.stages) for i in taps):
             raise ValueError(f"aux heads sit on stages {taps}, but the network has stages 0..{len(self.stages) - 1}")
+        if any(aux_heads[i].num_classes != head.num_classes for i in taps):
+            raise ValueError(f"aux heads must classify into the head's {head.num_classes} classes, got "
+                             f"{[aux_heads[i].num_classes for i in taps]}")
         self.aux_heads = nn.ModuleList(aux_heads[i] for i in taps) if taps else None
         self.aux_stages = tuple(taps)
         self.in_chans = in_chans

@@ -28,8 +28,8 @@ def check_out_indices(out_indices: Sequence[int] | None, num_stages: int) -> tup
         indices = tuple(out_indices)
     except TypeError:
         raise ValueError(f"out_indices must be a sequence of {valid}, got {out_indices!r}") from None
-    if (not indices or isinstance(out_indices, str)
-            or any(isinstance(i, bool) or not isinstance(i, int) or not -num_stages <= i < num_stages for i in indices)):
+    in_range = (not isinstance(i, bool) and isinstance(i, int) and -num_stages <= i < num_stages for i in indices)
+    if not indices or isinstance(out_indices, str) or not all(in_range):
         raise ValueError(f"out_indices must be a non-empty sequence of {valid}, got {out_indices!r}")
     normal = [i % num_stages for i in indices]
     if len(set(normal)) != len(normal):

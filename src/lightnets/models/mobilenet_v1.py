@@ -67,4 +67,4 @@ def mobilenet_v1(
             body.add(block, out_chs, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out")

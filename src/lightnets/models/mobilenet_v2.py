@@ -60,4 +60,4 @@ def mobilenet_v2(
     last_chs = scale_width(LAST_CONV, max(1.0, width))
     final_conv = ConvNormAct(body.chs, last_chs, 1, act=act, bn_eps=bn_eps)
     head = ClassifierHead(last_chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, final_conv=final_conv)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv)

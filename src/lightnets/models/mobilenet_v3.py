@@ -123,4 +123,4 @@ def mobilenet_v3(
         last_chs, num_classes, hidden=scale_width(arch.hidden, max(1.0, width)), act=top_act,
         drop_rate=drop_rate,
     )
-    return LightNet(stem, body, head, in_chans=in_chans, final_conv=final_conv)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv)

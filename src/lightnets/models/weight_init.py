@@ -15,8 +15,7 @@ from torch import nn
 
 def kaiming_fan_out(module: nn.Module) -> None:
     """He et al. 2015 normal init scaled by fan-out for convs, N(0, 0.01) for Linear layers,
-    BatchNorm at gamma = 1, beta = 0, zero biases: the MobileNets' reference ports
-    (torchvision, timm) and torchvision's VGG and ResNet."""
+    BatchNorm at gamma = 1, beta = 0, zero biases: torchvision's MobileNetV2 / V3 and VGG."""
     for m in module.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out")
