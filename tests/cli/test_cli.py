@@ -92,7 +92,7 @@ def test_bench_backends_and_zoo_plot(capsys, tmp_path):
 
 def test_report_without_latency(capsys):
     code, out, _ = run(capsys, "report", "--no-latency")
-    assert code == 0 and "76/76 rows as expected" in out
+    assert code == 0 and "103/103 rows as expected" in out
 
 
 @pytest.mark.parametrize("argv, message", [

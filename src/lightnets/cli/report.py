@@ -4,17 +4,10 @@ MobileNet family, then measured batch-1 latency of every model on this machine."
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 from .common import add_threads_arg
 from .table import format_table, print_json
-
-SOURCES = {
-    "tensorflow/models slim": "TF-slim V1 README",
-    "tensorflow/models research/slim/nets/mobilenet_v1": "TF-slim V1 README",
-    "tensorflow/models research/slim/nets/mobilenet/": "TF-slim V2/V3 README",
-    "MobileNetV1 paper": "V1 paper",
-    "MobileNetV3 paper": "V3 paper (later rev.)",
-}
 
 
 def register(sub) -> None:
@@ -25,16 +18,18 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _source(row: dict) -> str:
-    return next((label for prefix, label in SOURCES.items() if row["source"].startswith(prefix)), row["source"][:24])
-
-
 def _status(result, notes: dict[str, int]) -> str:
-    reasons = [r for r in (result.check.known_params, result.check.known_macs) if r]
-    if not reasons:
-        return "match" if result.as_expected else "MISMATCH"
-    marks = "".join(f"[{notes.setdefault(r, len(notes) + 1)}]" for r in dict.fromkeys(reasons))
-    return ("known " if result.as_expected else "UNEXPECTED ") + marks
+    """The row's status: "match", or the kind of each documented disagreement with its note's number."""
+    check = result.check
+    texts = [(d.kind, d.why) for d in check.disagreements] or ([("match", check.note)] if check.note else [])
+    marks = " ".join(f"{kind} [{notes.setdefault(why, len(notes) + 1)}]" for kind, why in dict.fromkeys(texts))
+    if result.as_expected:
+        return marks or "match"
+    return "UNEXPECTED " + marks if check.disagreements else "MISMATCH"
+
+
+def _disagreement(d) -> dict | None:
+    return None if d is None else asdict(d)
 
 
 def _short(variant: str, limit: int = 36) -> str:
@@ -64,7 +59,7 @@ def run(args) -> int:
     t0 = time.perf_counter()
     results = [evaluate(c) for c in CHECKS]
     notes: dict[str, int] = {}
-    table = [[_source(r.row), _short(r.row["variant"]), r.check.convention,
+    table = [[r.check.source_label, _short(r.row["variant"]), r.check.convention,
               r.published_params_m, f"{r.params / 1e6:.3f}", r.published_macs_m, f"{r.macs / 1e6:.2f}",
               _status(r, notes)] for r in results]
     latency = None if args.no_latency else latency_rows(args.runs, args.threads)
@@ -72,7 +67,8 @@ def run(args) -> int:
         print_json({
             "checks": [{"row": r.row, "convention": r.check.convention, "params": r.params, "macs": r.macs,
                         "params_match": r.params_match, "macs_match": r.macs_match,
-                        "known_params": r.check.known_params, "known_macs": r.check.known_macs,
+                        "compared_macs": r.compared_macs, "params_disagreement": _disagreement(r.check.params),
+                        "macs_disagreement": _disagreement(r.check.macs), "problems": r.problems,
                         "as_expected": r.as_expected} for r in results],
             "rows_as_expected": sum(r.as_expected for r in results),
             "latency": latency,
@@ -86,9 +82,12 @@ def run(args) -> int:
     ))
     for reason, i in notes.items():
         print(f"  [{i}] {reason}")
+    for r in results:
+        for problem in r.problems:
+            print(f"  ! {r.check.name}: {problem}")
     ok = sum(r.as_expected for r in results)
-    print(f"\n{ok}/{len(results)} rows as expected ({sum(1 for r in results if r.check.known_params or r.check.known_macs)} "
-          f"are documented misprints or revisions, checked to disagree) in {time.perf_counter() - t0:.1f} s\n")
+    print(f"\n{ok}/{len(results)} rows as expected ({sum(1 for r in results if r.check.disagreements)} "
+          f"disagree as documented, each checked to its exact count) in {time.perf_counter() - t0:.1f} s\n")
     if latency:
         print(format_table(
             ["model", "MACs (M)", "median (ms)", "p90 (ms)", "GMAC/s"],

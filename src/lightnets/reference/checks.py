@@ -1,65 +1,134 @@
 """Published rows paired with the lightnets configuration and convention that reproduce them.
 
-Each :class:`Check` names a row of ``published.json`` and says how it was counted: the
-parameter convention (see :mod:`lightnets.analysis.param_conventions`), the number of
-classes, and whether the table rounds or truncates. A row the reference notes call wrong
-carries the reason in ``known_params`` / ``known_macs``; for those, ``evaluate`` must find
-a *mismatch*, so that nobody "fixes" the architecture to match a misprint.
+The pairing is data, ``checks.json`` beside ``published.json``: for every checked
+MobileNet-family row it names the lightnets model (or single layer) with its width,
+input and number of classes, the parameter convention
+(:mod:`lightnets.analysis.param_conventions`) and whether the row rounds or truncates.
+One generic checker, :func:`evaluate`, counts and compares.
+
+A row our count does not reproduce carries, per quantity, the exact count we expect and
+why (:class:`Disagreement`): a misprint the reference README names ("misprint"), the
+number of another paper revision that a second source prints too ("revision"), or a gap
+nobody has explained, with what was tried ("unexplained"). Such a row passes only when
+our count equals the expected one *and* still misses the printed value, so nobody
+"fixes" an architecture to match a misprint and no wrong count passes as "known to
+disagree".
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
+from importlib import resources
 
-from ..analysis import profile
+from .. import layers
+from ..analysis import CONVENTIONS, profile
 from ..models import create_model
 from .published import find_row
 
-V1_README = "tensorflow/models"
-V1_PAPER = "MobileNetV1 paper"
-V2_README = "tensorflow/models research/slim/nets/mobilenet/README"
-V3_README = V2_README
-V3_PAPER_LATER = "MobileNetV3 paper"
+KINDS = ("misprint", "revision", "unexplained")
+RULES = ("round", "truncate")
+QUANTITIES = ("params", "macs")
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """A row of ``published.json``: its ``model`` and ``variant`` fields and a prefix of its ``source``."""
+
+    model: str
+    variant: str
+    source: str
+
+    def find(self) -> dict:
+        return find_row(self.model, self.variant, self.source)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Why a printed number is not our count, and the exact count we expect instead."""
+
+    expected: int
+    kind: str  # one of KINDS
+    why: str
+    readme: str | None = None  # the reference README's words naming the misprint
+    second_source: RowKey | None = None  # another row printing the same number (a paper revision)
 
 
 @dataclass(frozen=True)
 class Check:
-    row_model: str
-    row_variant: str
-    source: str  # prefix of the row's ``source`` field
-    model: str
+    row: RowKey
+    source_label: str  # a short name of the source, for tables
+    about: str  # how the source counts, in words
+    model: str | None = None  # a registered model ...
+    layer: str | None = None  # ... or a block of lightnets.layers
     width: float = 1.0
-    resolution: int = 224
     num_classes: int = 1000
-    variant: tuple[tuple[str, object], ...] = ()
+    options: tuple[tuple[str, object], ...] = ()  # variant keywords of the model, arguments of the layer
+    input: int | tuple[int, ...] = 224  # resolution, or (C, H, W) for a layer
     convention: str = "pytorch"
     params_rule: str = "round"  # "round" or "truncate" to the printed precision
     macs_rule: str = "round"
-    known_params: str | None = None
-    known_macs: str | None = None
+    op_kind: str | None = None  # count only this kind of layer (MobileNetV1 Table 2)
+    macs_scaled_from: int | None = None  # printed MACs = count at this resolution x (input / it)^2
+    note: str | None = None  # how this row departs from its source's convention
+    params: Disagreement | None = None
+    macs: Disagreement | None = None
 
     @property
-    def label(self) -> str:
-        return f"{self.row_model} {self.row_variant}"
+    def name(self) -> str:
+        return f"{self.row.model} {self.row.variant}"
+
+    @property
+    def disagreements(self) -> tuple[Disagreement, ...]:
+        return tuple(d for d in (self.params, self.macs) if d is not None)
 
 
 @dataclass(frozen=True)
 class CheckResult:
     check: Check
-    published_params_m: float | None
-    published_macs_m: float | None
-    params: int
-    macs: int
-    params_match: bool | None
+    params: int  # our count under the check's convention
+    macs: int  # our count at the check's input
+    compared_macs: float  # what the printed MACs are compared with: ``macs``, or the rho^2-scaled count
+    params_match: bool | None  # does our count print as the row does? None where the row prints none
     macs_match: bool | None
     row: dict = field(repr=False, default_factory=dict)
 
     @property
+    def published_params_m(self) -> float | None:
+        return self.row["params_M"]
+
+    @property
+    def published_macs_m(self) -> float | None:
+        return self.row["madds_M"]
+
+    @property
+    def problems(self) -> list[str]:
+        """Each way this result differs from what ``checks.json`` says about the row."""
+        out = []
+        for quantity, published, ours, shown, match in (
+            ("params", self.published_params_m, self.params, self.params, self.params_match),
+            ("macs", self.published_macs_m, self.macs, self.compared_macs, self.macs_match),
+        ):
+            disagreement = getattr(self.check, quantity)
+            if published is None:
+                if disagreement is not None:
+                    out.append(f"the row prints no {quantity}, yet an expected count is given")
+            elif disagreement is None:
+                if not match:
+                    rule = getattr(self.check, f"{quantity}_rule")
+                    out.append(f"{quantity}: ours {shown / 1e6:.4f}M does not print as {published:g}M ({rule})")
+            else:
+                if ours != disagreement.expected:
+                    out.append(f"{quantity}: ours {ours:,} is not the expected {disagreement.expected:,}")
+                if match:
+                    out.append(f"{quantity}: ours now prints as {published:g}M; the {disagreement.kind} note is stale")
+        return out
+
+    @property
     def as_expected(self) -> bool:
-        """Matches where the row is right; mismatches where the row is a known misprint."""
-        want_p = self.check.known_params is None
-        want_m = self.check.known_macs is None
-        return (self.params_match in (None, want_p)) and (self.macs_match in (None, want_m))
+        """Printed numbers reproduced, or, where the data file says they disagree, our exact expected count."""
+        return not self.problems
 
 
 def _decimals(value: float, minimum: int) -> int:
@@ -75,104 +144,128 @@ def within(counted_m: float, published: float, rule: str, minimum_decimals: int)
     return abs(counted_m - published) <= step / 2 + 1e-9
 
 
+@functools.lru_cache(maxsize=128)
+def _counts(model: str | None, layer: str | None, width: float, num_classes: int, options: tuple,
+            convention: str, op_kind: str | None, input_size: int | tuple[int, ...]) -> tuple[int, int]:
+    """Params and MACs of a model or layer (or of its ``op_kind`` layers only) at ``input_size``."""
+    if layer is not None:
+        module = getattr(layers, layer)(**dict(options))
+    else:
+        module = create_model(model, width=width, num_classes=num_classes, **dict(options))
+    prof = profile(module, input_size, convention=convention)
+    if op_kind is None:
+        return prof.params, prof.macs
+    kinds = prof.by_kind()
+    if op_kind not in kinds:
+        raise ValueError(f"op_kind {op_kind!r} is not a layer kind of {model or layer}; it has {', '.join(kinds)}")
+    return kinds[op_kind]["params"], kinds[op_kind]["macs"]
+
+
+def _count(check: Check, input_size: int | tuple[int, ...]) -> tuple[int, int]:
+    return _counts(check.model, check.layer, check.width, check.num_classes, check.options, check.convention,
+                   check.op_kind, input_size)
+
+
 def evaluate(check: Check) -> CheckResult:
-    row = find_row(check.row_model, check.row_variant, check.source)
-    model = create_model(check.model, width=check.width, num_classes=check.num_classes, **dict(check.variant))
-    prof = profile(model, check.resolution, convention=check.convention)
+    row = check.row.find()
+    params, macs = _count(check, check.input)
+    compared = macs
+    if check.macs_scaled_from is not None:
+        compared = _count(check, check.macs_scaled_from)[1] * (check.input / check.macs_scaled_from) ** 2
     pub_p, pub_m = row["params_M"], row["madds_M"]
     # Parameter columns print at least one decimal (2.0M); MAC columns are whole millions
     # unless the row shows decimals.
-    p_ok = None if pub_p is None else within(prof.params / 1e6, pub_p, check.params_rule, 1)
-    m_ok = None if pub_m is None else within(prof.macs / 1e6, pub_m, check.macs_rule, 0)
-    return CheckResult(check, pub_p, pub_m, prof.params, prof.macs, p_ok, m_ok, row)
+    p_ok = None if pub_p is None else within(params / 1e6, pub_p, check.params_rule, 1)
+    m_ok = None if pub_m is None else within(compared / 1e6, pub_m, check.macs_rule, 0)
+    return CheckResult(check, params, macs, compared, p_ok, m_ok, row)
 
 
-def _v1_readme() -> list[Check]:
-    """TF-slim MobileNetV1 README, 2017 and 2018 tables: every checkpoint variable
-    (1001-way logits, BN beta + moving statistics), MACs rounded."""
-    wrong_075 = ("README's 0.75 MAC rows are ~2.6% below the paper's 325M and the exact count "
-                 "(reference README, 'Rows known to disagree')")
-    wrong_025_192 = "README's 34M should be ~30M (reference README, 'Rows known to disagree')"
-    half_up = ("exact 149.498M sits 0.002M below the rounding edge; the paper (Table 6) prints 149 "
-               "for the same network, which the exact count reproduces")
+# --- reading checks.json ---------------------------------------------------------------
+
+_ENTRY_KEYS = {
+    "row_model", "row_variant", "source", "label", "model", "layer", "width", "num_classes", "options", "input",
+    "convention", "params_rule", "macs_rule", "op_kind", "macs_scaled_from", "note", "params", "macs",
+}
+_DISAGREEMENT_KEYS = {"expected", "kind", "why", "readme", "second_source"}
+_ROW_KEYS = {"row_model", "row_variant", "source"}
+
+
+def _bad(where: str, message: str) -> ValueError:
+    return ValueError(f"checks.json, {where}: {message}")
+
+
+def _keys(entry: dict, allowed: set[str], where: str, required: set[str] = frozenset()) -> None:
+    unknown, missing = sorted(set(entry) - allowed), sorted(required - set(entry))
+    if unknown:
+        raise _bad(where, f"unknown key(s) {', '.join(unknown)}; valid: {', '.join(sorted(allowed))}")
+    if missing:
+        raise _bad(where, f"missing key(s) {', '.join(missing)}")
+
+
+def _row_key(entry: dict, where: str) -> RowKey:
+    _keys(entry, _ROW_KEYS, where, _ROW_KEYS)
+    return RowKey(entry["row_model"], entry["row_variant"], entry["source"])
+
+
+def _disagreement(entry: dict, where: str) -> Disagreement:
+    _keys(entry, _DISAGREEMENT_KEYS, where, {"expected", "kind", "why"})
+    kind, expected = entry["kind"], entry["expected"]
+    if kind not in KINDS:
+        raise _bad(where, f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 0:
+        raise _bad(where, f"expected must be an exact count (an integer >= 0), got {expected!r}")
+    if kind == "misprint" and not entry.get("readme"):
+        raise _bad(where, "a misprint must quote the reference README's words for it ('readme')")
+    if kind == "revision" and not entry.get("second_source"):
+        raise _bad(where, "a revision must name a second source printing the same number ('second_source')")
+    second = entry.get("second_source")
+    return Disagreement(expected, kind, entry["why"], entry.get("readme"),
+                        None if second is None else _row_key(second, f"{where}, second_source"))
+
+
+def _check(entry: dict, group: dict, where: str) -> Check:
+    _keys(entry, _ENTRY_KEYS, where, _ROW_KEYS)
+    if (entry.get("model") is None) == (entry.get("layer") is None):
+        raise _bad(where, "give exactly one of 'model' (a registered name) and 'layer' (a lightnets.layers block)")
+    if entry.get("layer") is not None:
+        if not hasattr(layers, entry["layer"]):
+            raise _bad(where, f"layer {entry['layer']!r} is not in lightnets.layers")
+        if {"width", "num_classes"} & set(entry):
+            raise _bad(where, "a layer takes its channels in 'options', not 'width' or 'num_classes'")
+    if entry.get("convention", "pytorch") not in CONVENTIONS:
+        raise _bad(where, f"convention {entry['convention']!r} is not one of {', '.join(CONVENTIONS)}")
+    for rule in ("params_rule", "macs_rule"):
+        if entry.get(rule, "round") not in RULES:
+            raise _bad(where, f"{rule} {entry[rule]!r} is not one of {', '.join(RULES)}")
+    size = entry.get("input", 224)
+    if entry.get("macs_scaled_from") is not None and not isinstance(size, int):
+        raise _bad(where, "macs_scaled_from needs a resolution as input")
+    fields = {k: v for k, v in entry.items() if k not in _ROW_KEYS | {"label", "options", "input", *QUANTITIES}}
+    return Check(
+        row=_row_key({k: entry[k] for k in _ROW_KEYS}, where),
+        source_label=entry.get("label", group["label"]),
+        about=group["about"],
+        options=tuple(sorted(entry.get("options", {}).items())),
+        input=size if isinstance(size, int) else tuple(size),
+        **{q: _disagreement(entry[q], f"{where}, {q}") for q in QUANTITIES if q in entry},
+        **fields,
+    )
+
+
+def parse_checks(data: dict) -> tuple[tuple[Check, ...], tuple[tuple[RowKey, str], ...]]:
+    """The checks (each group's defaults merged into its entries) and the rows set aside, with why."""
     checks = []
-    for suffix in ("", ",ckpt=2018_02_22 float"):
-        for width in (1.0, 0.75, 0.5, 0.25):
-            for res in (224, 192, 160, 128):
-                known = {(0.25, 192): wrong_025_192, (0.5, 224): half_up}.get((width, res))
-                known = wrong_075 if width == 0.75 else known
-                checks.append(Check(
-                    "MobileNetV1", f"width={width},res={res}{suffix}", V1_README, "mobilenet_v1",
-                    width=width, resolution=res, num_classes=1001, convention="tf_checkpoint",
-                    known_macs=known,
-                ))
-    return checks
+    for group in data["groups"]:
+        _keys(group, {"label", "about", "defaults", "checks"}, f"group {group.get('label')!r}",
+              {"label", "about", "checks"})
+        for i, entry in enumerate(group["checks"]):
+            where = f"group {group['label']!r}, entry {i}"
+            checks.append(_check({**group.get("defaults", {}), **entry}, group, where))
+    not_checked = []
+    for i, entry in enumerate(data["not_checked"]):
+        _keys(entry, _ROW_KEYS | {"why"}, f"not_checked, entry {i}", _ROW_KEYS | {"why"})
+        not_checked.append((_row_key({k: entry[k] for k in _ROW_KEYS}, f"not_checked, entry {i}"), entry["why"]))
+    return tuple(checks), tuple(not_checked)
 
 
-def _v1_paper() -> list[Check]:
-    """MobileNetV1 paper Tables 4-7 and 9: conv + FC weights and biases, 1000 classes."""
-    rows = [
-        ("width=1.0,res=224 (paper)", 1.0, 224, ()),
-        ("width=0.75,res=224 (paper, narrow)", 0.75, 224, ()),
-        ("width=0.5,res=224 (paper)", 0.5, 224, ()),
-        ("width=0.25,res=224 (paper)", 0.25, 224, ()),
-        ("width=1.0,res=192 (paper)", 1.0, 192, ()),
-        ("width=1.0,res=160 (paper)", 1.0, 160, ()),
-        ("width=1.0,res=128 (paper)", 1.0, 128, ()),
-        ("width=0.5,res=160 (paper)", 0.5, 160, ()),
-        ("shallow MobileNet (5 layers of 14x14x512 separable filters removed), width=1.0,res=224",
-         1.0, 224, (("shallow", True),)),
-        ("Conv MobileNet (full 3x3 convs instead of depthwise separable)", 1.0, 224, (("separable", False),)),
-    ]
-    known_macs = {
-        "width=1.0,res=160 (paper)": "paper prints 290, the README 291 for the same network; exact 290.68M",
-        "width=0.5,res=160 (paper)": "paper (Table 9) prints 76, the README 77 for the same network; exact 76.52M",
-        "Conv MobileNet (full 3x3 convs instead of depthwise separable)": (
-            "exact 4867.3M is 0.03% above the paper's 4866M; params (29.3M) agree"),
-    }
-    return [Check("MobileNetV1", v, V1_PAPER, "mobilenet_v1", width=w, resolution=r, variant=var,
-                  convention="conv_fc", known_macs=known_macs.get(v)) for v, w, r, var in rows]
-
-
-def _v2_readme() -> list[Check]:
-    """TF-slim MobileNetV2 README: conv + FC weights (FC bias, no BN), MACs truncated."""
-    grid = [(1.4, 224), (1.3, 224)] + [(w, r) for w in (1.0, 0.75, 0.5, 0.35) for r in (224, 192, 160, 128, 96)]
-    return [Check("MobileNetV2", f"width={w},res={r}", V2_README, "mobilenet_v2", width=w, resolution=r,
-                  convention="conv_fc", macs_rule="truncate") for w, r in grid]
-
-
-def _v3() -> list[Check]:
-    """MobileNetV3: the TF-slim README (checkpoint variables with 1001 logits, truncated
-    to 0.1M; MACs rounded) and the paper's later revision for Small."""
-    earlier = ("README's Small rows match the paper's earlier revision (66M/2.9M); the later "
-               "revision, torchvision and timm give 56-57M/2.5M (reference README)")
-    readme = dict(source=V3_README, num_classes=1001, convention="tf_checkpoint", params_rule="truncate")
-    later = dict(source=V3_PAPER_LATER, num_classes=1001, convention="tf_checkpoint", params_rule="truncate")
-    return [
-        Check("MobileNetV3-Large", "dm=1.0, float,res=224", model="mobilenet_v3_large", **readme),
-        Check("MobileNetV3-Large", "dm=1.0, 8-bit,res=224", model="mobilenet_v3_large", **readme),
-        Check("MobileNetV3-Large", "dm=0.75, float,res=224", model="mobilenet_v3_large", width=0.75, **readme),
-        Check("MobileNetV3-Large", "minimalistic dm=1.0, float,res=224", model="mobilenet_v3_large_minimal", **readme),
-        Check("MobileNetV3-Large", "minimalistic dm=1.0, 8-bit,res=224", model="mobilenet_v3_large_minimal", **readme),
-        Check("MobileNetV3-Small", "dm=1.0, float,res=224", model="mobilenet_v3_small",
-              known_params=earlier, known_macs=earlier, **readme),
-        Check("MobileNetV3-Small", "dm=1.0, 8-bit,res=224", model="mobilenet_v3_small",
-              known_params=earlier, known_macs=earlier, **readme),
-        Check("MobileNetV3-Small", "dm=0.75, float,res=224", model="mobilenet_v3_small", width=0.75,
-              known_params=earlier, known_macs=earlier, **readme),
-        Check("MobileNetV3-Small", "minimalistic dm=1.0, float,res=224", model="mobilenet_v3_small_minimal",
-              known_macs=("65M is ~13M above the exact 52.3M, like the README's other Small rows "
-                          "(earlier revision); timm's TF port of this network counts 52.3M too; "
-                          "params (2.0M) agree"), **readme),
-        Check("MobileNetV3 paper Table 3 (later rev.)", "V3-Small 1.0,res=224,float", model="mobilenet_v3_small",
-              known_macs="paper prints 56, torchvision 57 for this network; exact 56.51M", **later),
-        Check("MobileNetV3 paper Table 3 (later rev.)", "V3-Small 0.75,res=224,float", model="mobilenet_v3_small",
-              width=0.75, known_macs=("44M vs the exact 43.40M, which timm's TF port of the same "
-                                      "network also gives; unexplained 1.4% gap"), **later),
-        Check("MobileNetV3 paper Table 3 (later rev.)", "V3-Large 0.75,res=224,float", model="mobilenet_v3_large",
-              width=0.75, **later),
-    ]
-
-
-CHECKS: tuple[Check, ...] = tuple(_v1_readme() + _v1_paper() + _v2_readme() + _v3())
-
+CHECKS, NOT_CHECKED = parse_checks(json.loads(resources.files(__package__).joinpath("checks.json").read_text()))
