@@ -1,5 +1,7 @@
 """`lightnets eval` and `lightnets predict` work from a checkpoint or an exported model alone."""
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -13,6 +15,11 @@ from lightnets.cli import main
 from lightnets.data import Preprocessing, eval_transform
 
 CLASSES = ["dark", "light"]
+EVAL_KEYS = {"source", "kind", "model", "data", "classes", "loss", "top1", "top5", "per_class", "confusion", "images",
+             "seconds", "images_per_s", "skipped", "skipped_paths", "confusion_png"}
+PREDICT_KEYS = {"source", "kind", "model", "classes", "top_k", "classified", "results"}
+EXPORT_KEYS = {"source", "out", "format", "int8", "dynamic_hw", "size_bytes", "max_abs_diff", "scale", "int8_check",
+               "calibration_images", "max_batch"}
 
 
 def write_tree(root):
@@ -45,10 +52,15 @@ def checkpoint(tmp_path):
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """A checkpoint, its `lightnets export` ONNX file and a data tree, made once (exports take seconds)."""
+    """A checkpoint, its `lightnets export --json` ONNX file and a data tree, made once
+    (exports take seconds); the export's stdout and stderr are in export.out / export.err."""
     root = tmp_path_factory.mktemp("exported")
     path, model = save_checkpoint(root / "best.pth")
-    assert main(["export", str(path), "--format", "onnx"]) == 0
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        assert main(["export", str(path), "--format", "onnx", "--json"]) == 0
+    (root / "export.out").write_text(out.getvalue())
+    (root / "export.err").write_text(err.getvalue())
     return root, model, write_tree(root)
 
 
@@ -280,3 +292,48 @@ def test_the_confusion_title_fits_inside_the_png(capsys, tree, checkpoint):
     pixels = np.asarray(Image.open(json.loads(out)["confusion_png"]).convert("L"))
     assert code == 0 and (pixels[: pixels.shape[0] // 8] < 128).any()  # a title is drawn at the top
     assert (pixels[:, :2] == 255).all() and (pixels[:, -2:] == 255).all()  # and nothing touches the sides
+
+
+def test_json_has_the_same_keys_for_a_checkpoint_and_an_export(capsys, exported):
+    root, _, data = exported
+    export = json.loads((root / "export.out").read_text())  # the whole of stdout: one document
+    assert set(export) == EXPORT_KEYS and "lightnets export: " in (root / "export.err").read_text()
+    assert (export["source"], export["out"], export["format"], export["int8"], export["dynamic_hw"]) == (
+        str(root / "best.pth"), str(root / "best.onnx"), "onnx", False, False)
+    assert export["size_bytes"] == (root / "best.onnx").stat().st_size
+    assert export["int8_check"] is export["calibration_images"] is export["max_batch"] is None
+    image = str(data / "val" / "dark" / "0.png")
+    for model, kind in (([str(root / "best.pth")], "checkpoint"), (["--onnx", str(root / "best.onnx")], "onnx")):
+        code, out, _ = run(capsys, "eval", *model, "--data", str(data), "--json")
+        d = json.loads(out)
+        assert code == 0 and set(d) == EVAL_KEYS and (d["source"], d["kind"]) == (model[-1], kind)
+        assert d["top5"] is None and d["skipped_paths"] == []  # 2 classes: no top-5; nothing skipped
+        code, out, _ = run(capsys, "predict", *model, image, "--json")
+        d = json.loads(out)
+        assert code == 0 and set(d) == PREDICT_KEYS
+        assert (d["source"], d["kind"], d["classified"]) == (model[-1], kind, 1)
+        assert [set(r) for r in d["results"]] == [{"image", "top", "error"}] and d["results"][0]["error"] is None
+
+
+def test_each_model_option_takes_its_own_file_type(capsys, tmp_path, tree, checkpoint):
+    path, _ = checkpoint
+    onnx, pte, image = tmp_path / "m.onnx", tmp_path / "m.pte", str(tree / "val" / "dark" / "0.png")
+    data = ["--data", str(tree)]
+    cases = [
+        (["eval", "--onnx", str(path), *data], f"--onnx {path} is not an ONNX model (.onnx): its suffix is '.pth'; "
+                                               f"give a lightnets checkpoint as {path}, without --onnx"),
+        (["eval", "--pte", str(onnx), *data], f"--pte {onnx} is not an ExecuTorch program (.pte): its suffix is "
+                                              f"'.onnx'; give an ONNX model as --onnx {onnx}"),
+        (["eval", str(pte), *data], f"{pte} is not a lightnets checkpoint (.pth, .pt, .safetensors): its suffix is "
+                                    f"'.pte'; give an ExecuTorch program as --pte {pte}"),
+        (["eval", str(path), "--onnx", str(onnx), *data], "give one model: a CHECKPOINT, --onnx FILE or --pte FILE, "
+                                                          f"not CHECKPOINT {path} and --onnx {onnx}"),
+        (["predict", "--pte", str(path), image], f"--pte {path} is not an ExecuTorch program (.pte): its suffix is "
+                                                 f"'.pth'; give a lightnets checkpoint as {path}, without --pte"),
+        (["predict", str(onnx), image], f"{onnx} is not a lightnets checkpoint (.pth, .pt, .safetensors): its suffix "
+                                        f"is '.onnx'; give an ONNX model as --onnx {onnx}"),
+        (["predict", str(path)], f"give the images to classify after {path}"),
+    ]
+    for argv, message in cases:
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "" and err == f"lightnets {argv[0]}: error: {message}\n", (argv, err)

@@ -21,6 +21,8 @@ from lightnets.deploy import read_metadata
 CLASSES = ["dark", "light"]  # the classes of the two_class_tree fixture
 # 64 held-out images: enough for the int8 check to tell a broken program at two classes.
 PER_CLASS = 32
+QUANTIZE_KEYS = {"source", "out", "scheme", "method", "kept_fp32", "fp32_nodes", "calibration_images", "data", "images",
+                 "fp32", "int8", "ratio", "int8_check"}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +69,23 @@ def test_export_eval_quantize(run_dir, capsys):
 
     assert main(["export", str(run_dir / "best.pth"), "--format", "torch-export"]) == 0
     assert (run_dir / "best.pt2").is_file()
+
+
+def test_quantize_json(run_dir, capsys, tmp_path):
+    out = tmp_path / "m.int8.onnx"
+    assert main(["quantize", str(run_dir / "best.onnx"), "--data", str(run_dir / "data"), "--calibration-images", "16",
+                 "--out", str(out), "--keep-fp32", "stem", "--json"]) == 0
+    captured = capsys.readouterr()
+    d = json.loads(captured.out)  # the whole of stdout
+    assert set(d) == QUANTIZE_KEYS and "lightnets quantize: checking int8 against fp32" in captured.err
+    assert (d["source"], d["out"], d["calibration_images"], d["images"], d["kept_fp32"]) == (
+        str(run_dir / "best.onnx"), str(out), 16, 2 * PER_CLASS, ["stem"])
+    assert d["int8"]["size_bytes"] == out.stat().st_size
+    assert d["fp32"]["size_bytes"] == (run_dir / "best.onnx").stat().st_size
+    assert d["ratio"] == pytest.approx(d["fp32"]["size_bytes"] / d["int8"]["size_bytes"])
+    check = d["int8_check"]
+    assert check["images"] == 2 * PER_CLASS and check["passed"] and check["agreement"] >= check["threshold"] > 50
+    assert check["top1_change"] == pytest.approx(d["int8"]["top1"] - d["fp32"]["top1"])
 
 
 def garbage_activation_scales(path: str) -> None:
@@ -126,6 +145,9 @@ def test_deploy_bad_input(run_dir, capsys, tmp_path):
         (["eval", "--onnx", str(tmp_path / "missing.onnx"), "--data", str(run_dir / "data")], "ONNX model not found"),
         (["quantize", str(run_dir / "best.onnx"), "--data", str(run_dir / "data"), "--calibration-images", "0"],
          "--calibration-images and --batch-size must be >= 1"),
+        (["quantize", str(run_dir / "best.pth"), "--data", str(run_dir / "data")],
+         f"{run_dir / 'best.pth'} is not an ONNX model (.onnx): its suffix is '.pth'; quantize takes the .onnx file "
+         "`lightnets export` writes"),
         (["quantize", str(run_dir / "best.onnx"), "--data", str(run_dir / "data"), "--method", "kl",
           "--out", str(tmp_path / "m.int8.onnx")], "unknown calibration method 'kl'; valid: minmax, percentile"),
         (["quantize", str(run_dir / "best.onnx"), "--data", str(run_dir / "data"), "--keep-fp32", "stem,head",

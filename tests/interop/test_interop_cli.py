@@ -50,6 +50,19 @@ def test_convert_writes_a_checkpoint_that_matches_the_source(
     assert {p.name for p in tmp_path.iterdir()} == {"src.pth", out.name}  # no temporary file left behind
 
 
+def test_convert_json(reference, tmp_path, capsys):
+    ref = reference("torchvision", "mobilenet_v3_small")
+    src, out = tmp_path / "src.pth", tmp_path / "out.pth"
+    torch.save(ref.state_dict(), src)
+    assert main(["convert", str(src), "--source", "torchvision", "--arch", "mobilenet_v3_small", "--out", str(out),
+                 "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d) == {"src", "source", "arch", "out", "model", "config", "params"}
+    assert (d["src"], d["source"], d["arch"], d["out"], d["model"]) == (
+        str(src), "torchvision", "mobilenet_v3_small", str(out), "mobilenet_v3_small")
+    assert d["params"] == sum(p.numel() for p in ref.parameters()) and d["config"] == read_pth(out)[0]
+
+
 @pytest.mark.parametrize(
     "argv, expected",
     [

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from lightnets.checkpoint import load_checkpoint, save_model
@@ -27,6 +28,9 @@ def flat(options: dict) -> list[str]:
 
 
 FAST = [*flat(OPTIONS), "--no-progress"]
+TRAIN_KEYS = {"model", "width", "resolution", "in_chans", "num_classes", "model_kwargs", "init_from", "data", "classes",
+              "preprocessing", "skipped", "skipped_paths", "out_dir", "epochs", "epochs_done", "stopped_early",
+              "best_top1", "best_epoch", "best", "last", "metrics", "curves"}
 
 
 def image_folder(root: Path, classes: dict[str, int], per_class: int = 24, size: int = 32) -> Path:
@@ -151,3 +155,23 @@ def test_skip_corrupt_names_the_images_it_left_out(tmp_path, capsys):
     code, stdout, _ = run_cli(capsys, "mobilenet_v3_small", "--data", data, "--epochs", "1", "--out",
                               tmp_path / "run", "--skip-corrupt", *FAST)
     assert code == 0 and f"skipped 1 unreadable image(s): {data / 'dark' / 'broken.png'}" in stdout
+
+
+def test_json_and_model_kwargs(tmp_path, folder, capsys):
+    out = tmp_path / "run"
+    code, stdout, err = run_cli(capsys, "mobilenet_v3_small", "--data", folder, "--epochs", "1", "--out", out,
+                                "--model-kwargs", "drop_rate=0.5", "--json", *FAST)
+    d = json.loads(stdout)  # the whole of stdout
+    assert code == 0 and set(d) == TRAIN_KEYS and "data: ImageFolder" in err and "[best]" in err  # progress
+    assert (d["width"], d["resolution"], d["in_chans"], d["num_classes"], d["model_kwargs"]) == (
+        0.25, 32, 3, 2, {"drop_rate": 0.5})
+    assert (d["best"], d["epochs_done"], d["stopped_early"], d["classes"]) == (str(out / "best.pth"), 1, None,
+                                                                             ["bright", "dark"])
+    model, _ = load_checkpoint(out / "best.pth")
+    assert model.config["drop_rate"] == 0.5
+    assert [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)] == [0.5]
+    code, stdout, err = run_cli(capsys, "mobilenet_v3_small", "--data", folder, "--epochs", "1", "--out",
+                                tmp_path / "tuned", "--init-from", out / "best.pth", "--model-kwargs", "minimal=true",
+                                *FAST)
+    assert code == 2 and stdout == ""
+    assert f"--model-kwargs minimal True differs from --init-from {out / 'best.pth'}'s False; leave it out" in err
