@@ -121,6 +121,9 @@ def test_bad_input(capsys, tmp_path, tree, checkpoint):
         (["predict", str(path), str(tree / "val" / "dark" / "0.png"), "--top-k", "0"], "--top-k must be >= 1"),
         (["eval", str(tmp_path / "nope.pth"), "--data", str(tree)], "checkpoint not found"),
         (["eval", str(path), "--data", str(tmp_path / "nothing")], "nothing"),
+        (["eval", str(path), "--data", str(tree), "--threads", "0"], "threads must be an integer >= 1, got 0"),
+        (["predict", str(path), str(tree / "val" / "dark" / "0.png"), "--threads", "0"],
+         "threads must be an integer >= 1, got 0"),
     ]
     for argv, message in cases:
         code, _, err = run(capsys, *argv)

@@ -79,7 +79,8 @@ def test_a_preset_is_not_a_variant_of_its_name(capsys):
 def test_every_command_checks_them_before_any_work(capsys, tmp_path, monkeypatch, argv):
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, *argv, "--model-kwargs", "separable=no")
-    assert code == 2 and f"lightnets {argv[0]}: error: --model-kwargs separable=no: separable takes true or false" in err
+    assert code == 2
+    assert f"lightnets {argv[0]}: error: --model-kwargs separable=no: separable takes true or false" in err
     assert list(tmp_path.iterdir()) == []
 
 
