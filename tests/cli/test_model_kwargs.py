@@ -87,3 +87,16 @@ def test_every_command_checks_them_before_any_work(capsys, tmp_path, monkeypatch
 def test_bench_without_a_model_has_nothing_to_vary(capsys):
     code, _, err = run(capsys, "bench", "--model-kwargs", "shallow=true")
     assert code == 2 and "--model-kwargs describes MODEL, which is not given" in err
+
+
+def test_the_shared_options_default_to_create_models_values():
+    import inspect
+
+    from lightnets.cli.common import MODEL_DEFAULTS
+
+    signature = inspect.signature(lightnets.create_model).parameters
+    assert {k: signature[k].default for k in ("width", "in_chans", "num_classes")} == {
+        k: MODEL_DEFAULTS[k] for k in ("width", "in_chans", "num_classes")}
+    other = [n for n in lightnets.list_models()
+             if lightnets.create_model(n).default_cfg["input_size"][-1] != MODEL_DEFAULTS["resolution"]]
+    assert not other, f"--resolution's default {MODEL_DEFAULTS['resolution']} is not the default of {other}"

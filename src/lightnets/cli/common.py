@@ -26,7 +26,7 @@ def add_model_args(parser: argparse.ArgumentParser, *, name_required: bool = Tru
     unset = unset or {}
 
     def default(dest: str) -> tuple[object, str]:
-        return (None, unset[dest]) if dest in unset else (MODEL_DEFAULTS[dest], f"{MODEL_DEFAULTS[dest]:g}")
+        return (None, unset[dest]) if dest in unset else (MODEL_DEFAULTS[dest], str(MODEL_DEFAULTS[dest]))
 
     parser.add_argument("model", metavar="MODEL", nargs=None if name_required else "?",
                         help="registered model name (see `lightnets models`)")
@@ -42,8 +42,8 @@ def add_model_args(parser: argparse.ArgumentParser, *, name_required: bool = Tru
         value, text = default("num_classes")
         parser.add_argument("--num-classes", type=int, default=value, help=f"classifier outputs (default {text})")
     parser.add_argument("--model-kwargs", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
-                        help="variant options of the model's builder, e.g. separable=false shallow=true "
-                             "(true/false, numbers, words; an unknown key lists the valid ones)")
+                        help="variant options of the model's builder, after MODEL, e.g. separable=false "
+                             "shallow=true (true/false, numbers, words; an unknown key lists the valid ones)")
 
 
 def add_threads_arg(parser: argparse.ArgumentParser) -> None:
