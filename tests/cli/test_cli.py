@@ -2,8 +2,12 @@ import json
 
 import pytest
 
-from lightnets.bench.peak import cache_path, machine_key
+from lightnets.bench import backends as backends_module, peak as peak_module
+from lightnets.bench.latency import LatencyResult
+from lightnets.bench.peak import Peak, cache_path, machine_key
 from lightnets.cli import main
+from lightnets import create_model, profile
+from lightnets.models import list_models
 
 
 @pytest.fixture(autouse=True)
@@ -65,29 +69,120 @@ def test_bench_reports_latency_and_gmacs_against_the_matmul_peak(capsys):
                        "--threads", "1", "--json", "--per-layer")
     d = json.loads(out)
     (eager,) = d["backends"]
-    assert code == 0 and eager["backend"] == "eager" and eager["threads"] == 1
+    assert code == 0 and eager["backend"] == "eager" and eager["threads"] == 1 and eager["precision"] == "fp32"
     assert 0 < eager["median_ms"] <= eager["p90_ms"]
     assert eager["gmac_per_s"] == pytest.approx(d["macs"] / eager["median_ms"] / 1e6)
-    assert eager["peak_share"] == pytest.approx(eager["gmac_per_s"] / d["matmul_peak_gmac_per_s"])
-    peak = d["matmul_peak"]
-    assert peak["gmacs"] == d["matmul_peak_gmac_per_s"] == max(peak["rounds"]) == peak["high"]
-    assert peak["low"] == min(peak["rounds"]) and peak["threads"] == 1 and not peak["cached"]
+    fp32 = d["peaks"]["fp32"]
+    assert eager["peak_share"] == pytest.approx(eager["gmac_per_s"] / fp32["gmacs"])
+    for precision, peak in d["peaks"].items():  # both measured now, though only fp32 is used here
+        assert peak["precision"] == precision and peak["gmacs"] == max(peak["rounds"]) == peak["high"]
+        assert peak["low"] == min(peak["rounds"]) and peak["threads"] == 1 and not peak["cached"]
+        assert len(peak["rounds"]) == 7
     kinds = {k["kind"]: k for k in d["per_layer"]}
     assert {"conv_1x1", "conv_dw", "se"} <= kinds.keys()
     assert sum(k["time_share"] for k in kinds.values()) == pytest.approx(1.0)
     assert sum(k["macs_share"] for k in kinds.values()) == pytest.approx(1.0)
 
 
-def test_bench_backends_and_zoo_plot(capsys, tmp_path):
-    code, out, _ = run(capsys, "bench", "mobilenet_v3_small", "--resolution", "64", "--runs", "2", "--warmup", "1",
-                       "--backends", "all", "--json")
+def test_bench_runs_every_backend_each_against_the_peak_of_its_precision(capsys):
+    """The backends' machinery (two exports, two int8 quantizations, two runtimes) on the
+    zoo's smallest graph, MobileNetV1 at width 0.25 and 32x32: what it costs to export
+    grows with the layers, not the widths. The full-size runs are in benchmarks/latency.py."""
+    code, out, _ = run(capsys, "bench", "mobilenet_v1", "--width", "0.25", "--resolution", "32",
+                       "--num-classes", "10", "--runs", "1", "--warmup", "0", "--threads", "1", "--backends", "all",
+                       "--no-progress", "--json")
     assert code == 0
-    from lightnets.bench.backends import available_backends
+    d = json.loads(out)
+    rows = d["backends"]
+    assert [r["backend"] for r in rows] == list(backends_module.available_backends())
+    for r in rows:
+        assert r["precision"] == ("int8" if r["backend"].endswith("int8") else "fp32")
+        assert r["peak_share"] == pytest.approx(r["gmac_per_s"] / d["peaks"][r["precision"]]["gmacs"])
+        assert 0 < r["peak_share"] < 1
 
-    assert [b["backend"] for b in json.loads(out)["backends"]] == list(available_backends())
+
+FAKE_PEAKS = {"fp32": Peak(40.0, (31.5, 40.0, 38.0), 1, 1024, "2026-01-02T03:04:05", "fp32", cached=True),
+              "int8": Peak(160.0, (150.0, 160.0), 1, 1024, "2026-01-02T03:04:06", "int8", cached=True)}
+
+
+@pytest.fixture
+def fake_timings(monkeypatch):
+    """Peaks of 40 (fp32) and 160 GMAC/s (int8), and backends timed so that every one of them
+    runs at 100 GMAC/s: 250% of the fp32 peak, 62.5% of the int8 one."""
+    monkeypatch.setattr(peak_module, "cached_peak", lambda threads, precision="fp32", **_: FAKE_PEAKS[precision])
+
+    def compare(model, size, names, **_):
+        from lightnets import profile
+
+        ms = profile(model, size).macs / 100e6
+        return {n: LatencyResult(1, 1, 0, 1, ms, ms, ms) for n in names}
+
+    monkeypatch.setattr(backends_module, "compare_backends", compare)
+
+
+def test_bench_divides_int8_backends_by_the_int8_peak_and_fp32_ones_by_the_fp32_peak(capsys, fake_timings):
+    argv = ["bench", "mobilenet_v3_small", "--resolution", "64", "--backends", "eager,ort-fp32,ort-int8,executorch-int8"]
+    code, out, _ = run(capsys, *argv, "--json")
+    d = json.loads(out)
+    assert code == 0 and {p: d["peaks"][p]["gmacs"] for p in ("fp32", "int8")} == {"fp32": 40.0, "int8": 160.0}
+    shares = {r["backend"]: (r["precision"], r["gmac_per_s"], r["peak_share"], r["floor_ms"]) for r in d["backends"]}
+    floor_fp32, floor_int8 = d["macs"] / 40e6, d["macs"] / 160e6
+    assert shares == {"eager": ("fp32", pytest.approx(100.0), pytest.approx(2.5), pytest.approx(floor_fp32)),
+                      "ort-fp32": ("fp32", pytest.approx(100.0), pytest.approx(2.5), pytest.approx(floor_fp32)),
+                      "ort-int8": ("int8", pytest.approx(100.0), pytest.approx(0.625), pytest.approx(floor_int8)),
+                      "executorch-int8": ("int8", pytest.approx(100.0), pytest.approx(0.625),
+                                          pytest.approx(floor_int8))}
+    code, out, _ = run(capsys, *argv)
+    assert ("matmul peaks: fp32 (PyTorch) 40.0 GMAC/s (best of 3 rounds, which spread 31.5-40.0; cached from "
+            "2026-01-02T03:04:05; --remeasure-peak to renew); int8 u8s8 (ONNX Runtime) 160.0 GMAC/s (best of 2 "
+            "rounds, which spread 150.0-160.0; cached from 2026-01-02T03:04:06") in out
+    table = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith(("eager", "ort", "exec"))}
+    assert table["ort-int8"][3:5] == ["int8", "62.50"] and table["eager"][3:5] == ["fp32", "250.00"]
+
+
+def test_bench_without_onnx_runtime_leaves_int8_shares_unset(capsys, fake_timings, monkeypatch):
+    monkeypatch.setattr(peak_module, "int8_available", lambda: False)
+    argv = ["bench", "mobilenet_v3_small", "--resolution", "64", "--backends", "eager,executorch-int8"]
+    code, out, _ = run(capsys, *argv, "--json")
+    d = json.loads(out)
+    assert code == 0 and d["peaks"]["int8"] is None and d["peaks"]["fp32"]["gmacs"] == 40.0
+    assert [(r["backend"], r["peak_share"], r["floor_ms"]) for r in d["backends"]][1] == ("executorch-int8", None, None)
+    code, out, _ = run(capsys, *argv)
+    assert "int8 not measured (needs ONNX Runtime: pip install lightnets[deploy])" in out
+
+
+def test_zoo_plot_times_the_models_a_pattern_names_and_plots_them(capsys, tmp_path):
     png = tmp_path / "zoo.png"
-    code, out, _ = run(capsys, "bench", "--zoo-png", str(png), "--resolution", "64", "--runs", "2", "--warmup", "1")
-    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG" and "mobilenet_v3_small" in out
+    argv = ["zoo-plot", "mobilenet_v3_small*", "--out", str(png), "--resolution", "32", "--runs", "1", "--warmup", "0",
+            "--threads", "1", "--no-progress"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"plot: {png}" in out
+    assert [line.split()[0] for line in out.splitlines() if line.startswith("mobilenet")] == \
+        ["mobilenet_v3_small", "mobilenet_v3_small_minimal"]
+    code, out, _ = run(capsys, *argv, "--json")
+    d = json.loads(out)
+    assert code == 0 and d["plot"] == str(png) and d["threads"] == 1 and d["resolution"] == 32
+    assert [m["model"] for m in d["models"]] == list_models("mobilenet_v3_small*")
+    assert [m["macs"] for m in d["models"]] == [profile(create_model(n), 32).macs for n in list_models("mobilenet_v3_small*")]
+    assert all(0 < m["median_ms"] <= m["p90_ms"] for m in d["models"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["zoo-plot", "--out", "zoo.jpg"], "--out zoo.jpg must end in .png"),
+    (["zoo-plot", "resnet*", "--out", "zoo.png"], "no model matches 'resnet*'"),
+    (["zoo-plot", "--out", "zoo.png", "--runs", "0"], "need --batch-size >= 1, --runs >= 1"),
+    (["zoo-plot", "--out", "zoo.png", "--threads", "0"], "threads must be an integer >= 1, got 0"),
+])
+def test_zoo_plot_bad_input_is_refused_before_any_work(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and message in err and "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_bench_leaves_the_zoo_to_zoo_plot(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench", "--zoo-png", "zoo.png"])
+    assert e.value.code == 2 and "unrecognized arguments: --zoo-png" in capsys.readouterr().err
 
 
 def test_report_without_latency(capsys):
@@ -108,7 +203,7 @@ def test_report_without_latency(capsys):
     (["bench", "mobilenet_v2", "--resolution", "100000"], "up to 2048"),
     (["bench", "mobilenet_v2", "--threads", "0"], "threads must be an integer >= 1, got 0"),
     (["bench", "mobilenet_v2", "--backends", "tflite"], "unknown backend(s) tflite"),
-    (["bench"], "give a model name, or --zoo-png FILE"),
+    (["bench"], "give a model name (see `lightnets models`; `lightnets zoo-plot` times them all)"),
     (["grid", "mobilenet_v1", "--widths", "1,a"], "--widths must be a comma-separated list of floats"),
     (["conv-cost", "--input", "5x5", "--out", "4"], "--input must look like HxWxC"),
     (["models", "resnet*"], "no model matches 'resnet*'"),
@@ -121,27 +216,33 @@ def test_bad_input_exits_2_with_a_clear_message(capsys, argv, message):
 def test_bench_divides_by_the_cached_peak_and_prints_its_spread(capsys):
     cache_path().parent.mkdir(parents=True)
     cache_path().write_text(json.dumps({machine_key(1): {
-        "gmacs": 40.0, "rounds": [31.5, 40.0, 38.0], "threads": 1, "size": 1024, "measured_at": "2026-01-02T03:04:05"}}))
+        "gmacs": 40.0, "rounds": [31.5, 40.0, 38.0], "threads": 1, "size": 1024, "measured_at": "2026-01-02T03:04:05",
+        "precision": "fp32"}}))
     argv = ["bench", "mobilenet_v3_small", "--resolution", "64", "--runs", "2", "--warmup", "0", "--threads", "1",
             "--no-progress"]
     code, out, err = run(capsys, *argv, "--json")
     d = json.loads(out)
-    assert code == 0 and d["matmul_peak_gmac_per_s"] == 40.0 and d["matmul_peak"]["cached"] and err == ""
+    assert code == 0 and d["peaks"]["fp32"]["gmacs"] == 40.0 and d["peaks"]["fp32"]["cached"] and err == ""
+    assert not d["peaks"]["int8"]["cached"]  # not in the cache yet: measured now, and cached
     (eager,) = d["backends"]
     assert eager["peak_share"] == pytest.approx(d["macs"] / eager["median_ms"] / 1e6 / 40.0)
     code, out, _ = run(capsys, *argv)
-    assert "matmul peak 40.0 GMAC/s (best of 3 rounds, which spread 31.5-40.0; cached from 2026-01-02T03:04:05" in out
+    assert "fp32 (PyTorch) 40.0 GMAC/s (best of 3 rounds, which spread 31.5-40.0; cached from 2026-01-02T03:04:05" in out
+    assert f"int8 u8s8 (ONNX Runtime) {d['peaks']['int8']['gmacs']:.1f} GMAC/s" in out
     code, out, _ = run(capsys, *argv, "--json", "--remeasure-peak")
-    remeasured = json.loads(out)["matmul_peak"]
-    assert not remeasured["cached"] and len(remeasured["rounds"]) == 7 and remeasured["measured_at"] != "2026-01-02T03:04:05"
-    assert json.loads(cache_path().read_text())[machine_key(1)]["measured_at"] == remeasured["measured_at"]
+    remeasured = json.loads(out)["peaks"]
+    stored = json.loads(cache_path().read_text())
+    for precision in ("fp32", "int8"):
+        fresh = remeasured[precision]
+        assert not fresh["cached"] and len(fresh["rounds"]) == 7 and fresh["rounds"] != d["peaks"][precision]["rounds"]
+        assert stored[machine_key(1, precision=precision)]["rounds"] == fresh["rounds"]
 
 
 def test_bench_shows_progress_on_stderr_unless_told_not_to(capsys):
     argv = ["bench", "mobilenet_v3_small", "--resolution", "64", "--runs", "1", "--warmup", "0", "--threads", "1",
             "--json"]
     code, out, err = run(capsys, *argv)
-    assert code == 0 and "matmul peak" in err and "bench" in err and "round 3/3: eager" in err
+    assert code == 0 and "fp32 matmul peak" in err and "int8 matmul peak" in err and "round 3/3: eager" in err
     json.loads(out)  # stdout holds the results alone
     code, out, err = run(capsys, *argv, "--no-progress")
     assert code == 0 and err == ""

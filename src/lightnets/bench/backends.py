@@ -20,6 +20,11 @@ from .progress import steps
 BACKENDS = ("eager", "eager-folded-cl", "ort-fp32", "ort-int8", "executorch-fp32", "executorch-int8")
 
 
+def precision(backend: str) -> str:
+    """``"int8"`` for the quantized backends, else ``"fp32"``: the matmul peak it is held to."""
+    return "int8" if backend.endswith("-int8") else "fp32"
+
+
 def available_backends() -> tuple[str, ...]:
     """The backends this install can run: ExecuTorch's need the ``mobile`` extra."""
     if importlib.util.find_spec("executorch") is None:

@@ -1,0 +1,55 @@
+"""`lightnets zoo-plot`: time every registered model (or those a pattern names) in PyTorch
+eager and plot latency against MACs into a PNG; the table of the same numbers is printed.
+Progress goes to stderr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .table import format_table, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("zoo-plot", help="time every model (eager) and plot latency against MACs into a PNG")
+    p.add_argument("pattern", nargs="?", default="*", help="shell-style filter of model names, e.g. 'mobilenet_v3*'")
+    p.add_argument("--out", required=True, metavar="FILE.png", help="the plot to write")
+    p.add_argument("--resolution", type=int, default=224, help="input size in pixels (default 224)")
+    p.add_argument("--batch-size", type=int, default=1, help="batch size (1 = latency; larger = throughput)")
+    p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: torch's current)")
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--runs", type=int, default=50)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (for logs)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..bench.zoo import plot_zoo, time_zoo
+    from ..io import check_output_file
+    from ..models import list_models
+
+    if args.batch_size < 1 or args.runs < 1 or args.warmup < 0:
+        raise ValueError(f"need --batch-size >= 1, --runs >= 1, --warmup >= 0; got {args.batch_size}, {args.runs}, "
+                         f"{args.warmup}")
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {args.threads}")
+    if Path(args.out).suffix.lower() != ".png":
+        raise ValueError(f"--out {args.out} must end in .png: the plot is written as a PNG image")
+    out = check_output_file(args.out, "--out")
+    names = list_models(args.pattern)
+    if not names:
+        raise ValueError(f"no model matches {args.pattern!r}; registered: {', '.join(list_models())}")
+    points = time_zoo(names, args.resolution, batch=args.batch_size, threads=args.threads, warmup=args.warmup,
+                      runs=args.runs, progress=not args.no_progress)
+    threads = points[0].latency.threads
+    plot_zoo(points, out, f"Latency vs MACs, PyTorch eager, batch {args.batch_size}, {threads} thread(s), "
+                          f"{args.resolution}x{args.resolution}")
+    if args.json:
+        print_json({"pattern": args.pattern, "resolution": args.resolution, "batch_size": args.batch_size,
+                    "threads": threads, "plot": out, "models": [p.to_dict() for p in points]})
+        return 0
+    print(format_table(["model", "MACs (M)", "median (ms)", "p90 (ms)"],
+                       [[p.model, p.macs / 1e6, p.latency.median_ms, p.latency.p90_ms] for p in points],
+                       title=f"PyTorch eager, batch {args.batch_size}, {threads} thread(s), "
+                             f"{args.resolution}x{args.resolution}"))
+    print(f"plot: {out}")
+    return 0
