@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from doc_tail import hand_written_tail  # benchmarks/doc_tail.py, beside this script
+from doc_sections import write_doc  # benchmarks/doc_sections.py, beside this script
 from lightnets import create_model, profile
 from lightnets.data import Preprocessing, open_data
 from lightnets.io import atomic_path, atomic_write_text
@@ -157,9 +157,9 @@ def plot(results: list[dict], path: Path) -> None:
 
 
 def write_doc(results: list[dict], path: Path) -> None:
-    """The tables and curves from ``results``; a hand-written analysis already in ``path``
-    (from its ``## What limits it`` heading on) is kept."""
-    analysis = hand_written_tail(path, "## What limits it")
+    """The tables and curves from ``results`` as the generated section of ``path``, dated by
+    the newest run among them; the hand-written analysis already in ``path`` is kept (see
+    doc_sections.py)."""
     rows = []
     for r in results:
         tv = r["step_rates"].get("torchvision")
@@ -170,9 +170,7 @@ def write_doc(results: list[dict], path: Path) -> None:
                     f"{round(tv) if tv else '-'} | {ratio} |")
     curves = "\n".join(f"- {r['key']}: " + ", ".join(f"{m:.1f} min {t:.1f}%" for m, t in r["curve"])
                        for r in results)
-    text = f"""# CIFAR-10 on this CPU
-
-Made by {" and ".join(sorted({f"`{r['command']}` ({r['date']})" for r in results}))} ({torch.get_num_threads()} threads,
+    text = f"""Made by {" and ".join(sorted({f"`{r['command']}` ({r['date']})" for r in results}))} ({torch.get_num_threads()} threads,
 PyTorch {torch.__version__}). Full CIFAR-10 (50,000 train / 10,000 test JPEGs from
 `../shared/data/cifar10-jpeg.tar.gz`), 32x32 input (the ImageNet architectures unchanged:
 total stride 32, so the last feature map is 1x1), CIFAR-style pad-4 crop and flip, recipe
@@ -197,7 +195,8 @@ Top-1 against wall-clock minutes (training and per-epoch test evaluation):
 
 ![top-1 vs minutes](cifar10_top1.png)
 """
-    atomic_write_text(path, text + analysis)
+    write_doc(path, "# CIFAR-10 on this CPU", Path(__file__).name, max(r["date"] for r in results), text,
+              "## What limits it")
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ is measured on the data's whole held-out split with `lightnets.deploy.check_int8
 both, and their top-1 agreement). Calibration images are a seeded random choice of training
 images; each configuration runs once per seed, so the spread over seeds shows how much one
 choice of images decides, and the checkpoints how much one training run does. Not a test:
-the numbers belong to these runs. Writes the tables above the hand-written analysis of
-``--out`` (from its ``## Analysis`` heading on), which is kept.
+the numbers belong to these runs. Writes the generated section of ``--out``, keeping its
+hand-written analysis (see doc_sections.py).
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from doc_tail import hand_written_tail  # noqa: E402  benchmarks/doc_tail.py, beside this script
+from doc_sections import write_doc  # noqa: E402  benchmarks/doc_sections.py, beside this script
 from mobilenet_latency import cpu_name  # noqa: E402
 
 from lightnets.cli.table import format_table  # noqa: E402
-from lightnets.io import atomic_write_text  # noqa: E402
 
 ANALYSIS = "## Analysis"
 
@@ -121,10 +120,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         tables = [section(checkpoint, args.data, seeds, Path(work)) for checkpoint in args.checkpoints]
     minutes = (time.perf_counter() - started) / 60
+    today = time.strftime("%Y-%m-%d")
     header = (
-        "# int8 accuracy of ONNX Runtime static quantization\n\n"
         f"Made by `.venv/bin/python benchmarks/int8_onnx.py {' '.join(args.checkpoints)} --data {args.data} "
-        f"--seeds {args.seeds}` on {time.strftime('%Y-%m-%d')} ({minutes:.0f} minutes): {cpu_name()}, "
+        f"--seeds {args.seeds}` on {today} ({minutes:.0f} minutes): {cpu_name()}, "
         f"{torch.get_num_threads()} cores, no GPU; ONNX Runtime {onnxruntime.__version__}, QDQ format. The "
         "checkpoints are the model of `make run`, trained by the commands in the script's docstring.\n\n"
         "Change = int8 top-1 minus fp32 top-1 on the same images, in points; agreement = share of the images on "
@@ -132,11 +131,9 @@ def main() -> None:
         "seeds whose int8 model failed `check_int8`. fp32 nodes = nodes that the fp32 layer kinds select "
         "(`lightnets quantize --keep-fp32`).\n"
     )
-    path = Path(args.out)
     body = "\n\n".join(f"```\n{table}\n```" for table in tables)
-    text = f"{header}\n{body}\n{hand_written_tail(path, ANALYSIS)}"
-    atomic_write_text(path, text if text.endswith("\n") else text + "\n")
-    print(text)
+    print(write_doc(Path(args.out), "# int8 accuracy of ONNX Runtime static quantization", Path(__file__).name, today,
+                    f"{header}\n{body}\n", ANALYSIS))
 
 
 if __name__ == "__main__":

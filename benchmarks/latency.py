@@ -6,11 +6,13 @@ Part 1, latency: MobileNetV2 1.0, MobileNetV3-Large and -Small at 224x224, batch
 and 2 threads: lightnets eager, lightnets BN-folded channels_last, ONNX Runtime and
 ExecuTorch/XNNPACK on lightnets' export (fp32 and int8), torchvision's eager model, and ONNX
 Runtime and ExecuTorch/XNNPACK on torchvision's export of the same network; every backend
-timed in interleaved rounds; next to the machine's matrix-multiply peak. Part 2, int8: a
+timed in interleaved rounds; each next to the machine's matrix-multiply peak of its precision
+(fp32 rows against the fp32 peak, int8 rows against the int8 one). Part 2, int8: a
 CIFAR-10 checkpoint exported to ONNX and quantized with each weight/activation scheme, and
 to ExecuTorch fp32 and int8 (XNNPACK quantizer); top-1 on the 10,000 test images and the
 size on disk.
-Writes docs/benchmarks/latency.md and docs/benchmarks/latency_zoo.png.
+Writes the generated section of docs/benchmarks/latency.md (keeping its hand-written
+commentary, see doc_sections.py) and docs/benchmarks/latency_zoo.png.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ from pathlib import Path
 
 import torch
 
-from doc_tail import hand_written_tail  # benchmarks/doc_tail.py, beside this script
+from doc_sections import write_doc  # benchmarks/doc_sections.py, beside this script
 from lightnets import create_model, list_models, profile
-from lightnets.bench.backends import BACKENDS, build_backends
+from lightnets.bench.backends import BACKENDS, build_backends, precision
 from lightnets.bench.latency import thread_count, time_calls
-from lightnets.bench.peak import matmul_peak_gmacs
+from lightnets.bench.peak import PRECISIONS, measure_peak
+from lightnets.bench.zoo import plot_zoo, time_zoo
 from lightnets.cli.table import format_table
-from lightnets.io import atomic_path, atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 NETWORKS = ("mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
@@ -57,9 +59,17 @@ def torchvision_runners(name: str, work: Path, threads: int) -> dict:
             "torchvision ExecuTorch fp32": PteModel(work / f"tv_{name}.pte").forward}
 
 
+def row_precision(key: str) -> str:
+    """The precision of a row, hence its peak: lightnets' int8 backends are int8, the rest fp32."""
+    return precision(key.removeprefix("lightnets ")) if key.startswith("lightnets ") else "fp32"
+
+
 def latency_section(threads: int, rounds: int, runs: int) -> str:
-    peak = matmul_peak_gmacs(threads)
-    blocks = [f"matrix-multiply peak with {threads} thread(s): {peak:.1f} GMAC/s"]
+    peaks = {p: measure_peak(threads, precision=p) for p in PRECISIONS}
+    peak = peaks["fp32"].gmacs
+    blocks = [f"matrix-multiply peaks with {threads} thread(s): " + ", ".join(
+        f"{p} {q.gmacs:.1f} GMAC/s (best of {len(q.rounds)} rounds, which spread {q.low:.1f}-{q.high:.1f})"
+        for p, q in peaks.items()) + "; fp32 = PyTorch's matmul, int8 = ONNX Runtime's u8s8 MatMulInteger"]
     x = torch.randn(1, 3, 224, 224)
     for name in NETWORKS:
         model = create_model(name).eval()
@@ -73,11 +83,13 @@ def latency_section(threads: int, rounds: int, runs: int) -> str:
                 for key, run in runners.items():
                     samples[key].append(time_calls(run, x, threads=threads, warmup=5, runs=runs).median_ms)
         medians = {k: statistics.median(v) for k, v in samples.items()}
-        rows = [[k, ms, macs / ms / 1e6, 100 * macs / ms / 1e6 / peak] for k, ms in medians.items()]
+        rows = [[k, ms, macs / ms / 1e6, row_precision(k), 100 * macs / ms / 1e6 / peaks[row_precision(k)].gmacs]
+                for k, ms in medians.items()]
         blocks.append(format_table(
-            ["backend", "median (ms)", "GMAC/s", "% of matmul peak"], rows,
+            ["backend", "median (ms)", "GMAC/s", "peak", "% of matmul peak"], rows,
             title=f"{name}, {macs / 1e6:.1f}M MACs, batch 1, {threads} thread(s); floor "
-                  f"= {macs / peak / 1e6:.2f} ms at the peak's MAC rate",
+                  f"= {macs / peak / 1e6:.2f} ms at the fp32 peak's MAC rate, "
+                  f"{macs / peaks['int8'].gmacs / 1e6:.2f} ms at the int8 peak's",
         ) + "\n" + targets(medians, macs, peak))
     return "\n\n".join(blocks)
 
@@ -129,24 +141,9 @@ def int8_section(checkpoint: Path, data_root: Path) -> str:
 
 
 def zoo_plot(path: Path, threads: int) -> None:
-    from matplotlib.figure import Figure
-
-    from lightnets.bench import measure_latency
-
-    points = []
-    for name in list_models():
-        model = create_model(name)
-        points.append((name, profile(model, 224).macs / 1e6,
-                       measure_latency(model, (1, 3, 224, 224), threads=threads, warmup=5, runs=30).median_ms))
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
-    ax = fig.subplots()
-    ax.scatter([p[1] for p in points], [p[2] for p in points])
-    for name, macs, ms in points:
-        ax.annotate(name, (macs, ms), fontsize=8, xytext=(4, 2), textcoords="offset points")
-    ax.set(xlabel="MACs (M)", ylabel="batch-1 latency (ms)", title=f"PyTorch eager, {threads} thread(s), 224x224")
-    ax.grid(alpha=0.3)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+    """`lightnets zoo-plot --out PATH --threads THREADS --warmup 5 --runs 30`, every model at 224."""
+    plot_zoo(time_zoo(list_models(), 224, threads=threads, warmup=5, runs=30), path,
+             f"PyTorch eager, batch 1, {threads} thread(s), 224x224")
 
 
 def main() -> None:
@@ -164,14 +161,15 @@ def main() -> None:
     if args.int8_checkpoint:
         sections.append(int8_section(args.int8_checkpoint, args.data))
     zoo_plot(args.out.with_name("latency_zoo.png"), 1)
-    text = (f"# Deployment latency on this machine\n\nMade by `python benchmarks/latency.py"
-            f"{' --int8-checkpoint ' + str(args.int8_checkpoint) if args.int8_checkpoint else ''}` on "
-            f"{time.strftime('%Y-%m-%d')}: {cpu} ({'with' if vnni else 'without'} VNNI), PyTorch {torch.__version__}, "
-            f"ONNX Runtime {__import__('onnxruntime').__version__}, ExecuTorch {version('executorch')}. Medians over {args.rounds} interleaved rounds of "
-            f"{args.runs} runs.\n\n" + "\n\n".join(f"```\n{s}\n```" for s in sections)
-            + "\n\n![latency vs MACs](latency_zoo.png)\n")
-    atomic_write_text(args.out, text + hand_written_tail(args.out, "## Reading these numbers"))
-    print(text)
+    today = time.strftime("%Y-%m-%d")
+    generated = (f"Made by `python benchmarks/latency.py"
+                 f"{' --int8-checkpoint ' + str(args.int8_checkpoint) if args.int8_checkpoint else ''}` on "
+                 f"{today}: {cpu} ({'with' if vnni else 'without'} VNNI), PyTorch {torch.__version__}, "
+                 f"ONNX Runtime {__import__('onnxruntime').__version__}, ExecuTorch {version('executorch')}. Medians "
+                 f"over {args.rounds} interleaved rounds of {args.runs} runs.\n\n"
+                 + "\n\n".join(f"```\n{s}\n```" for s in sections) + "\n\n![latency vs MACs](latency_zoo.png)\n")
+    print(write_doc(args.out, "# Deployment latency on this machine", Path(__file__).name, today, generated,
+                    "## Reading these numbers"))
 
 
 if __name__ == "__main__":

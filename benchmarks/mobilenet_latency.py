@@ -4,7 +4,8 @@ them, measured in one run with interleaved rounds; plus the time `profile()` tak
     .venv/bin/python benchmarks/mobilenet_latency.py --out docs/benchmarks/mobilenet_latency.md
 
 Not a test: numbers depend on the machine. Interleaving (round r times every model once
-before round r+1) keeps slow drifts of a shared machine from favouring one model.
+before round r+1) keeps slow drifts of a shared machine from favouring one model. Writes the
+generated section of ``--out``, keeping its hand-written commentary (see doc_sections.py).
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from lightnets import create_model, list_models, profile
-from lightnets.bench import measure_latency
-from lightnets.cli.table import format_table
-from lightnets.io import atomic_write_text
+sys.path.insert(0, str(Path(__file__).parent))
+from doc_sections import write_doc  # noqa: E402  benchmarks/doc_sections.py, beside this script
+
+from lightnets import create_model, list_models, profile  # noqa: E402
+from lightnets.bench import measure_latency  # noqa: E402
+from lightnets.cli.table import format_table  # noqa: E402
 
 TORCHVISION_TWINS = {
     "mobilenet_v2": "mobilenet_v2",
@@ -86,17 +91,17 @@ def main() -> None:
     sections.append(format_table(["model", "profile() at 224 (ms, median of 5)"], prof_rows,
                                  title="Time to count a model with lightnets.profile"))
 
+    today = time.strftime("%Y-%m-%d")
     header = (
-        "# MobileNet latency on this machine\n\n"
-        f"Made by `.venv/bin/python benchmarks/mobilenet_latency.py` on {time.strftime('%Y-%m-%d')}: "
+        f"Made by `.venv/bin/python benchmarks/mobilenet_latency.py` on {today}: "
         f"{cpu_name()}, {torch.get_num_threads()} cores visible to torch, PyTorch {torch.__version__} eager fp32, "
         "batch 1, 224x224, `torch.inference_mode`.\n\n"
         "lightnets and torchvision build the same networks (identical weights give identical logits, "
         "see tests/interop), so their rows show the cost of the implementation alone.\n"
     )
-    text = header + "\n" + "\n\n".join(f"```\n{s}\n```" for s in sections) + "\n"
-    atomic_write_text(args.out, text)
-    print(text)
+    generated = header + "\n" + "\n\n".join(f"```\n{s}\n```" for s in sections) + "\n"
+    print(write_doc(Path(args.out), "# MobileNet latency on this machine", Path(__file__).name, today, generated,
+                    "## What the tables show"))
 
 
 if __name__ == "__main__":
