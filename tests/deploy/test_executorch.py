@@ -1,5 +1,11 @@
 """ExecuTorch (.pte, XNNPACK): fp32 and int8 exports from the command line, run in the
-ExecuTorch runtime, checked against PyTorch and evaluated with `lightnets eval --pte`."""
+ExecuTorch runtime, checked against PyTorch and evaluated with `lightnets eval --pte`.
+
+The machinery is exercised on one small network with depthwise and 1x1 convolutions,
+BatchNorm, ReLU, residual adds, pooling and a two-layer classifier: what an ExecuTorch export
+costs grows with the layers, not the widths or pixels, so the network is MobileNetV3-Small's
+minimalistic variant (the zoo's shortest graph with residual adds), at width 0.25 and 32x32.
+Full-size programs are timed in benchmarks/latency.py."""
 
 import contextlib
 import io
@@ -21,6 +27,7 @@ from lightnets.deploy import executorch_export  # noqa: E402
 from lightnets.deploy.executorch_export import TOLERANCE, export_pte, verify_pte  # noqa: E402
 
 CLASSES = ["dark", "light"]  # the classes of the two_class_tree fixture
+ARCH = {"name": "mobilenet_v3_small_minimal", "width": 0.25, "num_classes": 2}
 # 64 held-out images: enough for the int8 check to tell a broken program at two classes.
 PER_CLASS = 32
 
@@ -32,7 +39,7 @@ def exported(tmp_path_factory, make_trained, two_class_tree):
     root = tmp_path_factory.mktemp("pte")
     data = two_class_tree(root, PER_CLASS)
     torch.manual_seed(0)
-    model = make_trained(create_model("mobilenet_v2", width=0.35, num_classes=2), data)
+    model = make_trained(create_model(**ARCH), data)
     save_model(model, root / "best.pth", extra={"preprocessing": Preprocessing.cifar(32).to_dict(), "classes": CLASSES})
     assert main(["export", str(root / "best.pth"), "--format", "pte"]) == 0
     out = io.StringIO()
@@ -83,7 +90,7 @@ def test_eval_pte_equals_checkpoint(exported, capsys):
 
 def test_a_wrong_program_fails_loudly(exported, make_realistic):
     root, _ = exported
-    other = make_realistic(create_model("mobilenet_v2", width=0.35, num_classes=2), seed=1)
+    other = make_realistic(create_model(**ARCH), seed=1)
     with pytest.raises(ExportError, match="ExecuTorch differs from PyTorch"):
         verify_pte(PteModel(root / "best.pte"), other, (3, 32, 32))
 

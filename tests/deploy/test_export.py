@@ -1,3 +1,8 @@
+"""ONNX export of every registered model, checked in ONNX Runtime, and torch.export. Each model
+is exported once, at its smallest input (its total stride): what an export costs grows with
+the network's layers (tracing a dynamic batch), not with its pixels, so the exports are few,
+not small. The full-size runs are in benchmarks/latency.py."""
+
 import numpy as np
 import pytest
 import torch
@@ -5,42 +10,61 @@ import torch
 from lightnets import create_model, list_models
 from lightnets.deploy import ExportError, export_onnx, export_program, ort_session, read_metadata, verify
 
+DYNAMIC_HW = "mobilenet_v3_small"  # the model also exported with dynamic height and width
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, make_realistic):
+    """``exported(name)``: the realistic model and its export's report, exported on first use."""
+    root = tmp_path_factory.mktemp("onnx")
+    done = {}
+
+    def export(name):
+        if name not in done:
+            model = make_realistic(create_model(name, num_classes=10))
+            folder = root / name
+            folder.mkdir()
+            report = export_onnx(model, folder / "m.onnx", model.total_stride, dynamic_hw=name == DYNAMIC_HW,
+                                 metadata={"model": model.config})
+            done[name] = model, report
+        return done[name]
+
+    return export
+
 
 @pytest.mark.parametrize("name", list_models())
-def test_every_model_exports_to_onnx_and_matches_onnx_runtime(name, tmp_path, make_realistic):
-    model = make_realistic(create_model(name, num_classes=10))
-    report = export_onnx(model, tmp_path / "m.onnx", 64, metadata={"model": model.config})
-    assert report.scale > 1 and report.max_abs_diff < 1e-4 * report.scale
-    assert read_metadata(tmp_path / "m.onnx") == {"model": model.config}
-    session = ort_session(tmp_path / "m.onnx")
+def test_every_model_exports_to_onnx_and_matches_onnx_runtime(name, exported):
+    model, report = exported(name)
+    assert report.scale > 1 and report.max_abs_diff < 1e-4 * report.scale and report.batch_sizes == (1, 3)
+    assert read_metadata(report.path) == {"model": model.config}
+    session = ort_session(report.path)
     assert session.get_inputs()[0].shape[0] == "batch"  # dynamic batch
-    assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
+    assert [p.name for p in report.path.parent.iterdir()] == ["m.onnx"]
 
 
-def test_dynamic_height_and_width(tmp_path, make_realistic):
-    model = make_realistic(create_model("mobilenet_v3_small", num_classes=4))
-    export_onnx(model, tmp_path / "m.onnx", 64, dynamic_hw=True)
-    session = ort_session(tmp_path / "m.onnx")
-    x = torch.randn(1, 3, 96, 128)
+def test_dynamic_height_and_width(exported):
+    model, report = exported(DYNAMIC_HW)
+    session = ort_session(report.path)
+    assert session.get_inputs()[0].shape[2:] == ["height", "width"]
+    x = torch.randn(1, 3, 96, 128)  # exported at 32x32
     with torch.no_grad():
         expected = model(x).numpy()
     got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     assert np.abs(got - expected).max() < 1e-4 * np.abs(expected).max()
 
 
-def test_a_wrong_artefact_fails_loudly(tmp_path, make_realistic):
-    model = make_realistic(create_model("mobilenet_v3_small", num_classes=4))
-    export_onnx(model, tmp_path / "m.onnx", 64)
-    other = make_realistic(create_model("mobilenet_v3_small", num_classes=4), seed=1)
+def test_a_wrong_artefact_fails_loudly(exported, make_realistic):
+    _, report = exported(DYNAMIC_HW)
+    other = make_realistic(create_model(DYNAMIC_HW, num_classes=10), seed=1)
     with pytest.raises(ExportError, match="ONNX Runtime differs from PyTorch"):
-        verify(tmp_path / "m.onnx", other, (3, 64, 64))
+        verify(report.path, other, (3, 32, 32))
 
 
 def test_torch_export_round_trip(tmp_path, make_realistic):
-    model = make_realistic(create_model("mobilenet_v2", width=0.5, num_classes=4))
-    assert export_program(model, tmp_path / "m.pt2", 64) < 1e-4
+    model = make_realistic(create_model("mobilenet_v3_small_minimal", width=0.25, num_classes=4))
+    assert export_program(model, tmp_path / "m.pt2", 32) < 1e-4
     program = torch.export.load(str(tmp_path / "m.pt2"))
-    x = torch.randn(3, 3, 64, 64)
+    x = torch.randn(3, 3, 32, 32)
     with torch.no_grad():
         assert torch.allclose(program.module()(x), model(x), atol=1e-4)
 
