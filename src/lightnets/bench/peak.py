@@ -9,7 +9,9 @@ peak and an fp32 one to the fp32 peak; dividing int8 by the fp32 peak gives shar
 100%. The fp32 peak is PyTorch's ``a @ b``; the int8 peak is ONNX Runtime's ``MatMulInteger``
 with uint8 activations and a constant int8 weight matrix (MLAS's u8s8 GEMM, the kernel behind
 ONNX Runtime's quantized convolutions and matmuls, prepacked as their weights are), int32
-out.
+out. On a CPU with AMX (``amx_int8``) MLAS multiplies on its tiles, and the int8 peak is
+theirs: on a shared two-core Xeon with AMX it measured 303 GMAC/s on one thread, against
+46.5 for fp32.
 
 The statistic is the best of several rounds' medians. Each round times a few consecutive
 multiplies and keeps their median, the rate sustained through the round (one sample alone
