@@ -32,7 +32,7 @@ def run_dir(tmp_path_factory, make_trained, two_class_tree):
     root = tmp_path_factory.mktemp("cli_deploy")
     data = two_class_tree(root, PER_CLASS)
     torch.manual_seed(0)
-    model = make_trained(create_model("mobilenet_v3_small", width=0.5, num_classes=2), data)
+    model = make_trained(create_model("mobilenet_v3_small_minimal", width=0.25, num_classes=2), data)
     save_model(model, root / "best.pth", extra={"preprocessing": Preprocessing.cifar(32).to_dict(),
                                                 "classes": CLASSES})
     out = io.StringIO()
