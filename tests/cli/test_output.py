@@ -94,6 +94,8 @@ def noisy(args):
     logging.getLogger("lightnets.deploy").info("lightnets detail")
     logging.getLogger("lightnets.deploy").warning("lightnets warning")
     import onnxruntime  # loads through the hook that lowers its logger's severity
+    import torch  # sets its logger's level as it loads; a hook sets it back
+    logging.getLogger("torch.utils._pytree").warning("torch's log line")
     print(json.dumps({"TORCH_CPP_LOG_LEVEL": os.environ.get("TORCH_CPP_LOG_LEVEL"),
                       "lightnets_info": logging.getLogger("lightnets").isEnabledFor(logging.INFO),
                       "onnxruntime": onnxruntime.__name__}))
@@ -115,6 +117,7 @@ def run_noisy(*argv):
 def test_without_verbose_library_warnings_and_logs_are_hidden():
     seen, err = run_noisy("conv-cost", "--input", "1x1x1", "--out", "1")
     assert "a library's warning" not in err and "a library's log line" not in err and "lightnets detail" not in err
+    assert "torch's log line" not in err
     assert "lightnets.deploy: lightnets warning" in err
     assert seen == {"TORCH_CPP_LOG_LEVEL": "ERROR", "lightnets_info": False, "onnxruntime": "onnxruntime"}
 
@@ -125,6 +128,7 @@ def test_verbose_shows_everything(where):
     seen, err = run_noisy(*(["--verbose", *argv] if where == "before" else [*argv, "-v"]))
     assert "UserWarning: a library's warning" in err
     assert "onnxscript: a library's log line" in err and "lightnets.deploy: lightnets detail" in err
+    assert "torch's log line" in err
     assert seen == {"TORCH_CPP_LOG_LEVEL": None, "lightnets_info": True, "onnxruntime": "onnxruntime"}
 
 

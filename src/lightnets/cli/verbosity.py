@@ -12,7 +12,8 @@ Without ``--verbose``:
   the user has not set them;
 - ONNX Runtime's default logger reports errors only (``set_default_logger_severity(3)``),
   applied when the command imports onnxruntime;
-- the ``logging`` records of other libraries show from ERROR up.
+- the ``logging`` records of other libraries show from ERROR up (torch's logger is set
+  again right after torch loads, because torch sets its own level as it loads).
 
 lightnets' own loggers (``logging.getLogger("lightnets....")``) print on stderr from
 WARNING up; ``--verbose`` enables them from DEBUG up, which is also how library code asks
@@ -47,6 +48,8 @@ def library_output(verbose: bool) -> Iterator[None]:
         if not verbose:
             stack.enter_context(_environment(QUIET_ENVIRONMENT))
             stack.enter_context(_onnxruntime_severity(ORT_ERROR))
+            # torch sets its own logger's level (WARNING) as it loads, over ours.
+            stack.enter_context(_when_loaded("torch", lambda torch: logging.getLogger("torch").setLevel(logging.ERROR)))
         yield
 
 
@@ -81,11 +84,12 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _onnxruntime_severity(severity: int) -> Iterator[None]:
-    """Set ONNX Runtime's default logger severity now if it is loaded, else as it loads."""
-    hook = _AfterImport("onnxruntime", lambda ort: ort.set_default_logger_severity(severity))
-    if "onnxruntime" in sys.modules:
-        sys.modules["onnxruntime"].set_default_logger_severity(severity)
+def _when_loaded(name: str, then) -> Iterator[None]:
+    """Run ``then(module)`` now if the module ``name`` is loaded, else right after it loads
+    within the block."""
+    hook = _AfterImport(name, then)
+    if name in sys.modules:
+        then(sys.modules[name])
     else:
         sys.meta_path.insert(0, hook)
     try:
@@ -93,8 +97,17 @@ def _onnxruntime_severity(severity: int) -> Iterator[None]:
     finally:
         if hook in sys.meta_path:
             sys.meta_path.remove(hook)
-        if "onnxruntime" in sys.modules:
-            sys.modules["onnxruntime"].set_default_logger_severity(ORT_WARNING)
+
+
+@contextlib.contextmanager
+def _onnxruntime_severity(severity: int) -> Iterator[None]:
+    """Set ONNX Runtime's default logger severity now if it is loaded, else as it loads."""
+    with _when_loaded("onnxruntime", lambda ort: ort.set_default_logger_severity(severity)):
+        try:
+            yield
+        finally:
+            if "onnxruntime" in sys.modules:
+                sys.modules["onnxruntime"].set_default_logger_severity(ORT_WARNING)
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):

@@ -148,7 +148,8 @@ def set_threads(threads: int) -> None:
 
     if threads < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
-    _unsafe_reset_threadpool(threads)
+    with quiet_stderr():  # the runtime logs "Resetting threadpool to N threads" on fd 2
+        _unsafe_reset_threadpool(threads)
 
 
 def verify_pte(program: PteModel, reference: nn.Module, input_shape: tuple[int, ...],
