@@ -185,6 +185,13 @@ def test_bench_leaves_the_zoo_to_zoo_plot(capsys):
     assert e.value.code == 2 and "unrecognized arguments: --zoo-png" in capsys.readouterr().err
 
 
+def test_bench_needs_a_model(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["bench"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "the following arguments are required: MODEL" in err and "Traceback" not in err
+
+
 def test_report_without_latency(capsys):
     code, out, _ = run(capsys, "report", "--no-latency")
     assert code == 0 and "103/103 rows as expected" in out
@@ -203,7 +210,6 @@ def test_report_without_latency(capsys):
     (["bench", "mobilenet_v2", "--resolution", "100000"], "up to 2048"),
     (["bench", "mobilenet_v2", "--threads", "0"], "threads must be an integer >= 1, got 0"),
     (["bench", "mobilenet_v2", "--backends", "tflite"], "unknown backend(s) tflite"),
-    (["bench"], "give a model name (see `lightnets models`; `lightnets zoo-plot` times them all)"),
     (["grid", "mobilenet_v1", "--widths", "1,a"], "--widths must be a comma-separated list of floats"),
     (["conv-cost", "--input", "5x5", "--out", "4"], "--input must look like HxWxC"),
     (["models", "resnet*"], "no model matches 'resnet*'"),

@@ -85,8 +85,9 @@ def test_every_command_checks_them_before_any_work(capsys, tmp_path, monkeypatch
 
 
 def test_bench_without_a_model_has_nothing_to_vary(capsys):
-    code, _, err = run(capsys, "bench", "--model-kwargs", "shallow=true")
-    assert code == 2 and "--model-kwargs describes MODEL, which is not given" in err
+    with pytest.raises(SystemExit) as e:
+        run(capsys, "bench", "--model-kwargs", "shallow=true")
+    assert e.value.code == 2 and "the following arguments are required: MODEL" in capsys.readouterr().err
 
 
 def test_the_shared_options_default_to_create_models_values():

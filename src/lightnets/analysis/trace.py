@@ -70,7 +70,6 @@ class OpRecord:
     input_ids: list[int | None]  # activation serial of each input (None: parameter, buffer or constant)
     output_ids: list[int]
     param_inputs: list[tuple[int, str]] = field(default_factory=list)  # (argument index, param/buffer name); -1: kwarg
-    live_bytes: int = 0  # activation bytes alive right after this op
 
     @property
     def name(self) -> str:
@@ -87,7 +86,6 @@ class OpRecord:
 class Trace:
     ops: list[OpRecord]
     peak_bytes: int  # the largest set of activation bytes alive at once
-    input_bytes: int
     params: dict[str, torch.Tensor]  # name -> parameter or buffer, as named by the model
     is_parameter: dict[str, bool]  # name -> True for nn.Parameter, False for a buffer
 
@@ -193,7 +191,6 @@ class _Recorder(TorchDispatchMode):
                 record.output_ids.append(-1)
             else:
                 record.output_ids.append(self.watch(o))
-        record.live_bytes = self.live
         self.ops.append(record)
         return out
 
@@ -214,4 +211,4 @@ def record_forward(model: nn.Module, x: torch.Tensor) -> Trace:
     finally:
         pre.remove()
         post.remove()
-    return Trace(recorder.ops, recorder.peak, tensor_bytes(x), recorder.params, recorder.is_parameter)
+    return Trace(recorder.ops, recorder.peak, recorder.params, recorder.is_parameter)

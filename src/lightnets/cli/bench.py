@@ -11,24 +11,20 @@ with their spread over the measuring rounds. Progress goes to stderr.
 
 from __future__ import annotations
 
-from .common import add_model_args, model_from_args, model_json, parse_list
+from .common import add_model_args, add_timing_args, check_timing_args, model_from_args, model_json, parse_list
 from .table import format_table, print_json
 
 
 def register(sub) -> None:
     p = sub.add_parser("bench", help="measure CPU latency (median and p90) across backends or per layer")
-    add_model_args(p, name_required=False)
-    p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: torch's current)")
-    p.add_argument("--batch-size", type=int, default=1, help="batch size (1 = latency; larger = throughput)")
+    add_model_args(p)
+    add_timing_args(p)
     p.add_argument("--backends", default="eager",
                    help="comma-separated: eager, eager-folded-cl, ort-fp32, ort-int8, executorch-fp32, "
                         "executorch-int8, or 'all' (those installed; default eager)")
-    p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--runs", type=int, default=50)
     p.add_argument("--per-layer", action="store_true", help="time per op kind next to its share of MACs")
     p.add_argument("--remeasure-peak", action="store_true",
                    help="measure the matmul peaks again instead of using this machine's cached ones")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr (for logs)")
     p.set_defaults(func=run)
 
 
@@ -37,13 +33,7 @@ def run(args) -> int:
     from ..bench.backends import BACKENDS, available_backends, compare_backends, precision
     from ..bench.peak import cached_peak, int8_available
 
-    if args.batch_size < 1 or args.runs < 1 or args.warmup < 0:
-        raise ValueError(f"need --batch-size >= 1, --runs >= 1, --warmup >= 0; got {args.batch_size}, {args.runs}, "
-                         f"{args.warmup}")
-    if args.threads is not None and args.threads < 1:
-        raise ValueError(f"threads must be an integer >= 1, got {args.threads}")
-    if args.model is None:
-        raise ValueError("give a model name (see `lightnets models`; `lightnets zoo-plot` times them all)")
+    check_timing_args(args)
     backends = available_backends() if args.backends == "all" else tuple(parse_list(args.backends, str, "--backends"))
     unknown = [b for b in backends if b not in BACKENDS]
     if unknown:

@@ -16,7 +16,7 @@ CONVENTIONS = ("pytorch", "conv_fc", "conv_fc_weights", "tf_checkpoint")
 MODEL_DEFAULTS = {"width": 1.0, "resolution": 224, "in_chans": 3, "num_classes": 1000}  # create_model's
 
 
-def add_model_args(parser: argparse.ArgumentParser, *, name_required: bool = True, sizes: bool = True,
+def add_model_args(parser: argparse.ArgumentParser, *, sizes: bool = True,
                    num_classes: bool = True, unset: dict[str, str] | None = None) -> None:
     """``MODEL`` and the options that build it: ``--width`` and ``--resolution`` (``sizes``;
     grid takes lists instead), ``--in-chans``, ``--num-classes`` (``num_classes``; train
@@ -28,7 +28,7 @@ def add_model_args(parser: argparse.ArgumentParser, *, name_required: bool = Tru
     def default(dest: str) -> tuple[object, str]:
         return (None, unset[dest]) if dest in unset else (MODEL_DEFAULTS[dest], str(MODEL_DEFAULTS[dest]))
 
-    parser.add_argument("model", metavar="MODEL", nargs=None if name_required else "?",
+    parser.add_argument("model", metavar="MODEL",
                         help="registered model name (see `lightnets models`)")
     if sizes:
         value, text = default("width")
@@ -50,6 +50,23 @@ def add_threads_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's current)")
 
 
+def add_timing_args(parser: argparse.ArgumentParser) -> None:
+    """The options of a latency measurement: threads, batch, warm-up and timed runs, progress."""
+    add_threads_arg(parser)
+    parser.add_argument("--batch-size", type=int, default=1, help="batch size (1 = latency; larger = throughput)")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr (for logs)")
+
+
+def check_timing_args(args: argparse.Namespace) -> None:
+    if args.batch_size < 1 or args.runs < 1 or args.warmup < 0:
+        raise ValueError(f"need --batch-size >= 1, --runs >= 1, --warmup >= 0; got {args.batch_size}, {args.runs}, "
+                         f"{args.warmup}")
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {args.threads}")
+
+
 def add_convention_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--convention", choices=CONVENTIONS, default="pytorch", help="how parameters are counted")
 
@@ -59,8 +76,6 @@ def resolve_model_kwargs(args: argparse.Namespace) -> None:
     arguments they stand for, checked against ``args.model``'s builder (before any work)."""
     if "model_kwargs" not in args:
         return
-    if args.model_kwargs and args.model is None:
-        raise ValueError("--model-kwargs describes MODEL, which is not given")
     from .model_kwargs import parse_model_kwargs
 
     args.model_kwargs = parse_model_kwargs(args.model, args.model_kwargs) if args.model_kwargs else {}

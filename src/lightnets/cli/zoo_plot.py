@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .common import add_timing_args, check_timing_args
 from .table import format_table, print_json
 
 
@@ -14,11 +15,7 @@ def register(sub) -> None:
     p.add_argument("pattern", nargs="?", default="*", help="shell-style filter of model names, e.g. 'mobilenet_v3*'")
     p.add_argument("--out", required=True, metavar="FILE.png", help="the plot to write")
     p.add_argument("--resolution", type=int, default=224, help="input size in pixels (default 224)")
-    p.add_argument("--batch-size", type=int, default=1, help="batch size (1 = latency; larger = throughput)")
-    p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: torch's current)")
-    p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--runs", type=int, default=50)
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (for logs)")
+    add_timing_args(p)
     p.set_defaults(func=run)
 
 
@@ -27,11 +24,7 @@ def run(args) -> int:
     from ..io import check_output_file
     from ..models import list_models
 
-    if args.batch_size < 1 or args.runs < 1 or args.warmup < 0:
-        raise ValueError(f"need --batch-size >= 1, --runs >= 1, --warmup >= 0; got {args.batch_size}, {args.runs}, "
-                         f"{args.warmup}")
-    if args.threads is not None and args.threads < 1:
-        raise ValueError(f"threads must be an integer >= 1, got {args.threads}")
+    check_timing_args(args)
     if Path(args.out).suffix.lower() != ".png":
         raise ValueError(f"--out {args.out} must end in .png: the plot is written as a PNG image")
     out = check_output_file(args.out, "--out")
