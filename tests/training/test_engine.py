@@ -123,3 +123,25 @@ def test_a_run_is_bit_for_bit_repeatable_for_a_fixed_seed_and_thread_count(split
         train(model, splits, pre, config(out_dir=tmp_path / name, recipe="sgd-cosine", epochs=1, threads=1))
         runs.append(model.state_dict())
     assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])
+
+
+def test_aux_heads_learn_through_their_weighted_loss(splits, pre, config):
+    """A model built with an aux head trains on logits + aux_weight x aux loss: the aux
+    classifier, which only that loss reaches, learns too; eval scores the main head."""
+    from lightnets.layers import ConvNormAct
+    from lightnets.models import AuxHead, ClassifierHead, LightNet, StageStack
+
+    torch.manual_seed(0)
+    body = StageStack(8, stride=2)
+    for s in (2, 2):
+        body.add(ConvNormAct(body.chs, 16, 3, s), 16, s)
+        body.end_stage()
+    aux = {0: AuxHead(ClassifierHead(8, 2), [ConvNormAct(16, 8, 1)], pool_kernel=3, pool_stride=2)}
+    model = LightNet(ConvNormAct(3, 8, 3, stride=2), body, ClassifierHead(16, 2), in_chans=3, init="kaiming_fan_out",
+                     aux_heads=aux, aux_weight=0.4)
+    model.config["name"] = "tiny_aux"  # a family builder would record it (models.builder.model_builder)
+    before = model.aux_heads[0].fc.weight.detach().clone()
+    result = train(model, splits, pre, config(epochs=3), say=lambda line: None)
+    assert result.best_top1 >= 90
+    assert not torch.equal(model.aux_heads[0].fc.weight.detach(), before)
+    assert model.aux_weight == 0.4

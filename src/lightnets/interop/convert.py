@@ -20,11 +20,16 @@ from typing import Mapping, NamedTuple
 import torch
 
 from ..io import CheckpointError, load_state_dict_file
-from ..models import LightNet, create_model
+from ..models import MODELS, LightNet, create_model
 from . import timm_keys, torchvision_keys
 from .sources import SOURCES, resolve
 
-KEY_RULES = {"torchvision": torchvision_keys.module_names, "timm": timm_keys.module_names}
+# source -> lightnets family (its builder's name) -> the rule naming the source module of
+# every lightnets layer. One rule file per family and source.
+KEY_RULES = {
+    "torchvision": {"mobilenet_v2": torchvision_keys.module_names, "mobilenet_v3": torchvision_keys.module_names},
+    "timm": {family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
+}
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem
 
@@ -39,13 +44,15 @@ class KeyPair(NamedTuple):
 def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000) -> tuple[KeyPair, ...]:
     """Every tensor of the lightnets model for ``(source, arch)``, paired with its source key.
 
-    Keys and shapes depend only on the model, its width, ``in_chans`` and ``num_classes``;
-    BatchNorm eps and activations do not matter here.
+    Keys and shapes depend only on the model, its width, the variant options the source fixes
+    (aux heads add keys), ``in_chans`` and ``num_classes``; BatchNorm eps and activations do
+    not matter here.
     """
     target = resolve(source, arch)
     with torch.device("meta"):
-        model = create_model(target.model, width=target.width, in_chans=in_chans, num_classes=num_classes)
-    names = KEY_RULES[source](model)
+        model = create_model(target.model, width=target.width, in_chans=in_chans, num_classes=num_classes,
+                             **dict(target.variant))
+    names = KEY_RULES[source][MODELS[target.model].builder.__name__](model)
     pairs = []
     for key, tensor in model.state_dict().items():
         module, _, tensor_name = key.rpartition(".")
@@ -114,7 +121,7 @@ def load_reference_weights(
     target = resolve(source, arch)
     state_dict = load_state_dict_file(checkpoint) if isinstance(checkpoint, (str, os.PathLike)) else checkpoint
     converted = convert_state_dict(state_dict, source, arch)
-    found_in_chans = converted["stem.conv.weight"].shape[1]
+    found_in_chans = converted[_stem_key(source, arch)].shape[1]
     found_classes = converted["head.fc.weight"].shape[0] if "head.fc.weight" in converted else 0
     if in_chans is not None and in_chans != found_in_chans:
         raise ValueError(
@@ -150,11 +157,16 @@ def _sized_pairs(state_dict: Mapping[str, torch.Tensor], source: str, arch: str)
     """Key pairs for the model sized like the checkpoint: in_chans from its stem conv,
     num_classes from its classifier (0 without one, as timm saves with ``num_classes=0``)."""
     probe = {p.ours: p.theirs for p in key_pairs(source, arch)}
-    stem = state_dict.get(probe["stem.conv.weight"])
+    stem = state_dict.get(probe[_stem_key(source, arch)])
     classifier = state_dict.get(probe["head.fc.weight"])
     in_chans = stem.shape[1] if stem is not None and stem.dim() == 4 else 3
-    num_classes = classifier.shape[0] if classifier is not None and classifier.dim() == 2 else 0
+    num_classes = classifier.shape[0] if classifier is not None and classifier.dim() in (2, 4) else 0
     return key_pairs(source, arch, in_chans, num_classes)
+
+
+def _stem_key(source: str, arch: str) -> str:
+    """The lightnets key of the first conv weight, whose input channels are ``in_chans``."""
+    return next(p.ours for p in key_pairs(source, arch) if len(p.shape) == 4)
 
 
 def _compare(state_dict: Mapping[str, torch.Tensor], pairs: tuple[KeyPair, ...]) -> Mismatch:
@@ -184,7 +196,7 @@ def _hint(state_dict: Mapping[str, torch.Tensor]) -> str:
     fits = identify(state_dict)
     if fits:
         return "; its tensors fit " + " or ".join(f"{source} {arch!r}" for source, arch in fits)
-    if "stem.conv.weight" in state_dict:
+    if any(key.startswith("stem.") for key in state_dict):
         return "; it is already a lightnets state dict: load it with create_model(...).load_state_dict()"
     return ""
 

@@ -20,12 +20,15 @@ class Target:
 
     model: str  # lightnets registry name
     width: float = 1.0  # fixes every channel count, hence every key's shape
-    bn_eps: float = 1e-5  # BatchNorm epsilon the source trained with
+    bn_eps: float | None = 1e-5  # BatchNorm epsilon the source trained with (None: a family without BN)
     act: str | None = None  # activation, only where the source differs from the lightnets default
+    variant: tuple[tuple[str, Any], ...] = ()  # other builder options the source fixes, as (name, value)
 
     def create_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``create_model(self.model, ...)``."""
-        kwargs: dict[str, Any] = {"width": self.width, "bn_eps": self.bn_eps}
+        kwargs: dict[str, Any] = {"width": self.width, **dict(self.variant)}
+        if self.bn_eps is not None:
+            kwargs["bn_eps"] = self.bn_eps
         if self.act is not None:
             kwargs["act"] = self.act
         return kwargs

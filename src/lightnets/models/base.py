@@ -93,7 +93,8 @@ def run_stages(x: torch.Tensor, stages: nn.Sequential, taps: Iterable[int]) -> t
 class AuxOutput(NamedTuple):
     """A training-mode forward of a model built with auxiliary heads: the main logits and
     one tensor of auxiliary logits per aux head, in stage order. Unpacks as
-    ``logits, aux_logits = model(x)``; the loss weights them (GoogLeNet: 0.3 each)."""
+    ``logits, aux_logits = model(x)``; the training loss adds each aux head's loss times the
+    model's ``aux_weight`` (GoogLeNet 0.3, Inception v3 0.4)."""
 
     logits: torch.Tensor
     aux_logits: list[torch.Tensor]
@@ -108,7 +109,7 @@ class LightNet(nn.Module):
     :class:`~lightnets.models.heads.AuxHead` fed with that stage's output: a family builds
     them only when asked (``aux_logits=True``); they add to the training output only,
     which is then an :class:`AuxOutput`; ``forward`` returns one tensor otherwise and always
-    in eval mode. ``init`` names the family's weight init
+    in eval mode. ``aux_weight`` is the weight of each aux head's loss in training. ``init`` names the family's weight init
     (:data:`~lightnets.models.weight_init.INITS`); ``default_cfg`` holds the family's
     preprocessing, as :func:`make_default_cfg`'s keyword arguments (ImageNet at 224 when
     not given).
@@ -124,6 +125,7 @@ class LightNet(nn.Module):
         init: str,
         final_conv: nn.Module | None = None,
         aux_heads: Mapping[int, Head] | None = None,
+        aux_weight: float = 0.3,
         default_cfg: Mapping[str, Any] | None = None,
     ):
         super().__init__()
@@ -140,6 +142,9 @@ class LightNet(nn.Module):
                              f"{[aux_heads[i].num_classes for i in taps]}")
         self.aux_heads = nn.ModuleList(aux_heads[i] for i in taps) if taps else None
         self.aux_stages = tuple(taps)
+        if isinstance(aux_weight, bool) or not isinstance(aux_weight, (int, float)) or not 0 <= aux_weight <= 1:
+            raise ValueError(f"aux_weight must be a number from 0 to 1, got {aux_weight!r}")
+        self.aux_weight = float(aux_weight)
         self.in_chans = in_chans
         self.feature_info = [dict(info) for info in stages.feature_info]
         self.total_stride = stages.stride

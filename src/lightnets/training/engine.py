@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from ..data import DataSplits, Preprocessing, mixup_cutmix
 from ..io import CheckpointError
-from ..models import LightNet
+from ..models import AuxOutput, LightNet
 from . import distributed
 from .checkpoints import BEST, LAST, existing_run, load_resume_state, save_epoch, training_state
 from .config import TrainConfig
@@ -236,8 +236,7 @@ class _Run:
             targets = labels
             if self.mix is not None:
                 images, targets = self.mix(images, labels)
-            logits = self.network(images)
-            loss = self.criterion(logits, targets)
+            logits, loss = self._loss(self.network(images), targets)
             global_loss = loss.detach().clone()
             distributed.all_reduce_sum(global_loss)
             if not torch.isfinite(global_loss):
@@ -279,6 +278,14 @@ class _Run:
                 desc=f"val{' ' + name if len(models) > 1 else ''} {epoch + 1}/{self.config.epochs}")
             self._check_finite(epoch, scores[name].loss)
         return scores
+
+    def _loss(self, output: torch.Tensor | AuxOutput, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The main logits and the training loss; a model with aux heads adds their losses,
+        each weighted by its ``aux_weight`` (GoogLeNet 0.3, Inception v3 0.4)."""
+        if not isinstance(output, AuxOutput):
+            return output, self.criterion(output, targets)
+        aux = sum(self.criterion(logits, targets) for logits in output.aux_logits)
+        return output.logits, self.criterion(output.logits, targets) + self.model.aux_weight * aux
 
     def _check_finite(self, epoch: int, val_loss: float) -> None:
         """The weights and the validation loss must be finite before they are saved."""
