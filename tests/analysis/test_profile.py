@@ -4,7 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from lightnets import conv_cost, create_model, list_models, profile
+from zoo_models import REPRESENTATIVES
+
+from lightnets import conv_cost, create_model, profile
 
 
 def test_seeds_worked_example_5x5x3_to_4_channels():
@@ -63,7 +65,7 @@ def test_macs_exclude_elementwise_ops_which_are_reported_apart():
     assert p.macs == sum(d["macs"] for d in kinds.values())
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", REPRESENTATIVES)
 def test_counter_agrees_with_torch_param_count_and_resolution_scaling(name):
     model = create_model(name)
     p = profile(model, 224)

@@ -4,7 +4,9 @@ import torchvision.models as tvm
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from lightnets import create_model, list_models, profile
+from zoo_models import REPRESENTATIVES
+
+from lightnets import create_model, profile
 from lightnets.deploy import fold_bn
 
 # Every BN of these networks follows a conv whose output nothing else reads, so all fold:
@@ -65,7 +67,7 @@ def assert_same_outputs(model: nn.Module, folded: nn.Module, x: torch.Tensor) ->
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5 * scale)
 
 
-@pytest.mark.parametrize("name", list_models() + list(TORCHVISION))
+@pytest.mark.parametrize("name", REPRESENTATIVES + list(TORCHVISION))
 def test_folded_model_matches_in_eval_mode(name):
     model = TORCHVISION[name]() if name in TORCHVISION else create_model(name, num_classes=10)
     # In float64: float32's own rounding over these 20-120 layers already moves the unfolded

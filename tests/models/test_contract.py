@@ -329,3 +329,21 @@ def test_features_are_the_stage_maps_feature_info_states(head):
 def test_bad_out_indices_are_refused(bad, message):
     with pytest.raises(ValueError, match=f"out_indices must be .*{message}"):
         FeatureNet(tiny(), bad)
+
+
+def test_a_family_states_a_minimum_input_above_its_total_stride():
+    """Inception v3's unpadded stem needs 75x75 although its total stride is 32; a family
+    says so with ``min_input`` and every entry point refuses smaller inputs in those words."""
+    model = tiny()
+    assert model.min_input == model.total_stride == 8
+    stem = ConvNormAct(3, 8, 3, stride=2)
+    body = StageStack(8, stride=2)
+    body.add(ConvNormAct(8, 8, 3), 8)
+    body.end_stage()
+    big = LightNet(stem, body, ClassifierHead(8, 10), in_chans=3, init="pytorch", min_input=40)
+    assert big.min_input == 40 and FeatureNet(big).min_input == 40
+    with pytest.raises(ValueError, match=r"input 32x32 is smaller than the network's smallest input 40x40"):
+        big(torch.randn(1, 3, 32, 32))
+    assert big(torch.randn(1, 3, 40, 40)).shape == (1, 10)
+    with pytest.raises(ValueError, match="min_input must be an integer >= the total stride 2, got 1"):
+        LightNet(ConvNormAct(3, 8, 3, stride=2), body, ClassifierHead(8, 10), in_chans=3, init="pytorch", min_input=1)

@@ -207,12 +207,13 @@ def _pretrained(args):
 
 def _preprocessing(args, model):
     from ..data import Preprocessing
+    from ..models.base import describe_min_input
 
     cfg = model.default_cfg
     size = args.resolution or (SAMPLE_INPUT if args.data == SAMPLE else cfg["input_size"][-1])
-    if size < model.total_stride:
-        raise ValueError(f"--resolution {size} is smaller than {args.model}'s total stride {model.total_stride}; "
-                         f"use at least {model.total_stride}")
+    if size < model.min_input:
+        raise ValueError(f"--resolution {size} is smaller than {args.model}'s "
+                         f"{describe_min_input(model.total_stride, model.min_input)}; use at least {model.min_input}")
     style = args.style or ("cifar" if size <= SMALL_INPUT else "imagenet")
     if style == "cifar":
         return Preprocessing.cifar(size, in_chans=model.in_chans)

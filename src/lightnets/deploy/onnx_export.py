@@ -113,8 +113,9 @@ def export_onnx(
     dims = {0: torch.export.Dim("batch", min=1, max=4096)} if dynamic_batch else {}
     batches = VERIFY_BATCHES if dynamic_batch else (STATIC_BATCH,)
     if dynamic_hw:
-        stride = getattr(model, "total_stride", 1)
-        dims |= {2: torch.export.Dim("height", min=stride, max=4096), 3: torch.export.Dim("width", min=stride, max=4096)}
+        smallest = getattr(model, "min_input", 1)
+        dims |= {2: torch.export.Dim("height", min=smallest, max=4096),
+                 3: torch.export.Dim("width", min=smallest, max=4096)}
     say = stage or (lambda message: None)
     with atomic_path(path) as tmp:
         say("exporting to ONNX (torch.onnx)")

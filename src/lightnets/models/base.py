@@ -59,8 +59,10 @@ def _per_channel(stats: Sequence[float], in_chans: int) -> tuple[float, ...]:
     return stats * (in_chans // len(stats)) + stats[: in_chans % len(stats)]
 
 
-def check_image_batch(x: torch.Tensor, in_chans: int, total_stride: int) -> None:
-    """Raise a clear error for an input a network with ``in_chans`` and ``total_stride`` cannot take."""
+def check_image_batch(x: torch.Tensor, in_chans: int, total_stride: int, min_input: int | None = None) -> None:
+    """Raise a clear error for an input a network with ``in_chans``, ``total_stride`` and
+    smallest input side ``min_input`` (the total stride unless its convs and pools need more)
+    cannot take."""
     if x.dim() != 4:
         raise ValueError(f"expected a 4-D batch (N, C, H, W), got shape {tuple(x.shape)}")
     if x.shape[1] != in_chans:
@@ -72,11 +74,18 @@ def check_image_batch(x: torch.Tensor, in_chans: int, total_stride: int) -> None
             "per image with lightnets.data.eval_transform(lightnets.data.Preprocessing.from_model("
             "model.default_cfg, model.in_chans))"
         )
-    if min(x.shape[2], x.shape[3]) < total_stride:
-        raise ValueError(
-            f"input {x.shape[2]}x{x.shape[3]} is smaller than the network's total stride "
-            f"{total_stride}; use at least {total_stride}x{total_stride}"
-        )
+    smallest = min_input or total_stride
+    if min(x.shape[2], x.shape[3]) < smallest:
+        raise ValueError(f"input {x.shape[2]}x{x.shape[3]} is smaller than the network's "
+                         f"{describe_min_input(total_stride, smallest)}; use at least {smallest}x{smallest}")
+
+
+def describe_min_input(total_stride: int, min_input: int) -> str:
+    """What bounds a network's input side from below, in words: its total stride, or the
+    larger size its unpadded convs and pools need."""
+    if min_input == total_stride:
+        return f"total stride {total_stride}"
+    return f"smallest input {min_input}x{min_input} (its unpadded convs and pools need it)"
 
 
 def run_stages(x: torch.Tensor, stages: nn.Sequential, taps: Iterable[int]) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -109,7 +118,9 @@ class LightNet(nn.Module):
     :class:`~lightnets.models.heads.AuxHead` fed with that stage's output: a family builds
     them only when asked (``aux_logits=True``); they add to the training output only,
     which is then an :class:`AuxOutput`; ``forward`` returns one tensor otherwise and always
-    in eval mode. ``aux_weight`` is the weight of each aux head's loss in training. ``init`` names the family's weight init
+    in eval mode. ``aux_weight`` is the weight of each aux head's loss in training.
+    ``min_input`` is the smallest input side the network takes, when its unpadded convs and
+    pools need more than the total stride (Inception v3: 75). ``init`` names the family's weight init
     (:data:`~lightnets.models.weight_init.INITS`); ``default_cfg`` holds the family's
     preprocessing, as :func:`make_default_cfg`'s keyword arguments (ImageNet at 224 when
     not given).
@@ -127,6 +138,7 @@ class LightNet(nn.Module):
         aux_heads: Mapping[int, Head] | None = None,
         aux_weight: float = 0.3,
         default_cfg: Mapping[str, Any] | None = None,
+        min_input: int | None = None,
     ):
         super().__init__()
         self._init = get_init(init)
@@ -148,6 +160,10 @@ class LightNet(nn.Module):
         self.in_chans = in_chans
         self.feature_info = [dict(info) for info in stages.feature_info]
         self.total_stride = stages.stride
+        if min_input is not None and (isinstance(min_input, bool) or not isinstance(min_input, int)
+                                      or min_input < self.total_stride):
+            raise ValueError(f"min_input must be an integer >= the total stride {self.total_stride}, got {min_input!r}")
+        self.min_input = min_input or self.total_stride
         self.num_features = head.num_features
         self.num_classes = head.num_classes
         self.config: dict[str, Any] = {"num_classes": self.num_classes, "in_chans": in_chans}
@@ -156,7 +172,7 @@ class LightNet(nn.Module):
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a clear error for an input this network cannot take."""
-        check_image_batch(x, self.in_chans, self.total_stride)
+        check_image_batch(x, self.in_chans, self.total_stride, self.min_input)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         if not is_tracing():

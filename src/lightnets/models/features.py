@@ -50,11 +50,12 @@ class FeatureNet(nn.Module):
         self.feature_info = [dict(model.feature_info[i]) for i in indices]
         self.in_chans = model.in_chans
         self.total_stride = self.feature_info[-1]["reduction"]
+        self.min_input = max(self.total_stride, model.min_input)
         self.default_cfg = dict(model.default_cfg)
         self.config: dict[str, Any] = {**model.config, "features_only": True, "out_indices": list(indices)}
 
     def check_input(self, x: torch.Tensor) -> None:
-        check_image_batch(x, self.in_chans, self.total_stride)
+        check_image_batch(x, self.in_chans, self.total_stride, self.min_input)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         if not is_tracing():

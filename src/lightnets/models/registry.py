@@ -14,7 +14,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from .base import MAX_RESOLUTION, LightNet
+from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .features import FeatureNet
 from .mobilenet_v1 import mobilenet_v1
 from .mobilenet_v2 import mobilenet_v2
@@ -107,10 +107,10 @@ def create_model(
     )
     model.config["name"] = name
     if resolution is not None:
-        if resolution < model.total_stride:
+        if resolution < model.min_input:
             raise ValueError(
-                f"resolution must be an integer >= the total stride {model.total_stride} and at most "
-                f"{MAX_RESOLUTION}, got {resolution!r}"
+                f"resolution must be an integer >= the {describe_min_input(model.total_stride, model.min_input)} "
+                f"and at most {MAX_RESOLUTION}, got {resolution!r}"
             )
         model.default_cfg["input_size"] = (in_chans, resolution, resolution)
         model.config["resolution"] = resolution

@@ -1,0 +1,32 @@
+"""Which registered models the costly per-model tests run on, so the suite's time grows
+with the number of families, not of variants.
+
+Every MobileNet (each is its own table) and, for every other family, its smallest
+registered variant by parameters: the shared machinery (export, BN folding, the counter
+against FlopCounterMode) sees each family's blocks; the variants of a family differ only
+in their table, which the family's own tests and the published rows check.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lightnets import create_model, list_models
+from lightnets.models import MODELS
+
+
+def _params(name: str) -> int:
+    with torch.device("meta"):
+        return sum(p.numel() for p in create_model(name).parameters())
+
+
+def representatives() -> list[str]:
+    families: dict[str, list[str]] = {}
+    for name in list_models():
+        families.setdefault(MODELS[name].builder.__name__, []).append(name)
+    chosen = [name for family, names in families.items() if family.startswith("mobilenet") for name in names]
+    chosen += [min(names, key=_params) for family, names in families.items() if not family.startswith("mobilenet")]
+    return sorted(chosen)
+
+
+REPRESENTATIVES = representatives()
