@@ -132,7 +132,8 @@ def main() -> None:
     plot_zoo([ZooPoint(r["model"], r["macs"], LatencyResult(1, THREADS, 3, args.runs, r["eager"], r["eager"],
                                                             r["eager"])) for r in results],
              png, f"lightnets zoo: eager latency against MACs, batch 1, {THREADS} thread")
-    command = ".venv/bin/python benchmarks/zoo_latency.py" + (f" --models '{args.models}'" if args.models != "*" else "")
+    command = ".venv/bin/python benchmarks/zoo_latency.py"
+    command += f" --models '{args.models}'" if args.models != "*" else ""
     generated = (f"Command: `{command}` ({time.perf_counter() - began:.0f} s). Torch {torch.__version__}, "
                  f"{os.cpu_count()} cores visible.\n\n```\n{table}\n```\n\n![latency against MACs]({png.name})")
     today = time.strftime("%Y-%m-%d")
