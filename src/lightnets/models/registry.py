@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
+from .densenet import densenet
+from .dpn import dpn
 from .features import FeatureNet
 from .mobilenet_v1 import mobilenet_v1
 from .mobilenet_v2 import mobilenet_v2
@@ -39,6 +41,16 @@ MODELS: dict[str, Entry] = {
     "mobilenet_v3_small_minimal": Entry(
         mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic"
     ),
+    "densenet121": Entry(densenet, {"depth": 121}, "DenseNet-BC, arXiv:1608.06993"),
+    "densenet161": Entry(densenet, {"depth": 161, "growth_rate": 48}, "DenseNet-BC (k=48), arXiv:1608.06993"),
+    "densenet169": Entry(densenet, {"depth": 169}, "DenseNet-BC, arXiv:1608.06993"),
+    "densenet201": Entry(densenet, {"depth": 201}, "DenseNet-BC, arXiv:1608.06993"),
+    "densenet264": Entry(densenet, {"depth": 264}, "DenseNet-BC, arXiv:1608.06993"),
+    "dpn68": Entry(dpn, {"depth": 68}, "DPN, arXiv:1707.01629"),
+    "dpn92": Entry(dpn, {"depth": 92}, "DPN, arXiv:1707.01629"),
+    "dpn98": Entry(dpn, {"depth": 98}, "DPN, arXiv:1707.01629"),
+    "dpn107": Entry(dpn, {"depth": 107}, "DPN, arXiv:1707.01629"),
+    "dpn131": Entry(dpn, {"depth": 131}, "DPN, arXiv:1707.01629"),
 }
 
 
