@@ -34,7 +34,8 @@ class Column:
 
     @property
     def depth(self) -> int:
-        """Weighted layers: the stem conv, two convs per dense layer, three transitions, the FC layer."""
+        """Weighted layers: the stem conv, two convs per dense layer, three transitions, the FC layer
+        (265 for the DenseNet-264 column: its name is one off)."""
         return 1 + 2 * sum(self.blocks) + (len(self.blocks) - 1) + 1
 
 
