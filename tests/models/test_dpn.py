@@ -12,7 +12,7 @@ from lightnets.layers import DualPathBlock
 from lightnets.models.dpn import NETWORKS
 
 # timm's DPNs (the authors' MXNet models ported), parameters with the 1000-class classifier
-TIMM_PARAMS = {"dpn68": 12_611_602, "dpn92": 37_668_392, "dpn98": 61_570_728, "dpn107": 86_917_800,
+TIMM_PARAMS = {"dpn68": 12_611_602, "dpn68b": 12_611_602, "dpn92": 37_668_392, "dpn98": 61_570_728, "dpn107": 86_917_800,
                "dpn131": 79_254_504}
 
 
@@ -27,10 +27,12 @@ def test_params_and_depth_follow_the_table(name):
     stages' projection shortcuts are not counted, as in ResNet's depths)."""
     model = meta_model(name)
     assert sum(p.numel() for p in model.parameters()) == TIMM_PARAMS[name]
-    depth = NETWORKS[int(name[3:])]
-    convs = [m for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear)) and ".project." not in n]
-    assert len(convs) == int(name[3:]) == 2 + 3 * sum(s.n for s in depth.stages)
-    assert [len(stage) for stage in model.stages] == [s.n for s in depth.stages]
+    depth = int(name[3:].rstrip("b"))
+    table = NETWORKS[depth]
+    convs = [n for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))
+             and ".project." not in n and not n.endswith(".expand_dense")]  # a "b" block's two last convs are one layer
+    assert len(convs) == depth == 2 + 3 * sum(s.n for s in table.stages)
+    assert [len(stage) for stage in model.stages] == [s.n for s in table.stages]
 
 
 def test_dpn92_blocks_are_table_1s():
@@ -73,6 +75,25 @@ def test_a_block_adds_its_residual_half_and_concatenates_its_dense_half():
     assert torch.equal(out[:, :12], x[:, :12] + y[:, :12])  # residual path
     assert torch.equal(out[:, 12:20], x[:, 12:])  # the dense path so far ...
     assert torch.equal(out[:, 20:], y[:, 12:])  # ... and this block's inc new maps
+
+
+def test_split_expand_blocks_compute_what_one_sliced_conv_computes():
+    """DPN-68b's "b" blocks: the two last 1x1 convs stacked are DPN-68's one."""
+    one = create_model("dpn68", width=0.25, num_classes=3).eval()
+    split = create_model("dpn68b", width=0.25, num_classes=3).eval()
+    state = {}
+    for key, value in one.state_dict().items():
+        if ".expand.conv." in key:
+            block = key.rsplit(".expand.", 1)[0]
+            c = split.get_submodule(block).c
+            state[f"{block}.expand_residual.weight"], state[f"{block}.expand_dense.weight"] = value[:c], value[c:]
+        else:
+            state[key] = value
+    split.load_state_dict(state)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(split(x), one(x), rtol=1e-5, atol=1e-5)
+    assert sum(p.numel() for p in split.parameters()) == sum(p.numel() for p in one.parameters())
 
 
 def test_width_scales_every_path_and_keeps_the_groups():

@@ -52,7 +52,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         **_timm_widths("mobilenetv3_large", "mobilenet_v3_large", (0.75, 1.0)),
         **_timm_widths("mobilenetv3_small", "mobilenet_v3_small", (0.75, 1.0)),
         **{name: Target(name) for name in ("densenet121", "densenet161", "densenet169", "densenet201")},
-        **{name: Target(name, bn_eps=1e-3) for name in ("dpn68", "dpn92", "dpn98", "dpn107", "dpn131")},
+        **{name: Target(name, bn_eps=1e-3) for name in ("dpn68", "dpn68b", "dpn92", "dpn98", "dpn107", "dpn131")},
     },
 }
 

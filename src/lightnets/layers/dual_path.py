@@ -9,6 +9,10 @@ residual path (ResNet) and its last ``inc`` maps are concatenated to the dense p
 (DenseNet), so every block widens the dense path by ``inc``. The first block of a stage
 projects its input with a pre-activation 1x1 conv (the stage's stride) to ``c + 2 * inc``
 channels, the new residual path and a dense path of ``2 * inc``.
+
+``split_expand=True`` is the MXNet code's "b" block (timm's DPN-68b): one BN-ReLU, then two
+1x1 convs for the residual and the dense maps instead of one conv whose output is sliced.
+The same function (the two kernels stacked are the one kernel), with its weights kept apart.
 """
 
 from __future__ import annotations
@@ -17,24 +21,36 @@ import torch
 from torch import nn
 
 from .conv_norm_act import ConvNormAct
+from .norm_act import NormAct
 
 
 class DualPathBlock(nn.Module):
     """One dual path block: ``in_chs`` channels in, ``in_chs + inc`` out (``c + 3 * inc`` when
     it projects). Submodules ``project`` (first block of a stage only), ``reduce``, ``grouped``,
-    ``expand``, each a pre-activation ConvNormAct."""
+    ``expand``, each a pre-activation ConvNormAct; with ``split_expand``, ``expand`` is a
+    NormAct and the convs ``expand_residual`` and ``expand_dense`` follow it."""
 
     def __init__(self, in_chs: int, r: int, c: int, inc: int, groups: int, stride: int = 1, project: bool = False,
-                 bn_eps: float = 1e-5):
+                 bn_eps: float = 1e-5, split_expand: bool = False):
         super().__init__()
         self.c = c
         self.project = ConvNormAct(in_chs, c + 2 * inc, 1, stride, pre_act=True, bn_eps=bn_eps) if project else None
         self.reduce = ConvNormAct(in_chs, r, 1, pre_act=True, bn_eps=bn_eps)
         self.grouped = ConvNormAct(r, r, 3, stride, groups, pre_act=True, bn_eps=bn_eps)
-        self.expand = ConvNormAct(r, c + inc, 1, pre_act=True, bn_eps=bn_eps)
+        if split_expand:
+            self.expand = NormAct(r, bn_eps=bn_eps)
+            self.expand_residual = nn.Conv2d(r, c, 1, bias=False)
+            self.expand_dense = nn.Conv2d(r, inc, 1, bias=False)
+        else:
+            self.expand = ConvNormAct(r, c + inc, 1, pre_act=True, bn_eps=bn_eps)
+            self.expand_residual = self.expand_dense = None
         self.out_chs = (c + 3 * inc) if project else in_chs + inc
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         paths = x if self.project is None else self.project(x)
         y = self.expand(self.grouped(self.reduce(x)))
-        return torch.cat([paths[:, :self.c] + y[:, :self.c], paths[:, self.c:], y[:, self.c:]], 1)
+        if self.expand_residual is None:
+            residual, dense = y[:, :self.c], y[:, self.c:]
+        else:
+            residual, dense = self.expand_residual(y), self.expand_dense(y)
+        return torch.cat([paths[:, :self.c] + residual, paths[:, self.c:], dense], 1)

@@ -75,12 +75,17 @@ def dpn(
     in_chans: int = 3,
     width: float = 1.0,
     depth: int = 92,
+    split_expand: bool = False,
     drop_rate: float = 0.0,
     bn_eps: float = 1e-3,
 ) -> LightNet:
-    """DPN-``depth``; BatchNorm epsilon 1e-3 as the authors' MXNet models (and timm)."""
+    """DPN-``depth``; BatchNorm epsilon 1e-3 as the authors' MXNet models (and timm).
+    ``split_expand`` gives every block two last 1x1 convs (residual, dense) instead of one
+    (the "b" blocks of DPN-68b: the same function, their weights apart)."""
     if isinstance(depth, bool) or depth not in NETWORKS:
         raise ValueError(f"unknown DPN depth {depth!r}; valid: {', '.join(map(str, NETWORKS))}")
+    if not isinstance(split_expand, bool):
+        raise ValueError(f"split_expand must be True or False, got {split_expand!r}")
     net = NETWORKS[depth]
     width = check_width(width)
     stem_chs = scale_width(net.stem_chs, width, divisor=1)
@@ -90,7 +95,8 @@ def dpn(
         r = scale_width(spec.r, width, divisor=net.groups)
         c, inc = scale_width(spec.c, width, divisor=1), scale_width(spec.inc, width, divisor=1)
         for j, s in enumerate(first_stride(spec.n, 2 if i else 1)):
-            block = DualPathBlock(body.chs, r, c, inc, net.groups, s, project=j == 0, bn_eps=bn_eps)
+            block = DualPathBlock(body.chs, r, c, inc, net.groups, s, project=j == 0, bn_eps=bn_eps,
+                                  split_expand=split_expand)
             body.add(block, block.out_chs, s)
         body.end_stage()
     final = NormAct(body.chs, bn_eps=bn_eps)

@@ -47,6 +47,7 @@ MODELS: dict[str, Entry] = {
     "densenet201": Entry(densenet, {"depth": 201}, "DenseNet-BC, arXiv:1608.06993"),
     "densenet264": Entry(densenet, {"depth": 264}, "DenseNet-BC, arXiv:1608.06993"),
     "dpn68": Entry(dpn, {"depth": 68}, "DPN, arXiv:1707.01629"),
+    "dpn68b": Entry(dpn, {"depth": 68, "split_expand": True}, "DPN, arXiv:1707.01629 (b blocks)"),
     "dpn92": Entry(dpn, {"depth": 92}, "DPN, arXiv:1707.01629"),
     "dpn98": Entry(dpn, {"depth": 98}, "DPN, arXiv:1707.01629"),
     "dpn107": Entry(dpn, {"depth": 107}, "DPN, arXiv:1707.01629"),
