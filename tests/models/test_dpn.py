@@ -12,8 +12,8 @@ from lightnets.layers import DualPathBlock
 from lightnets.models.dpn import NETWORKS
 
 # timm's DPNs (the authors' MXNet models ported), parameters with the 1000-class classifier
-TIMM_PARAMS = {"dpn68": 12_611_602, "dpn68b": 12_611_602, "dpn92": 37_668_392, "dpn98": 61_570_728, "dpn107": 86_917_800,
-               "dpn131": 79_254_504}
+TIMM_PARAMS = {"dpn68": 12_611_602, "dpn68b": 12_611_602, "dpn92": 37_668_392, "dpn98": 61_570_728,
+               "dpn107": 86_917_800, "dpn131": 79_254_504}
 
 
 def meta_model(name: str, **variant) -> nn.Module:
