@@ -1,6 +1,7 @@
 """The shared vocabulary of blocks, one concept a file, named as the papers name them."""
 
 from .activations import ACTIVATIONS, make_activation
+from .channel_shuffle import ChannelShuffle
 from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
@@ -12,6 +13,7 @@ from .squeeze_excite import SqueezeExcite
 
 __all__ = [
     "ACTIVATIONS",
+    "ChannelShuffle",
     "ConvNormAct",
     "DenseBlock",
     "DenseLayer",

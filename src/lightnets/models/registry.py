@@ -18,9 +18,10 @@ from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .densenet import densenet
 from .dpn import dpn
 from .features import FeatureNet
-from .mobilenet_v1 import mobilenet_v1
-from .mobilenet_v2 import mobilenet_v2
-from .mobilenet_v3 import mobilenet_v3
+from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
+from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
+from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
+from .paper_table import PaperTable
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,19 @@ class Entry:
     builder: Callable[..., LightNet]
     preset: dict[str, Any] = field(default_factory=dict)
     paper: str = ""
+    table: Callable[[LightNet], PaperTable] | None = None  # the paper's architecture table (lightnets table)
 
 
 MODELS: dict[str, Entry] = {
-    "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861"),
-    "mobilenet_v2": Entry(mobilenet_v2, paper="MobileNetV2, arXiv:1801.04381"),
-    "mobilenet_v3_large": Entry(mobilenet_v3, {"size": "large"}, "MobileNetV3, arXiv:1905.02244"),
-    "mobilenet_v3_small": Entry(mobilenet_v3, {"size": "small"}, "MobileNetV3, arXiv:1905.02244"),
+    "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861", table=mobilenet_v1_table),
+    "mobilenet_v2": Entry(mobilenet_v2, paper="MobileNetV2, arXiv:1801.04381", table=mobilenet_v2_table),
+    "mobilenet_v3_large": Entry(mobilenet_v3, {"size": "large"}, "MobileNetV3, arXiv:1905.02244", mobilenet_v3_table),
+    "mobilenet_v3_small": Entry(mobilenet_v3, {"size": "small"}, "MobileNetV3, arXiv:1905.02244", mobilenet_v3_table),
     "mobilenet_v3_large_minimal": Entry(
-        mobilenet_v3, {"size": "large", "minimal": True}, "MobileNetV3 minimalistic"
+        mobilenet_v3, {"size": "large", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
     "mobilenet_v3_small_minimal": Entry(
-        mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic"
+        mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
     "densenet121": Entry(densenet, {"depth": 121}, "DenseNet-BC, arXiv:1608.06993"),
     "densenet161": Entry(densenet, {"depth": 161, "growth_rate": 48}, "DenseNet-BC (k=48), arXiv:1608.06993"),
