@@ -11,6 +11,7 @@ import torchvision
 from torch import nn
 
 from lightnets import create_model, profile
+from lightnets.analysis.architecture_table import architecture_table
 from lightnets.layers import DenseBlock, Transition
 from lightnets.models.densenet import COLUMNS
 
@@ -53,6 +54,29 @@ def test_table_1_output_sizes_and_channels():
     assert (layer.bottleneck.conv.in_channels, layer.bottleneck.conv.out_channels) == (224, 128)  # 1x1 to 4k
     assert (layer.conv.conv.kernel_size, layer.conv.conv.out_channels) == ((3, 3), 32)
     assert isinstance(full.final_conv.bn, nn.BatchNorm2d) and isinstance(full.final_conv.act, nn.ReLU)
+
+
+# Table 1's DenseNet-121 column as printed (Layers, DenseNet-121), with each row's input at 224
+TABLE_1 = [
+    ("224x224x3", "Convolution", "7 x 7 conv, stride 2"),
+    ("112x112x64", "Pooling", "3 x 3 max pool, stride 2"),
+    ("56x56x64", "Dense Block (1)", "[1 x 1 conv, 3 x 3 conv] x 6"),
+    ("56x56x256", "Transition Layer (1)", "1 x 1 conv, 2 x 2 average pool, stride 2"),
+    ("28x28x128", "Dense Block (2)", "[1 x 1 conv, 3 x 3 conv] x 12"),
+    ("28x28x512", "Transition Layer (2)", "1 x 1 conv, 2 x 2 average pool, stride 2"),
+    ("14x14x256", "Dense Block (3)", "[1 x 1 conv, 3 x 3 conv] x 24"),
+    ("14x14x1024", "Transition Layer (3)", "1 x 1 conv, 2 x 2 average pool, stride 2"),
+    ("7x7x512", "Dense Block (4)", "[1 x 1 conv, 3 x 3 conv] x 16"),
+    ("7x7x1024", "Classification Layer", "global average pool, 1000D fully-connected, softmax"),
+]
+
+
+def test_the_paper_table_is_table_1_and_its_rows_add_up():
+    table = architecture_table(create_model("densenet121"), 224)
+    assert table.columns == ("Layers", "DenseNet-121 (k = 32)")
+    assert [(row.input_text, *row.cells) for row in table.rows] == TABLE_1
+    assert sum(r.macs for r in table.rows) == table.macs == 2_834_161_664
+    assert sum(r.params for r in table.rows) == table.params == 7_978_856
 
 
 def test_feature_info_is_timms():

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from lightnets import create_model
+from lightnets.analysis.architecture_table import architecture_table
 from lightnets.layers import DualPathBlock
 from lightnets.models.dpn import NETWORKS
 
@@ -51,6 +52,21 @@ def test_dpn92_blocks_are_table_1s():
     assert down.project.conv.stride == (2, 2) and down.grouped.conv.stride == (2, 2)
     small = meta_model("dpn68")
     assert small.stem.conv.conv.kernel_size == (3, 3) and small.stem.conv.conv.out_channels == 10
+
+
+def test_the_paper_table_is_table_1s_dpn92_column():
+    table = architecture_table(create_model("dpn92"), 224)
+    assert table.columns == ("Stage", "DPN-92")
+    assert [(row.input_text, *row.cells) for row in table.rows] == [
+        ("224x224x3", "conv1", "7 x 7, 64, stride 2"),
+        ("112x112x64", "conv2", "3 x 3 max pool, stride 2"),
+        ("56x56x64", "conv2", "[1 x 1, 96; 3 x 3, 96, G = 32; 1 x 1, 256 (+16)] x 3"),
+        ("56x56x336", "conv3", "[1 x 1, 192; 3 x 3, 192, G = 32; 1 x 1, 512 (+32)] x 4"),
+        ("28x28x704", "conv4", "[1 x 1, 384; 3 x 3, 384, G = 32; 1 x 1, 1024 (+24)] x 20"),
+        ("14x14x1552", "conv5", "[1 x 1, 768; 3 x 3, 768, G = 32; 1 x 1, 2048 (+128)] x 3"),
+        ("7x7x2688", "", "global average pool, 1000-d fc, softmax"),
+    ]
+    assert sum(r.macs for r in table.rows) == table.macs and sum(r.params for r in table.rows) == table.params
 
 
 def test_feature_info_and_preprocessing_are_timms():

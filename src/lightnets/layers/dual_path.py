@@ -33,7 +33,7 @@ class DualPathBlock(nn.Module):
     def __init__(self, in_chs: int, r: int, c: int, inc: int, groups: int, stride: int = 1, project: bool = False,
                  bn_eps: float = 1e-5, split_expand: bool = False):
         super().__init__()
-        self.c = c
+        self.c, self.inc = c, inc
         self.project = ConvNormAct(in_chs, c + 2 * inc, 1, stride, pre_act=True, bn_eps=bn_eps) if project else None
         self.reduce = ConvNormAct(in_chs, r, 1, pre_act=True, bn_eps=bn_eps)
         self.grouped = ConvNormAct(r, r, 3, stride, groups, pre_act=True, bn_eps=bn_eps)

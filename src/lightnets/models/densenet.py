@@ -24,6 +24,7 @@ from ..layers import ConvNormAct, DenseBlock, NormAct, Transition, check_width, 
 from .base import LightNet
 from .builder import StageStack, model_builder
 from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,23 @@ def densenet(
     final = NormAct(body.chs, bn_eps=bn_eps)
     head = ClassifierHead(body.chs, num_classes)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_in", final_conv=final)
+
+
+def densenet_table(model: LightNet) -> PaperTable:
+    """Table 1's column for this network: the stem conv and pool, each dense block and
+    transition, the classification layer (where the final BN-ReLU, which the table leaves out,
+    is counted); k and the layer counts are the built model's."""
+    k = model.stages[0][-1].layers[0].conv.conv.out_channels
+    stem = model.stem.conv.conv
+    rows = [TableRow(("stem.conv",), ("Convolution", f"{stem.kernel_size[0]} x {stem.kernel_size[0]} conv, stride 2")),
+            TableRow(("stem.pool",), ("Pooling", "3 x 3 max pool, stride 2"))]
+    for i, stage in enumerate(model.stages):
+        if i:
+            rows.append(TableRow((f"stages.{i}.0",), (f"Transition Layer ({i})",
+                                                      "1 x 1 conv, 2 x 2 average pool, stride 2")))
+        rows.append(TableRow((f"stages.{i}.{len(stage) - 1}",), (
+            f"Dense Block ({i + 1})", f"[1 x 1 conv, 3 x 3 conv] x {len(stage[-1].layers)}")))
+    rows.append(TableRow(("final_conv", "head"), (
+        "Classification Layer", f"global average pool, {model.num_classes or '-'}D fully-connected, softmax")))
+    depth = model.config["depth"]
+    return PaperTable("DenseNet (arXiv:1608.06993), Table 1", ("Layers", f"DenseNet-{depth} (k = {k})"), tuple(rows))

@@ -22,6 +22,7 @@ from .base import LightNet
 from .builder import StageStack, first_stride, model_builder
 from .densenet import pooled_stem
 from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
 
 # The authors' preprocessing (their MXNet models, timm's IMAGENET_DPN_MEAN / _STD): mean
 # pixel (124, 117, 104), every channel scaled by 0.0167.
@@ -102,3 +103,22 @@ def dpn(
     final = NormAct(body.chs, bn_eps=bn_eps)
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
     return LightNet(stem, body, head, in_chans=in_chans, init="pytorch", final_conv=final, default_cfg=DPN_CFG)
+
+
+def dpn_table(model: LightNet) -> PaperTable:
+    """Table 1's column for this network: conv1 (the stem conv), conv2's max pool, one row per
+    stage of dual path blocks (r, G, c, +inc, n of the built model) and the classifier (where
+    the final BN-ReLU over both paths is counted)."""
+    stem = model.stem.conv.conv
+    size = stem.kernel_size[0]
+    rows = [TableRow(("stem.conv",), ("conv1", f"{size} x {size}, {stem.out_channels}, stride 2")),
+            TableRow(("stem.pool",), ("conv2", "3 x 3 max pool, stride 2"))]
+    for i, stage in enumerate(model.stages):
+        block = stage[0]
+        r, groups = block.grouped.conv.out_channels, block.grouped.conv.groups
+        rows.append(TableRow((f"stages.{i}",), ("conv2" if i == 0 else f"conv{i + 2}", (
+            f"[1 x 1, {r}; 3 x 3, {r}, G = {groups}; 1 x 1, {block.c} (+{block.inc})] x {len(stage)}"))))
+    classifier = f"global average pool, {model.num_classes or '-'}-d fc, softmax"
+    rows.append(TableRow(("final_conv", "head"), ("", classifier)))
+    depth = model.config["depth"]
+    return PaperTable("DPN (arXiv:1707.01629), Table 1", ("Stage", f"DPN-{depth}"), tuple(rows))
