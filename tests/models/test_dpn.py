@@ -91,6 +91,8 @@ def test_a_block_adds_its_residual_half_and_concatenates_its_dense_half():
     assert torch.equal(out[:, :12], x[:, :12] + y[:, :12])  # residual path
     assert torch.equal(out[:, 12:20], x[:, 12:])  # the dense path so far ...
     assert torch.equal(out[:, 20:], y[:, 12:])  # ... and this block's inc new maps
+    with pytest.raises(ValueError, match="in_chs must exceed c=12, got 12; project the stage's first block"):
+        DualPathBlock(in_chs=12, r=8, c=12, inc=4, groups=2)
 
 
 def test_split_expand_blocks_compute_what_one_sliced_conv_computes():

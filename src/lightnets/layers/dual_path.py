@@ -32,6 +32,9 @@ class DualPathBlock(nn.Module):
 
     def __init__(self, in_chs: int, r: int, c: int, inc: int, groups: int, stride: int = 1, project: bool = False,
                  bn_eps: float = 1e-5, split_expand: bool = False):
+        if not project and in_chs <= c:
+            raise ValueError(f"a dual path block without projection takes its {c} residual channels and a dense path "
+                             f"after them, so in_chs must exceed c={c}, got {in_chs}; project the stage's first block")
         super().__init__()
         self.c, self.inc = c, inc
         self.project = ConvNormAct(in_chs, c + 2 * inc, 1, stride, pre_act=True, bn_eps=bn_eps) if project else None
