@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torchvision
 from safetensors.torch import save_file
 
 from lightnets.interop import SOURCES, convert_state_dict, load_reference_weights, resolve
@@ -26,8 +27,12 @@ def every_source() -> list:
 
 
 def source_features(source: str, model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The source's feature map before pooling, what lightnets' ``forward_features`` returns."""
-    return model.features(x) if source == "torchvision" else model.forward_features(x)
+    """The source's feature map before pooling, what lightnets' ``forward_features`` returns
+    (torchvision's DenseNet applies its final ReLU after ``features``, in ``forward``)."""
+    if source != "torchvision":
+        return model.forward_features(x)
+    features = model.features(x)
+    return torch.relu(features) if isinstance(model, torchvision.models.DenseNet) else features
 
 
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
