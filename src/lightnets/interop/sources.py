@@ -44,6 +44,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "mobilenet_v2": Target("mobilenet_v2", bn_eps=1e-5),
         "mobilenet_v3_large": Target("mobilenet_v3_large", bn_eps=1e-3),
         "mobilenet_v3_small": Target("mobilenet_v3_small", bn_eps=1e-3),
+        "googlenet": Target("googlenet", bn_eps=1e-3, variant=(("aux_logits", True),)),
     },
     "timm": {
         **_timm_widths("mobilenetv1", "mobilenet_v1", (1.0, 1.25), act="relu6"),

@@ -194,13 +194,15 @@ class AuxHead(Head):
     a 1x1 conv to 128, FC 1024 with dropout 0.7, FC; Inception v3 (arXiv:1512.00567,
     Section 4 and Fig. 8): the same pool, 1x1 conv to 128, a 5x5 conv to 768, pool, FC.
     The ``classifier`` is one of the heads above; ``fc``, ``num_features`` and ``reset``
-    are its own.
+    are its own. ``pool_size`` replaces the fixed pool by an adaptive average pool to
+    ``pool_size`` x ``pool_size`` (torchvision's GoogLeNet: 4x4 at any input, where the
+    paper's 5x5 / 3 pool gives 4x4 at 224 only and from other windows).
     """
 
     def __init__(self, classifier: Head, convs: Sequence[nn.Module] = (), pool_kernel: int = 5,
-                 pool_stride: int = 3):
+                 pool_stride: int = 3, pool_size: int | None = None):
         super().__init__()
-        self.pool = nn.AvgPool2d(pool_kernel, pool_stride)
+        self.pool = nn.AvgPool2d(pool_kernel, pool_stride) if pool_size is None else nn.AdaptiveAvgPool2d(pool_size)
         self.convs = nn.Sequential(*convs)
         self.classifier = classifier
 
