@@ -28,6 +28,7 @@ COUNTS = {
     "mobilenet_v3_small": (34, 0),
     "mobilenet_v3_small_minimal": (34, 0),
     "googlenet": (57, 0),
+    "inception_v3": (94, 0),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),

@@ -141,3 +141,67 @@ def test_googlenet_with_aux_heads_trains_and_its_loss_falls(tmp_path):
     result = train(model, brightness_splits(n_train=128, n_val=32), preprocessing(), config, say=lambda line: None)
     losses = [r["train_loss"] for r in result.history]
     assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
+
+
+# ---- Inception v3 --------------------------------------------------------------------------
+
+INCEPTION_V3_META = torchvision.models.Inception_V3_Weights.IMAGENET1K_V1.meta
+
+
+def meta_maps(name: str, size: int, **variant) -> list[tuple[int, int]]:
+    """(channels, side) of every stage's map at ``size``, computed on the meta device (shapes only)."""
+    with torch.device("meta"):
+        model = create_model(name, features_only=True, **variant).eval()
+        return [(m.shape[1], m.shape[-1]) for m in model(torch.empty(1, 3, size, size))]
+
+
+def test_inception_v3_follows_table_1_at_299():
+    # Table 1: 147x147x64 after the padded 3x3, 71x71 after the stem's last conv (192 there, as
+    # released), 35x35x288 into the Fig. 5 modules' reduction, 17x17x768, 8x8 x 2048 out
+    assert meta_maps("inception_v3", 299) == [(64, 147), (192, 71), (288, 35), (768, 17), (2048, 8)]
+    model = create_model("inception_v3")
+    fig6 = model.stages[3][1]  # Mixed_6b: 1x1 | 1x1, 1x7, 7x1 | 1x1, 7x1, 1x7, 7x1, 1x7 | pool, 1x1
+    assert [[unit.conv.kernel_size for unit in branch if hasattr(unit, "conv")] for branch in fig6.branches] == [
+        [(1, 1)], [(1, 1), (1, 7), (7, 1)], [(1, 1), (7, 1), (1, 7), (7, 1), (1, 7)], [(1, 1)]]
+    fig7 = model.stages[4][1]  # Mixed_7b: the 3x3 branches fork into 1x3 and 3x1 (Fig. 7)
+    assert [u.conv.kernel_size for u in fig7.branches[1][1].branches.modules() if hasattr(u, "bn")] == [(1, 3), (3, 1)]
+    assert model.default_cfg["input_size"] == (3, 299, 299) and model.default_cfg["mean"] == (0.5, 0.5, 0.5)
+
+
+def test_inception_v3_counts_equal_torchvisions_and_timms():
+    import timm
+
+    with torch.device("meta"):
+        plain = params(torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False))
+        timm_plain = params(timm.create_model("inception_v3"))
+    assert meta_params("inception_v3", aux_logits=True) == INCEPTION_V3_META["num_params"] == 27_161_264
+    assert meta_params("inception_v3") == plain == timm_plain == 23_834_568
+    macs = profile(create_model("inception_v3"), 299).macs
+    assert round(macs / 1e9, 3) == INCEPTION_V3_META["_ops"]
+
+
+def test_inception_v3_aux_head_on_mixed_6e_matches_torchvisions():
+    torch.manual_seed(0)
+    reference = torchvision.models.inception_v3(weights=None, aux_logits=True, init_weights=True)
+    model = load_reference_weights(reference.state_dict(), "torchvision", "inception_v3")
+    assert model.aux_stages == (3,) and model.aux_weight == 0.4
+    model.train(), reference.train()
+    for m in (*model.modules(), *reference.modules()):  # training-mode outputs, running BN statistics
+        if isinstance(m, (nn.BatchNorm2d, nn.Dropout)):
+            m.eval()
+    x = torch.randn(1, 3, 299, 299)  # the aux head's 5x5 / 3 pool and 5x5 conv need Mixed_6e at 17x17
+    with torch.no_grad():
+        out, ref = model(x), reference(x)
+    assert torch.allclose(out.logits, ref.logits, atol=1e-4)
+    assert torch.allclose(out.aux_logits[0], ref.aux_logits, atol=1e-4)
+
+
+def test_inception_v3_needs_75x75():
+    with torch.device("meta"):
+        model = create_model("inception_v3").eval()
+        assert model(torch.empty(1, 3, 75, 75)).shape == (1, 1000)
+        with pytest.raises(ValueError, match="input 74x74 is smaller than the network's smallest input 75x75"):
+            model(torch.empty(1, 3, 74, 74))
+    with pytest.raises(ValueError, match="resolution must be an integer >= the smallest input 75x75"):
+        create_model("inception_v3", resolution=74)
+    assert meta_maps("inception_v3", 75)[-1] == (2048, 1)

@@ -32,8 +32,9 @@ from .sources import SOURCES, resolve
 # every lightnets layer. One rule file per family and source.
 KEY_RULES = {
     "torchvision": {"mobilenet_v2": torchvision_keys.module_names, "mobilenet_v3": torchvision_keys.module_names,
-                    "googlenet": inception_keys.googlenet_torchvision},
-    "timm": {family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
+                    "googlenet": inception_keys.googlenet_torchvision, "inception_v3": inception_keys.inception_v3},
+    "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
+             "inception_v3": inception_keys.inception_v3},
 }
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem

@@ -12,6 +12,10 @@ linear 1x1 ``conv2d`` with bias) maps to the source's plain conv.
   ``inception3a`` .. ``inception5b`` with ``branch1``, ``branch2.0/1``, ``branch3.0/1``,
   ``branch4.1`` (``branch4.0`` is the pool); aux heads ``aux1`` / ``aux2`` (``conv``,
   ``fc1``, ``fc2``); the classifier ``fc``.
+- torchvision and timm ``inception_v3`` (torchvision/models/inception.py, timm/models/inception_v3.py,
+  the same names): ``Conv2d_1a_3x3`` .. ``Conv2d_4a_3x3``, then each ``Mixed_*`` block's
+  units by role (``branch1x1``, ``branch5x5_1``, ...; :data:`INCEPTION_V3_UNITS` per
+  figure); the aux head ``AuxLogits`` (``conv0``, ``conv1``, ``fc``); the classifier ``fc``.
 """
 
 from __future__ import annotations
@@ -22,8 +26,22 @@ from ..layers import ConvNormAct
 from ..models import LightNet
 from ..models.googlenet import STAGES as GOOGLENET_STAGES
 from ..models.googlenet import Inception
+from ..models.inception_v3 import STAGES as INCEPTION_V3_STAGES
+from ..models.inception_v3 import Mixed
 
 GOOGLENET_BRANCHES = ("branch1", "branch2.0", "branch2.1", "branch3.0", "branch3.1", "branch4.1")
+
+INCEPTION_V3_STEM = ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "Conv2d_3b_1x1", "Conv2d_4a_3x3")
+INCEPTION_V3_UNITS = {  # figure -> conv units in forward order (torchvision's InceptionA .. InceptionE)
+    "5": ("branch1x1", "branch5x5_1", "branch5x5_2", "branch3x3dbl_1", "branch3x3dbl_2", "branch3x3dbl_3",
+          "branch_pool"),
+    "10_35": ("branch3x3", "branch3x3dbl_1", "branch3x3dbl_2", "branch3x3dbl_3"),
+    "6": ("branch1x1", "branch7x7_1", "branch7x7_2", "branch7x7_3", "branch7x7dbl_1", "branch7x7dbl_2",
+          "branch7x7dbl_3", "branch7x7dbl_4", "branch7x7dbl_5", "branch_pool"),
+    "10_17": ("branch3x3_1", "branch3x3_2", "branch7x7x3_1", "branch7x7x3_2", "branch7x7x3_3", "branch7x7x3_4"),
+    "7": ("branch1x1", "branch3x3_1", "branch3x3_2a", "branch3x3_2b", "branch3x3dbl_1", "branch3x3dbl_2",
+          "branch3x3dbl_3a", "branch3x3dbl_3b", "branch_pool"),
+}
 
 
 def conv_units(module: nn.Module, prefix: str) -> list[tuple[str, ConvNormAct]]:
@@ -59,5 +77,18 @@ def googlenet_torchvision(model: LightNet) -> dict[str, str]:
         aux = f"aux{k + 1}"
         names |= zip_units(conv_units(model.aux_heads[k].convs, f"aux_heads.{k}.convs"), [f"{aux}.conv"])
         names |= {f"aux_heads.{k}.classifier.hidden.0.fc": f"{aux}.fc1", f"aux_heads.{k}.classifier.fc": f"{aux}.fc2"}
+    names["head.fc"] = "fc"
+    return names
+
+
+def inception_v3(model: LightNet) -> dict[str, str]:
+    """lightnets module name -> torchvision / timm ``inception_v3`` module name."""
+    rows = [row for stage in INCEPTION_V3_STAGES for row in stage if isinstance(row, Mixed)]
+    source = [*INCEPTION_V3_STEM, *(f"{row.name}.{unit}" for row in rows for unit in INCEPTION_V3_UNITS[row.figure])]
+    names = zip_units(body_units(model), source)
+    if model.aux_heads is not None:
+        names |= zip_units(conv_units(model.aux_heads[0].convs, "aux_heads.0.convs"),
+                           ["AuxLogits.conv0", "AuxLogits.conv1"])
+        names["aux_heads.0.classifier.fc"] = "AuxLogits.fc"
     names["head.fc"] = "fc"
     return names

@@ -45,12 +45,14 @@ SOURCES: dict[str, dict[str, Target]] = {
         "mobilenet_v3_large": Target("mobilenet_v3_large", bn_eps=1e-3),
         "mobilenet_v3_small": Target("mobilenet_v3_small", bn_eps=1e-3),
         "googlenet": Target("googlenet", bn_eps=1e-3, variant=(("aux_logits", True),)),
+        "inception_v3": Target("inception_v3", bn_eps=1e-3, variant=(("aux_logits", True),)),
     },
     "timm": {
         **_timm_widths("mobilenetv1", "mobilenet_v1", (1.0, 1.25), act="relu6"),
         **_timm_widths("mobilenetv2", "mobilenet_v2", (0.35, 0.5, 0.75, 1.0, 1.4)),
         **_timm_widths("mobilenetv3_large", "mobilenet_v3_large", (0.75, 1.0)),
         **_timm_widths("mobilenetv3_small", "mobilenet_v3_small", (0.75, 1.0)),
+        "inception_v3": Target("inception_v3", bn_eps=1e-3),
     },
 }
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .features import FeatureNet
 from .googlenet import googlenet
+from .inception_v3 import inception_v3
 from .mobilenet_v1 import mobilenet_v1
 from .mobilenet_v2 import mobilenet_v2
 from .mobilenet_v3 import mobilenet_v3
@@ -41,6 +42,7 @@ MODELS: dict[str, Entry] = {
         mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic"
     ),
     "googlenet": Entry(googlenet, paper="GoogLeNet (Inception v1), arXiv:1409.4842"),
+    "inception_v3": Entry(inception_v3, paper="Inception v3, arXiv:1512.00567"),
 }
 
 
