@@ -205,3 +205,46 @@ def test_inception_v3_needs_75x75():
     with pytest.raises(ValueError, match="resolution must be an integer >= the smallest input 75x75"):
         create_model("inception_v3", resolution=74)
     assert meta_maps("inception_v3", 75)[-1] == (2048, 1)
+
+
+# ---- Inception-v4 and Inception-ResNet-v2 --------------------------------------------------
+
+def test_inception_v4_follows_fig_9_at_299():
+    # Fig. 9 / Fig. 3: 147x147x64, 73x73x160, 35x35x384, 17x17x1024, 8x8x1536
+    assert meta_maps("inception_v4", 299) == [(64, 147), (160, 73), (384, 35), (1024, 17), (1536, 8)]
+    with torch.device("meta"):
+        model = create_model("inception_v4")
+    assert [len(stage) for stage in model.stages] == [2, 1, 6, 8, 4]  # 4 x A, Reduction-A + 7 x B, ... 3 x C
+    pool = model.stages[2][2].branches[3][0]  # Inception-A's average pool
+    assert isinstance(pool, nn.AvgPool2d) and pool.count_include_pad is False
+
+
+def test_inception_resnet_v2_scales_its_residuals_as_released():
+    # the release's widths: 35x35x320, 17x17x1088, 8x8x2080, then the 1x1 conv to 1536
+    assert meta_maps("inception_resnet_v2", 299) == [(64, 147), (192, 71), (320, 35), (1088, 17), (2080, 8)]
+    with torch.device("meta"):
+        model = create_model("inception_resnet_v2")
+    scales = [[block.scale for block in stage if hasattr(block, "scale")] for stage in model.stages[2:]]
+    assert scales == [[0.17] * 10, [0.1] * 20, [0.2] * 9 + [1.0]]  # Section 3.3; block8 unscaled
+    last = model.stages[4][-1]
+    assert isinstance(last.act, nn.Identity) and isinstance(model.stages[4][-2].act, nn.ReLU)
+    assert model.final_conv.conv.out_channels == 1536 and model.num_features == 1536
+    assert last.project.conv.bias is not None and not hasattr(last.project, "bn")  # "1x1 Conv (Linear)"
+
+
+@pytest.mark.parametrize("name, count", [("inception_v4", 42_679_816), ("inception_resnet_v2", 55_843_464)])
+def test_inception_v4_family_counts_equal_timms(name, count):
+    import timm
+
+    with torch.device("meta"):
+        reference = params(timm.create_model(name))
+    assert meta_params(name) == reference == count
+
+
+@pytest.mark.parametrize("name", ["inception_v3", "inception_v4", "inception_resnet_v2"])
+def test_the_unpadded_stems_need_exactly_75x75(name):
+    with torch.device("meta"):
+        model = create_model(name).eval()
+        assert model.min_input == 75 and model(torch.empty(1, 3, 75, 75)).shape == (1, 1000)
+        with pytest.raises(RuntimeError):  # below 75 a valid conv or pool has no output left
+            model.stages(model.stem(torch.empty(1, 3, 74, 74)))

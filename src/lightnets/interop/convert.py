@@ -34,7 +34,8 @@ KEY_RULES = {
     "torchvision": {"mobilenet_v2": torchvision_keys.module_names, "mobilenet_v3": torchvision_keys.module_names,
                     "googlenet": inception_keys.googlenet_torchvision, "inception_v3": inception_keys.inception_v3},
     "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
-             "inception_v3": inception_keys.inception_v3},
+             "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,
+             "inception_resnet_v2": inception_keys.inception_resnet_v2_timm},
 }
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem

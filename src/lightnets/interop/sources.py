@@ -53,6 +53,8 @@ SOURCES: dict[str, dict[str, Target]] = {
         **_timm_widths("mobilenetv3_large", "mobilenet_v3_large", (0.75, 1.0)),
         **_timm_widths("mobilenetv3_small", "mobilenet_v3_small", (0.75, 1.0)),
         "inception_v3": Target("inception_v3", bn_eps=1e-3),
+        "inception_v4": Target("inception_v4", bn_eps=1e-3),
+        "inception_resnet_v2": Target("inception_resnet_v2", bn_eps=1e-3),
     },
 }
 

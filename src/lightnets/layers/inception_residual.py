@@ -30,6 +30,7 @@ class InceptionResidual(nn.Module):
         self.scale = float(scale)
         self.branches = InceptionModule(in_chs, branches, bn_eps=bn_eps)
         self.project = ConvNormAct(self.branches.out_chs, in_chs, 1, norm=False, act=None)
+        self.out_chs = in_chs
         self.act = make_activation(act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -75,6 +75,16 @@ class Mixed:
         make = FIGURES[self.figure]
         return make() if self.c is None else make(self.c)
 
+    def block(self, in_chs: int, width: float, bn_eps: float) -> tuple[InceptionModule, int]:
+        """The module on ``in_chs`` channels, widths scaled, and its stride."""
+        branches = tuple(b.scaled(width) for b in self.branches())
+        return InceptionModule(in_chs, branches, bn_eps=bn_eps), module_stride(branches)
+
+
+def module_stride(branches: tuple[Branch, ...]) -> int:
+    """An Inception module's stride: that of its grid-reducing first layers (1 elsewhere)."""
+    return max(layer.s for b in branches for layer in b.layers)
+
 
 FIGURES = {"5": fig5, "10_35": fig10_35, "6": fig6, "10_17": fig10_17, "7": fig7}
 
@@ -93,7 +103,8 @@ MIN_INPUT = 75
 
 
 def build_body(in_chs: int, stride: int, stages: tuple, width: float, bn_eps: float) -> StageStack:
-    """A StageStack from rows of Conv, Pool and modules with ``branches()``, widths scaled."""
+    """A StageStack from rows of Conv, Pool and Inception rows (``block(in_chs, width, bn_eps)``
+    gives the module and its stride), widths scaled; each tuple of rows is one stage."""
     body = StageStack(in_chs, stride)
     for stage in stages:
         for row in stage:
@@ -103,9 +114,8 @@ def build_body(in_chs: int, stride: int, stages: tuple, width: float, bn_eps: fl
                 out_chs = scale_width(row.c, width)
                 body.add(ConvNormAct(body.chs, out_chs, row.k, row.s, bn_eps=bn_eps, padding=row.p), out_chs, row.s)
             else:
-                branches = tuple(b.scaled(width) for b in row.branches())
-                block = InceptionModule(body.chs, branches, bn_eps=bn_eps)
-                body.add(block, block.out_chs, max(layer.s for b in branches for layer in b.layers))
+                block, stride = row.block(body.chs, width, bn_eps)
+                body.add(block, block.out_chs, stride)
         body.end_stage()
     return body
 

@@ -18,6 +18,7 @@ from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .features import FeatureNet
 from .googlenet import googlenet
 from .inception_v3 import inception_v3
+from .inception_v4 import inception_resnet_v2, inception_v4
 from .mobilenet_v1 import mobilenet_v1
 from .mobilenet_v2 import mobilenet_v2
 from .mobilenet_v3 import mobilenet_v3
@@ -43,6 +44,8 @@ MODELS: dict[str, Entry] = {
     ),
     "googlenet": Entry(googlenet, paper="GoogLeNet (Inception v1), arXiv:1409.4842"),
     "inception_v3": Entry(inception_v3, paper="Inception v3, arXiv:1512.00567"),
+    "inception_v4": Entry(inception_v4, paper="Inception-v4, arXiv:1602.07261"),
+    "inception_resnet_v2": Entry(inception_resnet_v2, paper="Inception-ResNet-v2, arXiv:1602.07261"),
 }
 
 
