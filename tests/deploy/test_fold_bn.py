@@ -31,6 +31,7 @@ COUNTS = {
     "inception_v3": (94, 0),
     "inception_v4": (149, 0),
     "inception_resnet_v2": (204, 0),
+    "bn_inception": (69, 0),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),

@@ -248,3 +248,32 @@ def test_the_unpadded_stems_need_exactly_75x75(name):
         assert model.min_input == 75 and model(torch.empty(1, 3, 75, 75)).shape == (1, 1000)
         with pytest.raises(RuntimeError):  # below 75 a valid conv or pool has no output left
             model.stages(model.stem(torch.empty(1, 3, 74, 74)))
+
+
+# ---- BN-Inception --------------------------------------------------------------------------
+
+# arXiv:1502.03167 Figure 5: output size and depth of each inception row. The depth column prints
+# 576, 576 and 1024 for 4c, 4d and 4e, where the figure's own branch columns sum to 608, 608 and 1056
+# (the released Caffe model has those); these are the sums.
+BN_INCEPTION_FIGURE_5 = {"3a": (28, 256), "3b": (28, 320), "3c": (14, 576), "4a": (14, 576), "4b": (14, 576),
+                         "4c": (14, 608), "4d": (14, 608), "4e": (7, 1056), "5a": (7, 1024), "5b": (7, 1024)}
+
+
+def test_bn_inception_follows_figure_5():
+    model = create_model("bn_inception")
+    seen = []
+    hooks = [m.register_forward_hook(lambda m, a, out: seen.append(tuple(out.shape[1:])))
+             for stage in model.stages for m in stage if isinstance(m, InceptionModule)]
+    with torch.no_grad():
+        model.eval()(torch.randn(1, 3, 224, 224))
+    for h in hooks:
+        h.remove()
+    assert [(s[-1], s[0]) for s in seen] == list(BN_INCEPTION_FIGURE_5.values())
+    assert [len(model.stages[2][0].branches), len(model.stages[2][1].branches)] == [3, 4]  # 3c has no 1x1 branch
+    pass_through = model.stages[2][0].branches[2]
+    assert len(pass_through) == 1 and isinstance(pass_through[0], nn.MaxPool2d)
+    assert [type(model.stages[3][i].branches[3][0]) for i in (1, 2)] == [nn.AvgPool2d, nn.MaxPool2d]  # 5a avg, 5b max
+    double = model.stages[1][1].branches[2]  # 3a's double 3x3 in place of GoogLeNet's 5x5
+    assert [u.conv.kernel_size for u in double] == [(1, 1), (3, 3), (3, 3)]
+    # SENet (arXiv:1709.01507; published.json, SE-BN-Inception row) re-implements BN-Inception at 2.03 GFLOPs (MACs)
+    assert round(profile(model, 224).macs / 1e9, 2) == 2.03

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
+from .bn_inception import bn_inception
 from .features import FeatureNet
 from .googlenet import googlenet
 from .inception_v3 import inception_v3
@@ -46,6 +47,7 @@ MODELS: dict[str, Entry] = {
     "inception_v3": Entry(inception_v3, paper="Inception v3, arXiv:1512.00567"),
     "inception_v4": Entry(inception_v4, paper="Inception-v4, arXiv:1602.07261"),
     "inception_resnet_v2": Entry(inception_resnet_v2, paper="Inception-ResNet-v2, arXiv:1602.07261"),
+    "bn_inception": Entry(bn_inception, paper="BN-Inception (Inception v2), arXiv:1502.03167"),
 }
 
 
