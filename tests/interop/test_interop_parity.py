@@ -17,6 +17,11 @@ REQUIRED = {  # (source, arch) -> lightnets model, BatchNorm eps
     ("timm", "mobilenetv2_100"): ("mobilenet_v2", 1e-5),
     ("timm", "mobilenetv3_large_100"): ("mobilenet_v3_large", 1e-5),
     ("timm", "mobilenetv3_small_100"): ("mobilenet_v3_small", 1e-5),
+    ("torchvision", "googlenet"): ("googlenet", 1e-3),
+    ("torchvision", "inception_v3"): ("inception_v3", 1e-3),
+    ("timm", "inception_v3"): ("inception_v3", 1e-3),
+    ("timm", "inception_v4"): ("inception_v4", 1e-3),
+    ("timm", "inception_resnet_v2"): ("inception_resnet_v2", 1e-3),
 }
 
 

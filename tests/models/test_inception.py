@@ -138,7 +138,7 @@ def test_googlenet_with_aux_heads_trains_and_its_loss_falls(tmp_path):
     model = create_model("googlenet", width=0.25, aux_logits=True, num_classes=len(CLASSES), drop_rate=0.0)
     config = TrainConfig(out_dir=tmp_path / "run", recipe="sgd-cosine", epochs=2, batch_size=32, lr=0.05,
                          threads=1, progress=False, device="cpu")
-    result = train(model, brightness_splits(n_train=128, n_val=32), preprocessing(), config, say=lambda line: None)
+    result = train(model, brightness_splits(n_train=96, n_val=32), preprocessing(), config, say=lambda line: None)
     losses = [r["train_loss"] for r in result.history]
     assert all(math.isfinite(v) for v in losses) and losses[-1] < losses[0]
 
@@ -202,7 +202,8 @@ def test_inception_v3_needs_75x75():
         assert model(torch.empty(1, 3, 75, 75)).shape == (1, 1000)
         with pytest.raises(ValueError, match="input 74x74 is smaller than the network's smallest input 75x75"):
             model(torch.empty(1, 3, 74, 74))
-    with pytest.raises(ValueError, match="resolution must be an integer >= the smallest input 75x75"):
+    with pytest.raises(ValueError, match="resolution must be an integer >= the smallest input 75x75"), \
+            torch.device("meta"):
         create_model("inception_v3", resolution=74)
     assert meta_maps("inception_v3", 75)[-1] == (2048, 1)
 
@@ -277,3 +278,25 @@ def test_bn_inception_follows_figure_5():
     assert [u.conv.kernel_size for u in double] == [(1, 1), (3, 3), (3, 3)]
     # SENet (arXiv:1709.01507; published.json, SE-BN-Inception row) re-implements BN-Inception at 2.03 GFLOPs (MACs)
     assert round(profile(model, 224).macs / 1e9, 2) == 2.03
+
+
+# ---- the shared blocks ---------------------------------------------------------------------
+
+def test_inception_module_concatenates_its_branch_table():
+    from lightnets.layers import Branch, Conv, InceptionResidual, Pool
+
+    branches = (Branch((Conv(8),)), Branch((Conv(4), Conv(6, (1, 3)))), Branch((Pool("max", 3, 2),)),
+                Branch((Conv(4),), (Branch((Conv(2, (1, 3)),)), Branch((Conv(2, (3, 1)),)))))
+    with pytest.raises(RuntimeError):  # the stride-2 pool branch cannot concatenate with stride-1 ones
+        InceptionModule(16, branches)(torch.randn(1, 16, 9, 9))
+    module = InceptionModule(16, branches[:2] + branches[3:]).eval()
+    assert module.out_chs == 8 + 6 + 4 and module(torch.randn(1, 16, 9, 9)).shape == (1, 18, 9, 9)
+    assert InceptionModule(16, branches[2:3]).out_chs == 16  # a pool branch passes its input's channels
+    with pytest.raises(ValueError, match="pool kind must be one of max, avg, got 'mean'"):
+        Pool("mean")
+    with pytest.raises(ValueError, match="residual scale must be a number in \\(0, 1\\], got 0"):
+        InceptionResidual(16, branches[:1], scale=0)
+    residual = InceptionResidual(16, branches[:2], scale=0.1).eval()
+    x = torch.randn(1, 16, 5, 5)
+    with torch.no_grad():
+        assert torch.allclose(residual(x), torch.relu(x + 0.1 * residual.project(residual.branches(x))))

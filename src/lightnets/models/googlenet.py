@@ -18,12 +18,13 @@ reduction spans three stages (4a | 4b-4d | 4e) in ``feature_info``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..layers import Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, make_pool, scale_width
+from ..layers import Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, scale_width
 from .base import LightNet
-from .builder import StageStack, model_builder
+from .builder import model_builder
 from .heads import AuxHead, ClassifierHead, FCStackHead
+from .inception_v3 import build_body
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,18 @@ class Inception:
     c5x5_reduce: int
     c5x5: int
     pool_proj: int
+    k5: int = 3  # the "5x5" conv's kernel: 3 in torchvision's GoogLeNet, 5 in the paper
 
-    def branches(self, k5: int) -> tuple[Branch, ...]:
+    def branches(self) -> tuple[Branch, ...]:
         return (
             Branch((Conv(self.c1x1),)),
             Branch((Conv(self.c3x3_reduce), Conv(self.c3x3, 3))),
-            Branch((Conv(self.c5x5_reduce), Conv(self.c5x5, k5))),
+            Branch((Conv(self.c5x5_reduce), Conv(self.c5x5, self.k5))),
             Branch((Pool("max", 3, 1, 1, ceil_mode=True), Conv(self.pool_proj))),
         )
+
+    def block(self, in_chs: int, width: float, bn_eps: float) -> tuple[InceptionModule, int]:
+        return InceptionModule(in_chs, tuple(b.scaled(width) for b in self.branches()), bn_eps=bn_eps), 1
 
 
 STEM = Conv(64, 7, 2)  # convolution 7x7/2
@@ -84,29 +89,17 @@ def googlenet(
     width = check_width(width, _widths())
     if not isinstance(aux_logits, bool) or not isinstance(paper_5x5, bool):
         raise ValueError(f"aux_logits and paper_5x5 must be True or False, got {aux_logits!r}, {paper_5x5!r}")
-    k5 = 5 if paper_5x5 else 3
+    stages = tuple(tuple(replace(row, k5=5) if paper_5x5 and isinstance(row, Inception) else row for row in stage)
+                   for stage in STAGES)
     stem_chs = scale_width(STEM.c, width)
     stem = ConvNormAct(in_chans, stem_chs, STEM.k, STEM.s, bn_eps=bn_eps)
-    body = StageStack(stem_chs, stride=STEM.s)
-    aux_in = {}
-    for i, stage in enumerate(STAGES):
-        for row in stage:
-            if isinstance(row, Pool):
-                body.add(make_pool(row), body.chs, row.s)
-            elif isinstance(row, Conv):
-                out_chs = scale_width(row.c, width)
-                body.add(ConvNormAct(body.chs, out_chs, row.k, row.s, bn_eps=bn_eps), out_chs, row.s)
-            else:
-                block = InceptionModule(body.chs, tuple(b.scaled(width) for b in row.branches(k5)), bn_eps=bn_eps)
-                body.add(block, block.out_chs)
-        body.end_stage()
-        aux_in[i] = body.chs
+    body = build_body(stem_chs, STEM.s, stages, width, bn_eps)
     aux_heads = None
     if aux_logits:
         conv_chs, fc_chs = scale_width(AUX_CONV, width), scale_width(AUX_FC, width)
         aux_heads = {
             i: AuxHead(FCStackHead(conv_chs, num_classes, AUX_MAP, hidden=(fc_chs,), drop_rate=AUX_DROP),
-                       [ConvNormAct(aux_in[i], conv_chs, 1, bn_eps=bn_eps)], pool_size=AUX_MAP)
+                       [ConvNormAct(body.feature_info[i]["num_chs"], conv_chs, 1, bn_eps=bn_eps)], pool_size=AUX_MAP)
             for i in AUX_STAGES
         }
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
