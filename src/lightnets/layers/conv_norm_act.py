@@ -20,10 +20,11 @@ class ConvNormAct(nn.Sequential):
 
     ``groups == in_chs`` gives a depthwise convolution. ``kernel_size`` is an int or a
     ``(kh, kw)`` pair (Inception v3's factorised 1x7 and 7x1). Padding is ``k // 2`` per
-    side unless given (an int or a pair), so that stride 1 keeps the spatial size and stride 2 halves it (rounded up). The conv
-    has a bias exactly when there is no BN, unless ``bias`` says otherwise (a bias right
-    before BN is cancelled by BN's mean subtraction). ``pre_act=True`` puts BN and the
-    activation before the conv; BN then normalises the ``in_chs`` input channels.
+    side unless given (an int or a pair), so that stride 1 keeps the spatial size and
+    stride 2 halves it (rounded up). The conv has a bias exactly when there is no BN,
+    unless ``bias`` says otherwise (a bias right before BN is cancelled by BN's mean
+    subtraction). ``pre_act=True`` puts BN and the activation before the conv; BN then
+    normalises the ``in_chs`` input channels.
 
     Submodules are ``conv``, ``bn`` (absent without norm) and ``act``; registration order is
     execution order, so state-dict keys read ``conv.weight``, ``bn.running_mean``.

@@ -37,6 +37,9 @@ class Conv:
     p: int | tuple[int, int] | None = None
 
 
+POOLS = ("max", "avg")
+
+
 @dataclass(frozen=True)
 class Pool:
     """A max or average pool: kind = "max" / "avg", k = kernel, s = stride, p = padding;
@@ -73,9 +76,6 @@ class Branch:
                   for layer in self.layers),
             tuple(b.scaled(width) for b in self.fork),
         )
-
-
-POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 
 
 def make_pool(spec: Pool) -> nn.Module:

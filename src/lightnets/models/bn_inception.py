@@ -64,8 +64,9 @@ STAGES = (
     (Inception("3c", 0, 128, 160, 64, 96, "max", None, stride=2), Inception("4a", 224, 64, 96, 96, 128, "avg", 128),
      Inception("4b", 192, 96, 128, 96, 128, "avg", 128), Inception("4c", 160, 128, 160, 128, 160, "avg", 128),
      Inception("4d", 96, 128, 192, 160, 192, "avg", 128)),  # 14x14x608
-    (Inception("4e", 0, 128, 192, 192, 256, "max", None, stride=2), Inception("5a", 352, 192, 320, 160, 224, "avg", 128),
-     Inception("5b", 352, 192, 320, 192, 224, "max", 128)),  # 7x7x1024
+    (Inception("4e", 0, 128, 192, 192, 256, "max", None, stride=2),
+     Inception("5a", 352, 192, 320, 160, 224, "avg", 128), Inception("5b", 352, 192, 320, 192, 224, "max", 128)),
+    # 7x7x1024
 )
 
 

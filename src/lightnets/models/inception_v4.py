@@ -69,8 +69,9 @@ FIGURES = {
                          Branch((Conv(32), Conv(48, 3), Conv(64, 3)))),  # Fig. 16
     "resnet_reduction_a": lambda: reduction_a(256, 256, 384, 384),
     "resnet_b": lambda: (Branch((Conv(192),)), Branch((Conv(128), Conv(160, (1, 7)), Conv(192, (7, 1))))),  # Fig. 17
-    "resnet_reduction_b": lambda: (Branch((Conv(256), Conv(384, 3, 2, 0))), Branch((Conv(256), Conv(288, 3, 2, 0))),
-                                   Branch((Conv(256), Conv(288, 3), Conv(320, 3, 2, 0))), Branch((MAX_POOL,))),  # Fig. 18
+    "resnet_reduction_b": lambda: (  # Fig. 18
+        Branch((Conv(256), Conv(384, 3, 2, 0))), Branch((Conv(256), Conv(288, 3, 2, 0))),
+        Branch((Conv(256), Conv(288, 3), Conv(320, 3, 2, 0))), Branch((MAX_POOL,))),
     "resnet_c": lambda: (Branch((Conv(192),)), Branch((Conv(192), Conv(224, (1, 3)), Conv(256, (3, 1))))),  # Fig. 19
 }
 
