@@ -300,3 +300,12 @@ def test_inception_module_concatenates_its_branch_table():
     x = torch.randn(1, 16, 5, 5)
     with torch.no_grad():
         assert torch.allclose(residual(x), torch.relu(x + 0.1 * residual.project(residual.branches(x))))
+
+
+def test_aux_heads_name_the_map_they_need_when_training_on_small_inputs():
+    model = create_model("inception_v3", aux_logits=True).train()
+    assert model.aux_heads[0].min_map == 17  # 5x5 / 3 pool, then an unpadded 5x5 conv: Mixed_6e at 299x299
+    with pytest.raises(ValueError, match=r"needs its stage's map to be at least 17x17, got 3x3; train with larger"):
+        model(torch.randn(2, 3, 75, 75))
+    assert model.eval()(torch.randn(1, 3, 75, 75)).shape == (1, 1000)  # inference runs no aux head
+    assert create_model("googlenet", aux_logits=True).aux_heads[0].min_map == 1  # adaptive pool, 1x1 conv

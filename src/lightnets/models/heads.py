@@ -205,6 +205,15 @@ class AuxHead(Head):
         self.pool = nn.AvgPool2d(pool_kernel, pool_stride) if pool_size is None else nn.AdaptiveAvgPool2d(pool_size)
         self.convs = nn.Sequential(*convs)
         self.classifier = classifier
+        self.min_map = self._min_map(pool_kernel, pool_stride, pool_size)
+
+    def _min_map(self, pool_kernel: int, pool_stride: int, pool_size: int | None) -> int:
+        """The smallest input map side the pool and convs leave a map for (Inception v3's
+        5x5 / 3 pool and unpadded 5x5 conv: 17, its Mixed_6e side at 299x299)."""
+        side = 1
+        for conv in reversed([m for m in self.convs.modules() if isinstance(m, nn.Conv2d)]):
+            side = max(1, (side - 1) * conv.stride[0] + conv.kernel_size[0] - 2 * conv.padding[0])
+        return side if pool_size is not None else (side - 1) * pool_stride + pool_kernel
 
     @property
     def num_features(self) -> int:
@@ -222,4 +231,10 @@ class AuxHead(Head):
         self.classifier.reset(num_classes)
 
     def forward(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        if not is_tracing() and min(x.shape[-2:]) < self.min_map:
+            raise ValueError(
+                f"the auxiliary head needs its stage's map to be at least {self.min_map}x{self.min_map}, got "
+                f"{x.shape[-2]}x{x.shape[-1]}; train with larger inputs (the size in model.default_cfg['input_size']) "
+                "or build the model without aux heads (aux_logits=False)"
+            )
         return self.classifier(self.convs(self.pool(x)), pre_logits=pre_logits)
