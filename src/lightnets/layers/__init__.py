@@ -6,6 +6,8 @@ from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
 from .dual_path import DualPathBlock
+from .inception import Branch, Conv, InceptionModule, Pool, make_pool
+from .inception_residual import InceptionResidual
 from .inverted_residual import InvertedResidual
 from .make_divisible import check_width, make_divisible, scale_width
 from .norm_act import NormAct
@@ -13,18 +15,24 @@ from .squeeze_excite import SqueezeExcite
 
 __all__ = [
     "ACTIVATIONS",
+    "Branch",
     "ChannelShuffle",
+    "Conv",
     "ConvNormAct",
     "DenseBlock",
     "DenseLayer",
     "DepthwiseSeparableConv",
     "DualPathBlock",
+    "InceptionModule",
+    "InceptionResidual",
     "InvertedResidual",
     "NormAct",
+    "Pool",
     "SqueezeExcite",
     "Transition",
     "check_width",
     "make_activation",
     "make_divisible",
+    "make_pool",
     "scale_width",
 ]
