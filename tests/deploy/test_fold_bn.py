@@ -19,7 +19,7 @@ from lightnets.deploy import fold_bn
 # the last conv; ShuffleNetV2: stem, 3 downsampling units x 5, 13 units x 3, conv5.
 # DenseNet-121: norm0 and each dense layer's norm2 (after its 1x1 conv) fold: 1 + (6 + 12 + 24
 # + 16) = 59; each dense layer's norm1, each transition's norm and norm5 are pre-activation BNs
-# on a concatenation and stay: 58 + 3 + 1 = 62.
+# on a concatenation and stay: 58 + 3 + 1 = 62. LeNet-5, AlexNet, VGG without BN and NIN have no BN.
 COUNTS = {
     "mobilenet_v1": (27, 0),
     "mobilenet_v2": (52, 0),
@@ -27,6 +27,10 @@ COUNTS = {
     "mobilenet_v3_large_minimal": (46, 0),
     "mobilenet_v3_small": (34, 0),
     "mobilenet_v3_small_minimal": (34, 0),
+    "lenet5": (0, 0),
+    "alexnet_towers": (0, 0),
+    "vgg11": (0, 0),
+    "nin": (0, 0),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),
