@@ -46,7 +46,7 @@ def latency_rows(runs: int, threads: int | None) -> list[dict]:
     for name in list_models():
         model = create_model(name)
         macs = profile(model, 224).macs
-        res = measure_latency(model, (1, 3, 224, 224), threads=threads, warmup=5, runs=runs)
+        res = measure_latency(model, (1, model.in_chans, 224, 224), threads=threads, warmup=5, runs=runs)
         rows.append({"model": name, "macs": macs, "gmac_per_s": macs / res.median_ms / 1e6, **res.to_dict()})
     return rows
 
