@@ -94,7 +94,7 @@ def test_connection_table_conv_is_a_dense_conv_with_the_unconnected_weights_zero
 
 
 def test_bad_connection_tables_are_refused():
-    with pytest.raises(ValueError, match=r"connection table row 1 must list distinct input maps from 0 to 5, got \(6,\)"):
+    with pytest.raises(ValueError, match=r"table row 1 must list distinct input maps from 0 to 5, got \(6,\)"):
         ConnectionTableConv(6, ((0,), (6,)), 5)
     with pytest.raises(ValueError, match="row 0 must list distinct input maps"):
         ConnectionTableConv(6, ((1, 1),), 5)

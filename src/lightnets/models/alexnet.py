@@ -48,6 +48,10 @@ class Architecture:
     layers: tuple[ConvLayer, ...]
     towers: int  # channel groups the response normalisation stays within
     input_size: int
+    # The smallest input whose three 3x3/2 pools each still see a 3x3 window: the last pool
+    # needs 3 rows, so the second 7 and the first 15, which the first conv gives from 63 rows
+    # with padding 2 ((63 + 4 - 11) / 4 + 1 = 15) and from 67 without.
+    min_input: int
 
 
 PAPER = Architecture(
@@ -60,6 +64,7 @@ PAPER = Architecture(
     ),
     towers=2,
     input_size=227,
+    min_input=67,
 )
 TORCHVISION = Architecture(
     layers=(
@@ -71,13 +76,10 @@ TORCHVISION = Architecture(
     ),
     towers=1,
     input_size=224,
+    min_input=63,
 )
 FC = (4096, 4096)
 MAP_SIZE = 6  # the fifth layer's pooled map at the designed input: 13x13 -> 6x6
-# The smallest input whose three 3x3/2 pools each still see a 3x3 window: the last pool needs
-# 3 rows, so the second pool 7 and the first 15, which the first conv gives from 63 rows with
-# padding 2 ((63 + 4 - 11) / 4 + 1 = 15) and from 67 without.
-MIN_INPUT = {True: 67, False: 63}
 
 
 @model_builder
@@ -106,4 +108,4 @@ def alexnet(
                        drop_rate=drop_rate)
     cfg = dict(input_size=arch.input_size, crop_pct=arch.input_size / 256)  # the centre crop of a 256 resize
     return LightNet(nn.Identity(), body, head, in_chans=in_chans, init="pytorch", default_cfg=cfg,
-                    min_input=MIN_INPUT[towers])
+                    min_input=arch.min_input)

@@ -10,6 +10,10 @@ plain tanh). The paper's output layer is 10 Euclidean radial basis function unit
 fixed parameters (no trainable parameters); lightnets has a trainable linear classifier
 there instead (850 parameters), as is usual with a cross-entropy loss: the paper's
 "60,000 trainable free parameters" are every other layer's.
+
+C5 and F6 are the FC stack of the head (C5 as a linear layer over S4's flattened 5x5 maps,
+the same weights as the paper's 5x5 convolutions); a larger input is average-pooled to
+those 5x5 maps first, where the paper's convolutional C5 would give a larger map.
 """
 
 from __future__ import annotations
