@@ -10,6 +10,8 @@ import torchvision
 from torch import nn
 
 from lightnets import create_model, profile
+from lightnets.interop import convert_state_dict
+from lightnets.io import CheckpointError
 from lightnets.models.vgg import vgg
 
 NAMES = [f"vgg{d}{bn}" for bn in ("", "_bn") for d in (11, 13, 16, 19)]
@@ -69,3 +71,11 @@ def test_bad_depth_and_input():
         create_model("vgg16", depth=19)
     with pytest.raises(ValueError, match="input 16x16 is smaller than the network's total stride 32"):
         create_model("vgg11", width=0.125)(torch.randn(1, 3, 16, 16))
+
+
+def test_a_vgg_checkpoint_loaded_as_another_network_says_which_it_fits():
+    with torch.device("meta"):
+        state = torchvision.models.vgg11_bn().state_dict()
+    for arch in ("alexnet", "vgg11"):
+        with pytest.raises(CheckpointError, match=f"not fit torchvision '{arch}'; its tensors fit torchvision 'vgg11_bn'"):
+            convert_state_dict(state, "torchvision", arch)
