@@ -77,5 +77,5 @@ def test_a_vgg_checkpoint_loaded_as_another_network_says_which_it_fits():
     with torch.device("meta"):
         state = torchvision.models.vgg11_bn().state_dict()
     for arch in ("alexnet", "vgg11"):
-        with pytest.raises(CheckpointError, match=f"not fit torchvision '{arch}'; its tensors fit torchvision 'vgg11_bn'"):
+        with pytest.raises(CheckpointError, match=f"not fit torchvision '{arch}'; its tensors fit .*'vgg11_bn'"):
             convert_state_dict(state, "torchvision", arch)
