@@ -79,3 +79,18 @@ def test_a_vgg_checkpoint_loaded_as_another_network_says_which_it_fits():
     for arch in ("alexnet", "vgg11"):
         with pytest.raises(CheckpointError, match=f"not fit torchvision '{arch}'; its tensors fit .*'vgg11_bn'"):
             convert_state_dict(state, "torchvision", arch)
+
+
+def test_every_bn_of_a_vgg_bn_folds_into_its_conv():
+    from lightnets.deploy import fold_bn
+
+    model = create_model("vgg11_bn", width=0.125, num_classes=3)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            nn.init.uniform_(m.weight, 0.5, 1.5)
+            m.running_mean.uniform_(-0.5, 0.5)
+    folded, report = fold_bn(model.eval())
+    assert (len(report.folded), len(report.stayed)) == (8, 0)  # one BN per conv of configuration A
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(folded(x), model(x), atol=1e-5)
