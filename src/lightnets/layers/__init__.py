@@ -2,6 +2,7 @@
 
 from .activations import ACTIVATIONS, make_activation
 from .channel_shuffle import ChannelShuffle
+from .connection_table import ConnectionTableConv, FanInGroup
 from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
@@ -9,26 +10,34 @@ from .dual_path import DualPathBlock
 from .inception import Branch, Conv, InceptionModule, Pool, make_pool
 from .inception_residual import InceptionResidual
 from .inverted_residual import InvertedResidual
+from .local_response_norm import LocalResponseNorm
 from .make_divisible import check_width, make_divisible, scale_width
+from .mlpconv import MlpConv
 from .norm_act import NormAct
 from .squeeze_excite import SqueezeExcite
+from .subsampling import Subsampling
 
 __all__ = [
     "ACTIVATIONS",
     "Branch",
     "ChannelShuffle",
+    "ConnectionTableConv",
     "Conv",
     "ConvNormAct",
     "DenseBlock",
     "DenseLayer",
     "DepthwiseSeparableConv",
     "DualPathBlock",
+    "FanInGroup",
     "InceptionModule",
     "InceptionResidual",
     "InvertedResidual",
+    "LocalResponseNorm",
+    "MlpConv",
     "NormAct",
     "Pool",
     "SqueezeExcite",
+    "Subsampling",
     "Transition",
     "check_width",
     "make_activation",

@@ -75,6 +75,10 @@ class Check:
     macs_rule: str = "round"
     op_kind: str | None = None  # count only this kind of layer (MobileNetV1 Table 2)
     macs_scaled_from: int | None = None  # printed MACs = count at this resolution x (input / it)^2
+    # the precision the source printed, in decimals of millions, where the stored number cannot
+    # show it: 0 for "138 million", -2 for "15.3 billion" (15300.0 in published.json)
+    params_decimals: int | None = None
+    macs_decimals: int | None = None
     note: str | None = None  # how this row departs from its source's convention
     params: Disagreement | None = None
     macs: Disagreement | None = None
@@ -140,9 +144,10 @@ def _decimals(value: float, minimum: int) -> int:
     return max(minimum, len(text.split(".")[1]) if "." in text else 0)
 
 
-def within(counted_m: float, published: float, rule: str, minimum_decimals: int) -> bool:
-    """Does ``counted_m`` print as ``published`` under ``rule`` at the printed precision?"""
-    step = 10.0 ** -_decimals(published, minimum_decimals)
+def within(counted_m: float, published: float, rule: str, minimum_decimals: int, decimals: int | None = None) -> bool:
+    """Does ``counted_m`` print as ``published`` under ``rule`` at the printed precision (the
+    number's own decimals, at least ``minimum_decimals``, unless ``decimals`` states it)?"""
+    step = 10.0 ** -(_decimals(published, minimum_decimals) if decimals is None else decimals)
     if rule == "truncate":
         return published - 1e-9 <= counted_m < published + step - 1e-9
     return abs(counted_m - published) <= step / 2 + 1e-9
@@ -179,8 +184,8 @@ def evaluate(check: Check) -> CheckResult:
     pub_p, pub_m = row["params_M"], row["madds_M"]
     # Parameter columns print at least one decimal (2.0M); MAC columns are whole millions
     # unless the row shows decimals.
-    p_ok = None if pub_p is None else within(params / 1e6, pub_p, check.params_rule, 1)
-    m_ok = None if pub_m is None else within(compared / 1e6, pub_m, check.macs_rule, 0)
+    p_ok = None if pub_p is None else within(params / 1e6, pub_p, check.params_rule, 1, check.params_decimals)
+    m_ok = None if pub_m is None else within(compared / 1e6, pub_m, check.macs_rule, 0, check.macs_decimals)
     return CheckResult(check, params, macs, compared, p_ok, m_ok, row)
 
 
@@ -189,6 +194,7 @@ def evaluate(check: Check) -> CheckResult:
 _ENTRY_KEYS = {
     "row_model", "row_variant", "source", "label", "model", "layer", "width", "num_classes", "options", "input",
     "convention", "params_rule", "macs_rule", "op_kind", "macs_scaled_from", "note", "params", "macs",
+    "params_decimals", "macs_decimals",
 }
 _DISAGREEMENT_KEYS = {"expected", "kind", "why", "readme", "second_source"}
 _ROW_KEYS = {"row_model", "row_variant", "source"}
@@ -244,6 +250,10 @@ def _check(entry: dict, group: dict, where: str) -> Check:
     for rule in ("params_rule", "macs_rule"):
         if entry.get(rule, "round") not in RULES:
             raise _bad(where, f"{rule} {entry[rule]!r} is not one of {', '.join(RULES)}")
+    for precision in ("params_decimals", "macs_decimals"):
+        if entry.get(precision) is not None and (isinstance(entry[precision], bool)
+                                                 or not isinstance(entry[precision], int)):
+            raise _bad(where, f"{precision} must be an integer (decimals of millions), got {entry[precision]!r}")
     size = entry.get("input", 224)
     if entry.get("macs_scaled_from") is not None and not isinstance(size, int):
         raise _bad(where, "macs_scaled_from needs a resolution as input")
