@@ -19,6 +19,7 @@ from .features import FeatureNet
 from .mobilenet_v1 import mobilenet_v1
 from .mobilenet_v2 import mobilenet_v2
 from .mobilenet_v3 import mobilenet_v3
+from .resnet import resnet
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ MODELS: dict[str, Entry] = {
     "mobilenet_v3_small_minimal": Entry(
         mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic"
     ),
+    # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses
+    "resnet18": Entry(resnet, {"depth": 18, "stride_in_1x1": False, "base_width": 64}, "ResNet, arXiv:1512.03385"),
+    "resnet34": Entry(resnet, {"depth": 34, "stride_in_1x1": False, "base_width": 64}, "ResNet, arXiv:1512.03385"),
+    "resnet50": Entry(resnet, {"depth": 50}, "ResNet, arXiv:1512.03385"),
+    "resnet101": Entry(resnet, {"depth": 101}, "ResNet, arXiv:1512.03385"),
+    "resnet152": Entry(resnet, {"depth": 152}, "ResNet, arXiv:1512.03385"),
+    "wide_resnet50_2": Entry(resnet, {"depth": 50, "base_width": 128}, "Wide ResNet, arXiv:1605.07146"),
+    "wide_resnet101_2": Entry(resnet, {"depth": 101, "base_width": 128}, "Wide ResNet, arXiv:1605.07146"),
 }
 
 
