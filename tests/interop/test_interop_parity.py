@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torchvision
 from safetensors.torch import save_file
 
 from lightnets.interop import SOURCES, convert_state_dict, load_reference_weights, resolve
@@ -27,7 +28,11 @@ def every_source() -> list:
 
 def source_features(source: str, model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The source's feature map before pooling, what lightnets' ``forward_features`` returns."""
-    return model.features(x) if source == "torchvision" else model.forward_features(x)
+    if source == "timm":
+        return model.forward_features(x)
+    if isinstance(model, torchvision.models.ResNet):  # no ``features``: every child up to the pool and FC
+        return torch.nn.Sequential(*list(model.children())[:-2])(x)
+    return model.features(x)
 
 
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:

@@ -39,17 +39,22 @@ def _timm_widths(prefix: str, model: str, widths: tuple[float, ...], **variant: 
     return {f"{prefix}_{round(w * 100):03d}": Target(model, width=w, **variant) for w in widths}
 
 
+# torchvision and timm name their ResNets as lightnets does and build the same networks.
+RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "wide_resnet101_2")
+
 SOURCES: dict[str, dict[str, Target]] = {
     "torchvision": {
         "mobilenet_v2": Target("mobilenet_v2", bn_eps=1e-5),
         "mobilenet_v3_large": Target("mobilenet_v3_large", bn_eps=1e-3),
         "mobilenet_v3_small": Target("mobilenet_v3_small", bn_eps=1e-3),
+        **{name: Target(name, bn_eps=1e-5) for name in RESNETS},
     },
     "timm": {
         **_timm_widths("mobilenetv1", "mobilenet_v1", (1.0, 1.25), act="relu6"),
         **_timm_widths("mobilenetv2", "mobilenet_v2", (0.35, 0.5, 0.75, 1.0, 1.4)),
         **_timm_widths("mobilenetv3_large", "mobilenet_v3_large", (0.75, 1.0)),
         **_timm_widths("mobilenetv3_small", "mobilenet_v3_small", (0.75, 1.0)),
+        **{name: Target(name, bn_eps=1e-5) for name in RESNETS},  # timm's default ResNets are torchvision's ("v1.5")
     },
 }
 
