@@ -27,6 +27,7 @@ COUNTS = {
     "mobilenet_v3_large_minimal": (46, 0),
     "mobilenet_v3_small": (34, 0),
     "mobilenet_v3_small_minimal": (34, 0),
+    "resnet18": (20, 0),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),
