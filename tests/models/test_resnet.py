@@ -11,7 +11,8 @@ from torch import nn
 from training.tiny_training import brightness_splits, preprocessing
 
 from lightnets import create_model, profile
-from lightnets.interop import convert_state_dict
+from lightnets.interop import convert_state_dict, load_reference_weights
+from lightnets.io import CheckpointError
 from lightnets.layers import Bottleneck
 from lightnets.models import create_model_from_config
 from lightnets.models.resnet import DEPTHS, STAGES, resnet
@@ -142,6 +143,16 @@ def test_bad_options_name_what_is_valid():
         create_model("resnet50", stride_in_1x1=1)
     with pytest.raises(ValueError, match="input 16x16 is smaller than the network's total stride 32"):
         create_model("resnet18", width=0.25)(torch.randn(1, 3, 16, 16))
+
+
+def test_a_resnet_checkpoint_loaded_as_another_network_says_which_it_fits():
+    with torch.device("meta"):  # shapes are all the check reads
+        state = torchvision.models.wide_resnet50_2().state_dict()
+    fits = "its tensors fit torchvision 'wide_resnet50_2' or timm 'wide_resnet50_2'"
+    with pytest.raises(CheckpointError, match=f"does not fit torchvision 'resnet50'; {fits}:\n  wrong shape"):
+        load_reference_weights(state, "torchvision", "resnet50")
+    with pytest.raises(CheckpointError, match=f"does not fit timm 'mobilenetv2_100'; {fits}:\n  missing"):
+        load_reference_weights(state, "timm", "mobilenetv2_100")
 
 
 def test_a_small_resnet18_learns_the_tiny_problem(tmp_path):

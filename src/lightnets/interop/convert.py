@@ -42,7 +42,6 @@ class KeyPair(NamedTuple):
     shape: torch.Size  # lightnets tensor shape
 
 
-@lru_cache(maxsize=128)
 def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000) -> tuple[KeyPair, ...]:
     """Every tensor of the lightnets model for ``(source, arch)``, paired with its source key.
 
@@ -50,6 +49,11 @@ def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000
     (aux heads add keys), ``in_chans`` and ``num_classes``; BatchNorm eps and activations do
     not matter here.
     """
+    return _key_pairs(source, arch, in_chans, num_classes)  # one cache entry whether defaults are passed or not
+
+
+@lru_cache(maxsize=128)
+def _key_pairs(source: str, arch: str, in_chans: int, num_classes: int) -> tuple[KeyPair, ...]:
     target = resolve(source, arch)
     with torch.device("meta"):
         model = create_model(target.model, width=target.width, in_chans=in_chans, num_classes=num_classes,
