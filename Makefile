@@ -33,8 +33,10 @@ run: $(STAMP)
 	$(BIN)/lightnets eval --pte $(RUN_DIR)/best.int8.pte --data sample
 	$(BIN)/lightnets bench mobilenet_v2 --width 0.5 --resolution 32 --num-classes 10 --backends all --threads 1
 
+# One worker per core (pytest-xdist), a test file per worker at a time so that each file's
+# module fixtures (the ExecuTorch exports, the trained checkpoints) are built once.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -91,6 +91,12 @@ def test_each_disagreement_is_a_named_misprint_a_confirmed_revision_or_says_what
                 assert d.readme is not None
             elif d.kind == "revision":  # another source prints the same number
                 assert d.second_source != check.row and _printed(d.second_source.find(), quantity) == printed
+            elif d.kind == "superseded":  # the authors' repository prints our count for this network
+                source = d.second_source.find()
+                assert source["status"] == "primary-repo" and _printed(source, quantity) != printed
+                repo_check = next(c for c in CHECKS if c.row == d.second_source)
+                result = evaluate(repo_check)
+                assert getattr(repo_check, quantity) is None and result.as_expected, "the repository row must match"
             else:
                 assert "Tried" in d.why
 

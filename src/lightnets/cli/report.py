@@ -1,5 +1,5 @@
-"""`lightnets report` (what `make run` runs): published vs counted complexity of the
-MobileNet family, then measured batch-1 latency of every model on this machine."""
+"""`lightnets report` (what `make run` runs): published vs counted complexity of every
+checked row, then measured batch-1 latency of every model on this machine."""
 
 from __future__ import annotations
 
@@ -45,9 +45,11 @@ def latency_rows(runs: int, threads: int | None) -> list[dict]:
     rows = []
     for name in list_models():
         model = create_model(name)
-        macs = profile(model, 224).macs
-        res = measure_latency(model, (1, 3, 224, 224), threads=threads, warmup=5, runs=runs)
-        rows.append({"model": name, "macs": macs, "gmac_per_s": macs / res.median_ms / 1e6, **res.to_dict()})
+        channels, size, _ = model.default_cfg["input_size"]  # 224 for most, 299 for Inception v3, 32 for LeNet-5
+        macs = profile(model, size).macs
+        res = measure_latency(model, (1, channels, size, size), threads=threads, warmup=5, runs=runs)
+        rows.append({"model": name, "input": size, "macs": macs, "gmac_per_s": macs / res.median_ms / 1e6,
+                     **res.to_dict()})
     return rows
 
 
@@ -77,7 +79,7 @@ def run(args) -> int:
     print(format_table(
         ["source", "row", "param convention", "pub. params (M)", "ours", "pub. MACs (M)", "ours", "status"],
         table,
-        title="MobileNet family: published numbers vs lightnets' exact count "
+        title="Published numbers vs lightnets' exact count "
               "(MACs = conv + FC multiply-adds)",
     ))
     for reason, i in notes.items():
@@ -90,9 +92,9 @@ def run(args) -> int:
           f"disagree as documented, each checked to its exact count) in {time.perf_counter() - t0:.1f} s\n")
     if latency:
         print(format_table(
-            ["model", "MACs (M)", "median (ms)", "p90 (ms)", "GMAC/s"],
-            [[r["model"], r["macs"] / 1e6, r["median_ms"], r["p90_ms"], r["gmac_per_s"]] for r in latency],
-            title=f"Batch-1 latency, 224x224, PyTorch {torch.__version__} eager fp32, "
+            ["model", "input", "MACs (M)", "median (ms)", "p90 (ms)", "GMAC/s"],
+            [[r["model"], r["input"], r["macs"] / 1e6, r["median_ms"], r["p90_ms"], r["gmac_per_s"]] for r in latency],
+            title=f"Batch-1 latency at each model's default input, PyTorch {torch.__version__} eager fp32, "
                   f"{latency[0]['threads']} thread(s), median of {args.runs} runs after 5 warm-up",
         ))
     return 0 if ok == len(results) else 1

@@ -3,6 +3,7 @@
 from .activations import ACTIVATIONS, make_activation
 from .basic_block import BasicBlock
 from .bottleneck import Bottleneck
+from .channel_shuffle import ChannelShuffle
 from .conv_norm_act import ConvNormAct
 from .depthwise_separable import DepthwiseSeparableConv
 from .inverted_residual import InvertedResidual
@@ -14,6 +15,7 @@ __all__ = [
     "ACTIVATIONS",
     "BasicBlock",
     "Bottleneck",
+    "ChannelShuffle",
     "ConvNormAct",
     "DepthwiseSeparableConv",
     "InvertedResidual",

@@ -12,6 +12,7 @@ from ..layers import ConvNormAct, DepthwiseSeparableConv, check_width, scale_wid
 from .base import LightNet
 from .builder import StageStack, first_stride, model_builder
 from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,25 @@ def mobilenet_v1(
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out")
+
+
+def mobilenet_v1_table(model: LightNet) -> PaperTable:
+    """Table 1: one row per layer, "Type / Stride" and "Filter Shape" (the depthwise and
+    pointwise halves of a separable layer on rows of their own), the pool and the FC."""
+    def conv_row(name: str, conv, kind: str) -> TableRow:
+        k, s = conv.kernel_size[0], conv.stride[0]
+        shape = (f"{k}x{k}x{conv.in_channels} dw" if conv.groups > 1 else
+                 f"{k}x{k}x{conv.in_channels}x{conv.out_channels}")
+        return TableRow((name,), (f"{kind} / s{s}", shape))
+
+    rows = [conv_row("stem", model.stem.conv, "Conv")]
+    for i, stage in enumerate(model.stages):
+        for j, block in enumerate(stage):
+            if hasattr(block, "dw"):
+                rows += [conv_row(f"stages.{i}.{j}.dw", block.dw.conv, "Conv dw"),
+                         conv_row(f"stages.{i}.{j}.pw", block.pw.conv, "Conv")]
+            else:  # separable=False: Table 4's full convolutions
+                rows.append(conv_row(f"stages.{i}.{j}", block.conv, "Conv"))
+    rows += [TableRow(("head.pool",), ("Avg Pool / s1", "Pool (global)")),
+             TableRow(("head.fc",), ("FC / s1", f"{model.num_features}x{model.num_classes or '-'}"))]
+    return PaperTable("MobileNetV1 (arXiv:1704.04861), Table 1", ("Type / Stride", "Filter Shape"), tuple(rows))

@@ -13,6 +13,7 @@ from ..layers import ConvNormAct, InvertedResidual, check_width, scale_width
 from .base import LightNet
 from .builder import StageStack, first_stride, model_builder
 from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,17 @@ def mobilenet_v2(
     final_conv = ConvNormAct(body.chs, last_chs, 1, act=act, bn_eps=bn_eps)
     head = ClassifierHead(last_chs, num_classes, drop_rate=drop_rate)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv)
+
+
+def mobilenet_v2_table(model: LightNet) -> PaperTable:
+    """Table 2: one row per stage ("bottleneck" t, c, n, s), the stem, the last 1x1 conv, the
+    pool and the classifier; c is the built model's width."""
+    rows = [TableRow(("stem",), ("conv2d", "-", model.stem.conv.out_channels, 1, 2))]
+    for i, spec in enumerate(STAGES):
+        stage = model.stages[i]
+        rows.append(TableRow((f"stages.{i}",), ("bottleneck", spec.t, stage[-1].project.conv.out_channels, spec.n,
+                                                spec.s)))
+    rows += [TableRow(("final_conv",), ("conv2d 1x1", "-", model.final_conv.conv.out_channels, 1, 1)),
+             TableRow(("head.pool",), ("avgpool", "-", "-", 1, "-")),
+             TableRow(("head.fc",), ("conv2d 1x1", "-", model.num_classes or "-", "-", "-"))]
+    return PaperTable("MobileNetV2 (arXiv:1801.04381), Table 2", ("Operator", "t", "c", "n", "s"), tuple(rows))

@@ -22,6 +22,7 @@ from ..layers import ConvNormAct, InvertedResidual, check_width, make_divisible,
 from .base import LightNet
 from .builder import StageStack, model_builder
 from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,29 @@ def mobilenet_v3(
         drop_rate=drop_rate,
     )
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv)
+
+
+NL_NAMES = {RE: "RE", HS: "HS"}
+
+
+def mobilenet_v3_table(model: LightNet) -> PaperTable:
+    """Table 1 (Large) or 2 (Small): one row per bneck (kernel, exp size, #out, SE, NL, s),
+    the stem, the last 1x1 conv, the pool and the two 1x1 convs after it (NBN: no BN)."""
+    config = model.config
+    arch = ARCHITECTURES[config["size"]]
+    top = NL_NAMES[RE if config["minimal"] else HS]
+    rows = [TableRow(("stem",), ("conv2d", "-", model.stem.conv.out_channels, "-", top, 2))]
+    specs = [minimalistic(row) if config["minimal"] else row for stage in arch.stages for row in stage]
+    blocks = [(f"stages.{i}.{j}", block) for i, stage in enumerate(model.stages) for j, block in enumerate(stage)]
+    for (name, block), spec in zip(blocks, specs, strict=True):
+        rows.append(TableRow((name,), (f"bneck, {spec.k}x{spec.k}", block.dw.conv.out_channels,
+                                       block.project.conv.out_channels, "yes" if block.se else "-",
+                                       NL_NAMES[spec.nl], spec.s)))
+    hidden = model.head.hidden
+    rows += [TableRow(("final_conv",), ("conv2d, 1x1", "-", model.final_conv.conv.out_channels, "-", top, 1)),
+             TableRow(("head.pool",), ("pool", "-", "-", "-", "-", 1)),
+             TableRow(("head.hidden", "head.act"), ("conv2d 1x1, NBN", "-", hidden.out_features, "-", top, 1)),
+             TableRow(("head.fc",), ("conv2d 1x1, NBN", "-", model.num_classes or "-", "-", "-", 1))]
+    table = 1 if config["size"] == "large" else 2
+    return PaperTable(f"MobileNetV3-{config['size'].title()} (arXiv:1905.02244), Table {table}",
+                      ("Operator", "exp size", "#out", "SE", "NL", "s"), tuple(rows))

@@ -16,9 +16,10 @@ from typing import Any, Callable, Sequence
 
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .features import FeatureNet
-from .mobilenet_v1 import mobilenet_v1
-from .mobilenet_v2 import mobilenet_v2
-from .mobilenet_v3 import mobilenet_v3
+from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
+from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
+from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
+from .paper_table import PaperTable
 from .resnet import resnet
 
 
@@ -27,18 +28,19 @@ class Entry:
     builder: Callable[..., LightNet]
     preset: dict[str, Any] = field(default_factory=dict)
     paper: str = ""
+    table: Callable[[LightNet], PaperTable] | None = None  # the paper's architecture table (lightnets table)
 
 
 MODELS: dict[str, Entry] = {
-    "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861"),
-    "mobilenet_v2": Entry(mobilenet_v2, paper="MobileNetV2, arXiv:1801.04381"),
-    "mobilenet_v3_large": Entry(mobilenet_v3, {"size": "large"}, "MobileNetV3, arXiv:1905.02244"),
-    "mobilenet_v3_small": Entry(mobilenet_v3, {"size": "small"}, "MobileNetV3, arXiv:1905.02244"),
+    "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861", table=mobilenet_v1_table),
+    "mobilenet_v2": Entry(mobilenet_v2, paper="MobileNetV2, arXiv:1801.04381", table=mobilenet_v2_table),
+    "mobilenet_v3_large": Entry(mobilenet_v3, {"size": "large"}, "MobileNetV3, arXiv:1905.02244", mobilenet_v3_table),
+    "mobilenet_v3_small": Entry(mobilenet_v3, {"size": "small"}, "MobileNetV3, arXiv:1905.02244", mobilenet_v3_table),
     "mobilenet_v3_large_minimal": Entry(
-        mobilenet_v3, {"size": "large", "minimal": True}, "MobileNetV3 minimalistic"
+        mobilenet_v3, {"size": "large", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
     "mobilenet_v3_small_minimal": Entry(
-        mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic"
+        mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
     # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses
     "resnet18": Entry(resnet, {"depth": 18, "stride_in_1x1": False, "base_width": 64}, "ResNet, arXiv:1512.03385"),

@@ -8,8 +8,10 @@ One generic checker, :func:`evaluate`, counts and compares.
 
 A row our count does not reproduce carries, per quantity, the exact count we expect and
 why (:class:`Disagreement`): a misprint the reference README names ("misprint"), the
-number of another paper revision that a second source prints too ("revision"), or a gap
-nobody has explained, with what was tried ("unexplained"). Such a row passes only when
+number of another paper revision that a second source prints too ("revision"), a paper
+number the authors' own repository prints otherwise for the same network, as our count does
+("superseded": the repository's row, a check our count reproduces, is the second source), or
+a gap nobody has explained, with what was tried ("unexplained"). Such a row passes only when
 our count equals the expected one *and* still misses the printed value, so nobody
 "fixes" an architecture to match a misprint and no wrong count passes as "known to
 disagree".
@@ -27,7 +29,7 @@ from ..analysis import CONVENTIONS, profile
 from ..models import create_model
 from .published import find_row
 
-KINDS = ("misprint", "revision", "unexplained")
+KINDS = ("misprint", "revision", "superseded", "unexplained")
 RULES = ("round", "truncate")
 QUANTITIES = ("params", "macs")
 
@@ -52,7 +54,9 @@ class Disagreement:
     kind: str  # one of KINDS
     why: str
     readme: str | None = None  # the reference README's words naming the misprint
-    second_source: RowKey | None = None  # another row printing the same number (a paper revision)
+    # revision: another row printing the same number; superseded: the authors' repository row
+    # that prints our count for the same network
+    second_source: RowKey | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,9 @@ def _disagreement(entry: dict, where: str) -> Disagreement:
         raise _bad(where, "a misprint must quote the reference README's words for it ('readme')")
     if kind == "revision" and not entry.get("second_source"):
         raise _bad(where, "a revision must name a second source printing the same number ('second_source')")
+    if kind == "superseded" and not entry.get("second_source"):
+        raise _bad(where, "a superseded number must name the authors' repository row that prints our count "
+                          "('second_source')")
     second = entry.get("second_source")
     return Disagreement(expected, kind, entry["why"], entry.get("readme"),
                         None if second is None else _row_key(second, f"{where}, second_source"))

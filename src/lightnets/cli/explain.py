@@ -1,0 +1,81 @@
+"""`lightnets explain TOPIC`: the seeds' explanations, computed.
+
+- ``relu-manifold``: MobileNetV2's Figure 1 (why the bottleneck projection is linear), the
+  six panels as a PNG and the shape error per embedding dimension n.
+- ``conv-tricks``: the survey's convolution tricks at a size you give: params, MACs, memory
+  traffic, receptive field and measured CPU time of each construction beside the layer it
+  replaces. ``conv-cost`` stays as the simplest case (standard vs depthwise separable).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import parse_list
+from .table import format_table, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("explain", help="the seeds' explanations, computed (relu-manifold, conv-tricks)")
+    topics = p.add_subparsers(dest="topic", required=True, metavar="TOPIC")
+    relu = topics.add_parser("relu-manifold", help="MobileNetV2 Fig. 1: a spiral through ReLU in n dimensions")
+    relu.add_argument("--dims", default="2,3,5,15,30", help="embedding dimensions n (default: the figure's)")
+    relu.add_argument("--trials", type=int, default=20, help="random matrices T per n, averaged (default 20)")
+    relu.add_argument("--seed", type=int, default=0)
+    relu.add_argument("--png", type=Path, default=Path("relu_manifold.png"), help="where to write the panels")
+    relu.set_defaults(func=run_relu_manifold)
+    tricks = topics.add_parser("conv-tricks", help="5x5 vs two 3x3, 7x7 vs 1x7+7x1, bottlenecks, groups, "
+                                                   "depthwise separable, channel shuffle")
+    tricks.add_argument("--input", default="28x28x64", metavar="HxWxC", help="input size (default 28x28x64)")
+    tricks.add_argument("--out", type=int, default=None, help="output channels N (default: C)")
+    tricks.add_argument("--groups", type=int, default=4, help="groups of the grouped convs (default 4)")
+    tricks.add_argument("--bottleneck", type=int, default=None, help="bottleneck width (default C/4)")
+    tricks.add_argument("--runs", type=int, default=20, help="timed runs per layer, 1 thread (0: count only)")
+    tricks.set_defaults(func=run_conv_tricks)
+    for topic in topics.choices.values():  # as on every command; SUPPRESS keeps `explain --json TOPIC`
+        topic.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+        topic.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+
+
+def run_relu_manifold(args) -> int:
+    from ..explain.relu_manifold import plot_relu_manifold, relu_manifold
+
+    result = relu_manifold(parse_list(args.dims, int, "--dims"), trials=args.trials, seed=args.seed)
+    plot_relu_manifold(result, args.png)
+    if args.json:
+        print_json({**result.to_dict(), "png": args.png})
+        return 0
+    print(format_table(["n", "shape error", "spread over T"],
+                       [[n, e, s] for n, e, s in zip(result.dims, result.errors, result.spread)],
+                       title=f"a 2-D spiral embedded by a random n x 2 matrix T, ReLU, projected back by pinv(T); "
+                             f"error after the best affine read-out, mean of {result.trials} draws of T"))
+    print(f"panels: {args.png}. The error falls as n grows: ReLU keeps a low-dimensional manifold only in a "
+          "space of much higher dimension, so MobileNetV2 ends its narrow bottleneck in a linear projection.")
+    return 0
+
+
+def run_conv_tricks(args) -> int:
+    from ..explain import conv_tricks
+    from .conv_cost import parse_input
+
+    h, w, c = parse_input(args.input)
+    out = c if args.out is None else args.out
+    rows = conv_tricks(h, w, c, out, groups=args.groups, bottleneck=args.bottleneck, runs=args.runs)
+    if args.json:
+        print_json({"input": {"height": h, "width": w, "channels": c}, "out_channels": out, "groups": args.groups,
+                    "runs": args.runs, "rows": [r.to_dict() for r in rows]})
+        return 0
+    baselines = {}
+    table = []
+    for r in rows:
+        base = baselines.setdefault(r.trick, r)
+        table.append([r.trick if base is r else "", r.layout, r.params, r.macs, f"{r.macs / base.macs:.3f}",
+                      r.traffic / 1024, "x".join(map(str, r.receptive_field)),
+                      "-" if r.median_ms is None else r.median_ms])
+    print(format_table(["trick", "layers", "params", "MACs", "MACs / first", "traffic (KiB)", "field", "ms"], table,
+                       title=f"{h}x{w}x{c} input -> {out} channels, stride 1, same padding, no bias; "
+                             f"batch 1, 1 thread, median of {args.runs} runs"))
+    print("MACs are not time: the layers that move many bytes per multiply-add (depthwise, grouped, the shuffle) "
+          "save less time than MACs, or none.")
+    return 0

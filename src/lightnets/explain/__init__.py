@@ -1,0 +1,7 @@
+"""The seeds' arguments, computed: each module reproduces one explanation with numbers a
+student can rerun (``lightnets explain TOPIC``)."""
+
+from .conv_tricks import TRICKS, ConvTrick, conv_tricks
+from .relu_manifold import ManifoldResult, relu_manifold, spiral
+
+__all__ = ["TRICKS", "ConvTrick", "ManifoldResult", "conv_tricks", "relu_manifold", "spiral"]

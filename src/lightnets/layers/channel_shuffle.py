@@ -1,0 +1,28 @@
+"""Channel shuffle (ShuffleNet, Zhang et al. 2017, arXiv:1707.01083, Section 3.1 and Fig. 1).
+
+After a grouped convolution each output channel has seen only its own group's inputs;
+stacking grouped convs would keep the groups apart forever. Reshaping the channels to
+(groups, channels per group), transposing and flattening back sends every group's outputs
+to every group of the next layer, at no multiply-add and no parameter: what it costs is
+memory traffic (the ShuffleNet V2 paper's "memory access cost").
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ChannelShuffle(nn.Module):
+    def __init__(self, groups: int):
+        super().__init__()
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"groups must be an integer >= 1, got {groups!r}")
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        return x.view(n, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
