@@ -11,6 +11,7 @@ from torch import nn
 from training.tiny_training import brightness_splits, preprocessing
 
 from lightnets import create_model, profile
+from lightnets.analysis.architecture_table import architecture_table
 from lightnets.interop import convert_state_dict, load_reference_weights
 from lightnets.io import CheckpointError
 from lightnets.layers import Bottleneck
@@ -84,6 +85,29 @@ def test_stages_follow_table_1(name):
     if expansion == 4:
         inner = 2 if name.startswith("wide") else 1
         assert [stage[0].conv2.conv.out_channels for stage in model.stages] == [inner * s.c for s in STAGES]
+
+
+# Table 1's 50-layer and 18-layer columns, as printed, after the Input that `lightnets table` adds
+RESNET50_TABLE_1 = [
+    ("224x224x3", "conv1", "7x7, 64, stride 2"),
+    ("112x112x64", "conv2_x", "3x3 max pool, stride 2; [1x1, 64; 3x3, 64; 1x1, 256] x 3"),
+    ("56x56x256", "conv3_x", "[1x1, 128; 3x3, 128; 1x1, 512] x 4"),
+    ("28x28x512", "conv4_x", "[1x1, 256; 3x3, 256; 1x1, 1024] x 6"),
+    ("14x14x1024", "conv5_x", "[1x1, 512; 3x3, 512; 1x1, 2048] x 3"),
+    ("7x7x2048", "-", "average pool, 1000-d fc, softmax"),
+]
+RESNET18_BLOCKS = ["[3x3, 64; 3x3, 64] x 2", "[3x3, 128; 3x3, 128] x 2", "[3x3, 256; 3x3, 256] x 2",
+                   "[3x3, 512; 3x3, 512] x 2"]
+
+
+def test_the_paper_table_is_table_1_and_adds_up_to_the_network():
+    model = create_model("resnet50", stride_in_1x1=True)
+    table = architecture_table(model, 224)
+    assert [(row.input_text, *row.cells) for row in table.rows] == RESNET50_TABLE_1
+    assert table.columns == ("layer name", "50-layer") and table.macs == 3_857_973_248
+    assert sum(row.params for row in table.rows) == num_params(model)
+    cells = [row.cells[1] for row in architecture_table(create_model("resnet18"), 224).rows[1:5]]
+    assert cells == [f"3x3 max pool, stride 2; {RESNET18_BLOCKS[0]}", *RESNET18_BLOCKS[1:]]
 
 
 def test_shortcuts_project_only_where_the_shape_changes():

@@ -20,7 +20,7 @@ from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
 from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
 from .paper_table import PaperTable
-from .resnet import resnet
+from .resnet import resnet, resnet_table
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class Entry:
     paper: str = ""
     table: Callable[[LightNet], PaperTable] | None = None  # the paper's architecture table (lightnets table)
 
+
+RESNET, WIDE_RESNET = "ResNet, arXiv:1512.03385", "Wide ResNet, arXiv:1605.07146"
+# ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses.
+NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64}
 
 MODELS: dict[str, Entry] = {
     "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861", table=mobilenet_v1_table),
@@ -42,14 +46,13 @@ MODELS: dict[str, Entry] = {
     "mobilenet_v3_small_minimal": Entry(
         mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
-    # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses
-    "resnet18": Entry(resnet, {"depth": 18, "stride_in_1x1": False, "base_width": 64}, "ResNet, arXiv:1512.03385"),
-    "resnet34": Entry(resnet, {"depth": 34, "stride_in_1x1": False, "base_width": 64}, "ResNet, arXiv:1512.03385"),
-    "resnet50": Entry(resnet, {"depth": 50}, "ResNet, arXiv:1512.03385"),
-    "resnet101": Entry(resnet, {"depth": 101}, "ResNet, arXiv:1512.03385"),
-    "resnet152": Entry(resnet, {"depth": 152}, "ResNet, arXiv:1512.03385"),
-    "wide_resnet50_2": Entry(resnet, {"depth": 50, "base_width": 128}, "Wide ResNet, arXiv:1605.07146"),
-    "wide_resnet101_2": Entry(resnet, {"depth": 101, "base_width": 128}, "Wide ResNet, arXiv:1605.07146"),
+    "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK}, RESNET, resnet_table),
+    "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK}, RESNET, resnet_table),
+    "resnet50": Entry(resnet, {"depth": 50}, RESNET, resnet_table),
+    "resnet101": Entry(resnet, {"depth": 101}, RESNET, resnet_table),
+    "resnet152": Entry(resnet, {"depth": 152}, RESNET, resnet_table),
+    "wide_resnet50_2": Entry(resnet, {"depth": 50, "base_width": 128}, WIDE_RESNET, resnet_table),
+    "wide_resnet101_2": Entry(resnet, {"depth": 101, "base_width": 128}, WIDE_RESNET, resnet_table),
 }
 
 

@@ -26,6 +26,7 @@ from ..layers import BasicBlock, Bottleneck, ConvNormAct, check_width, scale_wid
 from .base import LightNet
 from .builder import StageStack, first_stride, model_builder
 from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,24 @@ def _check_bottleneck_options(depth: int, column: Depth, stride_in_1x1: bool, ba
         raise ValueError(f"ResNet-{depth} is built of basic blocks (two 3x3 convs), which have no bottleneck: "
                          f"stride_in_1x1 and base_width apply to ResNet-50/101/152 only, got "
                          f"stride_in_1x1={stride_in_1x1!r}, base_width={base_width!r}")
+
+
+def resnet_table(model: LightNet) -> PaperTable:
+    """Table 1's column for the built network: conv1, conv2_x (the max pool and its blocks) to conv5_x as
+    ``[kernel, width; ...] x n``, and the pool and FC; widths are the built model's (``width``, ``base_width``)."""
+    depth = model.config["depth"]
+    stem = model.stem.conv1.conv
+    rows = [TableRow(("stem.conv1",), ("conv1", f"{stem.kernel_size[0]}x{stem.kernel_size[1]}, {stem.out_channels}, "
+                                                f"stride {stem.stride[0]}"))]
+    for i, (spec, stage) in enumerate(zip(STAGES, model.stages)):
+        block = stage[0]
+        convs = [getattr(block, name).conv for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
+        cell = "[" + "; ".join(f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}" for c in convs) + "]"
+        cell = f"{cell} x {len(stage)}"
+        modules = (f"stages.{i}",)
+        if i == 0:  # Table 1 prints conv1's max pool in conv2_x
+            cell, modules = f"3x3 max pool, stride 2; {cell}", ("stem.pool", *modules)
+        rows.append(TableRow(modules, (spec.name, cell)))
+    fc = f", {model.num_classes}-d fc, softmax" if model.num_classes else ""
+    rows.append(TableRow(("head",), ("-", f"average pool{fc}")))
+    return PaperTable("ResNet (arXiv:1512.03385), Table 1", ("layer name", f"{depth}-layer"), tuple(rows))
