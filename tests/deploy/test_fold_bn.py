@@ -19,7 +19,11 @@ from lightnets.deploy import fold_bn
 # the last conv; ShuffleNetV2: stem, 3 downsampling units x 5, 13 units x 3, conv5.
 # DenseNet-121: norm0 and each dense layer's norm2 (after its 1x1 conv) fold: 1 + (6 + 12 + 24
 # + 16) = 59; each dense layer's norm1, each transition's norm and norm5 are pre-activation BNs
-# on a concatenation and stay: 58 + 3 + 1 = 62.
+# on a concatenation and stay: 58 + 3 + 1 = 62; lightnets' densenet121 has the same layers in
+# the same order. DPN-68: the stem's and each of the 22 dual path blocks' two BNs after a conv
+# fold, 1 + 2 x 22 = 45; each block's first BN (and each stage's projection BN) normalises the
+# concatenated paths (the first block's the max pool's output) and stays, as does the final
+# BN: 22 + 4 + 1 = 27.
 COUNTS = {
     "mobilenet_v1": (27, 0),
     "mobilenet_v2": (52, 0),
@@ -27,6 +31,8 @@ COUNTS = {
     "mobilenet_v3_large_minimal": (46, 0),
     "mobilenet_v3_small": (34, 0),
     "mobilenet_v3_small_minimal": (34, 0),
+    "densenet121": (59, 62),
+    "dpn68": (45, 27),
     "resnet18": (20, 0),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),

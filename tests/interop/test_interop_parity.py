@@ -27,12 +27,15 @@ def every_source() -> list:
 
 
 def source_features(source: str, model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The source's feature map before pooling, what lightnets' ``forward_features`` returns."""
-    if source == "timm":
+    """The source's feature map before pooling, what lightnets' ``forward_features`` returns
+    (torchvision's DenseNet applies its final ReLU after ``features``, in ``forward``; its ResNet has no
+    ``features``: every child up to the pool and FC)."""
+    if source != "torchvision":
         return model.forward_features(x)
-    if isinstance(model, torchvision.models.ResNet):  # no ``features``: every child up to the pool and FC
+    if isinstance(model, torchvision.models.ResNet):
         return torch.nn.Sequential(*list(model.children())[:-2])(x)
-    return model.features(x)
+    features = model.features(x)
+    return torch.relu(features) if isinstance(model, torchvision.models.DenseNet) else features
 
 
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:

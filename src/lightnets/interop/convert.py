@@ -21,16 +21,16 @@ import torch
 
 from ..io import CheckpointError, load_state_dict_file
 from ..models import MODELS, LightNet, create_model
-from . import resnet_keys, timm_keys, torchvision_keys
+from . import densenet_keys, dpn_keys, resnet_keys, timm_keys, torchvision_keys
 from .sources import SOURCES, resolve
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
 # every lightnets layer. One rule file per family and source.
 KEY_RULES = {
     "torchvision": {"mobilenet_v2": torchvision_keys.module_names, "mobilenet_v3": torchvision_keys.module_names,
-                    "resnet": resnet_keys.module_names},
+                    "densenet": densenet_keys.module_names, "resnet": resnet_keys.module_names},
     "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
-             "resnet": resnet_keys.module_names},
+             "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names, "resnet": resnet_keys.module_names},
 }
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem

@@ -47,6 +47,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "mobilenet_v2": Target("mobilenet_v2", bn_eps=1e-5),
         "mobilenet_v3_large": Target("mobilenet_v3_large", bn_eps=1e-3),
         "mobilenet_v3_small": Target("mobilenet_v3_small", bn_eps=1e-3),
+        **{name: Target(name) for name in ("densenet121", "densenet161", "densenet169", "densenet201")},
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},
     },
     "timm": {
@@ -54,6 +55,8 @@ SOURCES: dict[str, dict[str, Target]] = {
         **_timm_widths("mobilenetv2", "mobilenet_v2", (0.35, 0.5, 0.75, 1.0, 1.4)),
         **_timm_widths("mobilenetv3_large", "mobilenet_v3_large", (0.75, 1.0)),
         **_timm_widths("mobilenetv3_small", "mobilenet_v3_small", (0.75, 1.0)),
+        **{name: Target(name) for name in ("densenet121", "densenet161", "densenet169", "densenet201")},
+        **{name: Target(name, bn_eps=1e-3) for name in ("dpn68", "dpn68b", "dpn92", "dpn98", "dpn107", "dpn131")},
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},  # timm's default ResNets are torchvision's ("v1.5")
     },
 }

@@ -5,9 +5,12 @@ from .basic_block import BasicBlock
 from .bottleneck import Bottleneck
 from .channel_shuffle import ChannelShuffle
 from .conv_norm_act import ConvNormAct
+from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
+from .dual_path import DualPathBlock
 from .inverted_residual import InvertedResidual
 from .make_divisible import check_width, make_divisible, scale_width
+from .norm_act import NormAct
 from .shortcut import projection_shortcut
 from .squeeze_excite import SqueezeExcite
 
@@ -17,9 +20,14 @@ __all__ = [
     "Bottleneck",
     "ChannelShuffle",
     "ConvNormAct",
+    "DenseBlock",
+    "DenseLayer",
     "DepthwiseSeparableConv",
+    "DualPathBlock",
     "InvertedResidual",
+    "NormAct",
     "SqueezeExcite",
+    "Transition",
     "check_width",
     "make_activation",
     "make_divisible",

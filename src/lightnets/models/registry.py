@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
+from .densenet import densenet, densenet_table
+from .dpn import dpn, dpn_table
 from .features import FeatureNet
 from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
 from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
@@ -46,6 +48,18 @@ MODELS: dict[str, Entry] = {
     "mobilenet_v3_small_minimal": Entry(
         mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
+    "densenet121": Entry(densenet, {"depth": 121}, "DenseNet-BC, arXiv:1608.06993", densenet_table),
+    "densenet161": Entry(densenet, {"depth": 161, "growth_rate": 48}, "DenseNet-BC (k=48), arXiv:1608.06993",
+                         densenet_table),
+    "densenet169": Entry(densenet, {"depth": 169}, "DenseNet-BC, arXiv:1608.06993", densenet_table),
+    "densenet201": Entry(densenet, {"depth": 201}, "DenseNet-BC, arXiv:1608.06993", densenet_table),
+    "densenet264": Entry(densenet, {"depth": 264}, "DenseNet-BC, arXiv:1608.06993", densenet_table),
+    "dpn68": Entry(dpn, {"depth": 68}, "DPN, arXiv:1707.01629", dpn_table),
+    "dpn68b": Entry(dpn, {"depth": 68, "split_expand": True}, "DPN, arXiv:1707.01629 (b blocks)", dpn_table),
+    "dpn92": Entry(dpn, {"depth": 92}, "DPN, arXiv:1707.01629", dpn_table),
+    "dpn98": Entry(dpn, {"depth": 98}, "DPN, arXiv:1707.01629", dpn_table),
+    "dpn107": Entry(dpn, {"depth": 107}, "DPN, arXiv:1707.01629", dpn_table),
+    "dpn131": Entry(dpn, {"depth": 131}, "DPN, arXiv:1707.01629", dpn_table),
     "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet50": Entry(resnet, {"depth": 50}, RESNET, resnet_table),

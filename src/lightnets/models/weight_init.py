@@ -39,6 +39,21 @@ def _kaiming_fan_out(module: nn.Module, init_linear: bool) -> None:
             _zero_bias(m)
 
 
+def kaiming_fan_in(module: nn.Module) -> None:
+    """He et al. 2015 normal init scaled by fan-in for convs, BatchNorm at gamma = 1,
+    beta = 0, Linear layers as PyTorch builds them with a zero bias: torchvision's DenseNet."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight)
+            _zero_bias(m)
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            if m.affine:
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            _zero_bias(m)
+
+
 def pytorch_default(module: nn.Module) -> None:
     """Leave every layer as PyTorch built it (its ``reset_parameters``: Kaiming-uniform with
     a = sqrt(5) and uniform biases), as torchvision's AlexNet and ShuffleNet do."""
@@ -52,6 +67,7 @@ def _zero_bias(m: nn.Module) -> None:
 INITS: dict[str, Callable[[nn.Module], None]] = {
     "kaiming_fan_out": kaiming_fan_out,
     "pytorch": pytorch_default,
+    "kaiming_fan_in": kaiming_fan_in,
     "kaiming_fan_out_convs": kaiming_fan_out_convs,
 }
 
