@@ -2,7 +2,8 @@
 
 timm keeps torchvision's names (torchvision/models/resnet.py, timm/models/resnet.py), so one rule serves both:
 ``conv1`` / ``bn1`` the stem, ``layer{i+1}.{j}`` the j-th block of stage i, ``conv1`` .. ``conv3`` with ``bn1`` ..
-``bn3`` inside a block, ``downsample.0`` / ``downsample.1`` the projection shortcut's conv and BN, ``fc`` the classifier.
+``bn3`` inside a block, ``downsample.0`` / ``downsample.1`` the projection shortcut's conv and BN, ``fc`` the
+classifier.
 """
 
 from __future__ import annotations

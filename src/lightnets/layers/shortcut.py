@@ -2,7 +2,8 @@
 
 ``y = F(x) + x`` where the block keeps the shape; where it changes the width or the resolution, ``y = F(x) + W_s x``
 with the projection ``W_s`` a 1x1 convolution of the block's stride followed by BN (Section 3.3; option B of
-Section 4.1: projections only where the dimensions increase). torchvision and timm build the same projection and call it ``downsample``.
+Section 4.1: projections only where the dimensions increase). torchvision and timm build the same projection and
+call it ``downsample``.
 """
 
 from __future__ import annotations
