@@ -51,6 +51,13 @@ def test_a_wrong_count_fails_the_checker():
                                            "macs: ours 30.2129M does not print as 110M (round)"]
 
 
+def test_every_check_compares_a_printed_number():
+    """A row that prints no parameters and no MACs (accuracy only) is set aside, not checked:
+    a check with nothing to compare would pass whatever we count."""
+    empty = [c.name for c in CHECKS if c.row.find()["params_M"] is None and c.row.find()["madds_M"] is None]
+    assert not empty
+
+
 def test_every_checked_row_is_one_row_of_published_json():
     keys = [c.row for c in CHECKS] + [row for row, _ in NOT_CHECKED]
     assert len(set(keys)) == len(keys), "a row is listed twice"
