@@ -6,6 +6,7 @@ import torchvision
 from safetensors.torch import save_file
 
 from lightnets.interop import SOURCES, convert_state_dict, load_reference_weights, resolve
+from lightnets.interop.sources import RESNETS
 from lightnets.models import create_model
 
 TOLERANCE = 1e-4  # max abs difference of logits, float32
@@ -18,6 +19,11 @@ REQUIRED = {  # (source, arch) -> lightnets model, BatchNorm eps
     ("timm", "mobilenetv2_100"): ("mobilenet_v2", 1e-5),
     ("timm", "mobilenetv3_large_100"): ("mobilenet_v3_large", 1e-5),
     ("timm", "mobilenetv3_small_100"): ("mobilenet_v3_small", 1e-5),
+    ("torchvision", "googlenet"): ("googlenet", 1e-3),
+    ("torchvision", "inception_v3"): ("inception_v3", 1e-3),
+    ("timm", "inception_v3"): ("inception_v3", 1e-3),
+    ("timm", "inception_v4"): ("inception_v4", 1e-3),
+    ("timm", "inception_resnet_v2"): ("inception_resnet_v2", 1e-3),
 }
 
 
@@ -26,14 +32,21 @@ def every_source() -> list:
     return [pytest.param(source, arch, id=f"{source}-{arch}") for source, archs in SOURCES.items() for arch in archs]
 
 
-def source_features(source: str, model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+# torchvision models without .features: their last block's output
+LAST_BLOCK = {"googlenet": "inception5b", "inception_v3": "Mixed_7c", **dict.fromkeys(RESNETS, "layer4")}
+
+
+def source_features(source: str, model: torch.nn.Module, x: torch.Tensor, arch: str = "") -> torch.Tensor:
     """The source's feature map before pooling, what lightnets' ``forward_features`` returns
-    (torchvision's DenseNet applies its final ReLU after ``features``, in ``forward``; its ResNet has no
-    ``features``: every child up to the pool and FC)."""
+    (torchvision's DenseNet applies its final ReLU after ``features``, in ``forward``)."""
     if source != "torchvision":
         return model.forward_features(x)
-    if isinstance(model, torchvision.models.ResNet):
-        return torch.nn.Sequential(*list(model.children())[:-2])(x)
+    if arch in LAST_BLOCK:
+        maps = []
+        handle = getattr(model, LAST_BLOCK[arch]).register_forward_hook(lambda module, args, out: maps.append(out))
+        model(x)
+        handle.remove()
+        return maps[0]
     features = model.features(x)
     return torch.relu(features) if isinstance(model, torchvision.models.DenseNet) else features
 
@@ -59,7 +72,7 @@ def test_logits_and_features_match_the_source(source, arch, reference, tmp_path)
     x = torch.randn(2, 3, size, size)
     with torch.no_grad():
         assert max_diff(model(x), ref(x)) < TOLERANCE
-        assert max_diff(model.forward_features(x), source_features(source, ref, x)) < TOLERANCE
+        assert max_diff(model.forward_features(x), source_features(source, ref, x, arch)) < TOLERANCE
 
 
 @pytest.mark.parametrize("source, arch", [("torchvision", "mobilenet_v3_small"), ("timm", "mobilenetv2_100")])

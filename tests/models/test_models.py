@@ -189,8 +189,9 @@ def test_an_integer_image_batch_is_refused_with_how_to_normalise_it():
 
 # A value other than the default for every variant option a registered model has; a new
 # option fails test_every_variant_option_has_a_round_trip_case until it is added here.
-NON_DEFAULT = {"separable": False, "shallow": True, "act": "relu6", "minimal": True, "drop_rate": 0.5, "bn_eps": 1e-2,
+NON_DEFAULT = {"separable": False, "shallow": True, "act": "relu6", "minimal": True, "drop_rate": 0.3, "bn_eps": 1e-2,
                "growth_rate": 12, "compression": 1.0, "bn_size": 2, "memory_efficient": True, "split_expand": True,
+               "aux_logits": True, "paper_5x5": True,
                "stride_in_1x1": True, "base_width": 128}
 COMMON = ({"num_classes": 7}, {"in_chans": 1}, {"width": 0.5}, {"resolution": 96})
 ROUND_TRIPS = [
@@ -236,9 +237,17 @@ def test_features_only_returns_the_maps_feature_info_states(name):
     assert isinstance(model, FeatureNet)
     size = -(-max(64, model.min_input) // model.total_stride) * model.total_stride  # a multiple of the stride
     maps = model(torch.randn(1, model.in_chans, size, size))
-    assert [(m.shape[1], size // m.shape[-1], size % m.shape[-1]) for m in maps] == [
-        (f["num_chs"], f["reduction"], 0) for f in model.feature_info
-    ]
+    assert [m.shape[1] for m in maps] == [f["num_chs"] for f in model.feature_info]
+    if model.min_input == model.total_stride:
+        assert [(size // m.shape[-1], size % m.shape[-1]) for m in maps] == [
+            (f["reduction"], 0) for f in model.feature_info
+        ]
+    else:  # unpadded convs and pools trim each map, so its size is not size / reduction, but it grows by
+        # exactly total_stride / reduction when the input grows by the total stride
+        larger = model(torch.randn(1, model.in_chans, size + model.total_stride, size + model.total_stride))
+        assert [b.shape[-1] - a.shape[-1] for a, b in zip(maps, larger)] == [
+            model.total_stride // f["reduction"] for f in model.feature_info
+        ]
     assert len(maps) == len(create_model(name).feature_info)
 
 

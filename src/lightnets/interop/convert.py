@@ -8,6 +8,10 @@ is a 1x1 conv on the pooled map, which is a fully connected layer.
 
 ``num_batches_tracked`` is copied when present and not required: eval-mode outputs never
 read it, and exported checkpoints often drop it (BatchNorm then keeps its own zero).
+
+Auxiliary heads are optional as a whole: a source arch whose default checkpoint carries
+them (torchvision's GoogLeNet and Inception v3, ``Target.variant`` ``aux_logits=True``)
+also loads a checkpoint saved without any of their keys, as the model without aux heads.
 """
 
 from __future__ import annotations
@@ -21,16 +25,19 @@ import torch
 
 from ..io import CheckpointError, load_state_dict_file
 from ..models import MODELS, LightNet, create_model
-from . import densenet_keys, dpn_keys, resnet_keys, timm_keys, torchvision_keys
+from . import densenet_keys, dpn_keys, inception_keys, resnet_keys, timm_keys, torchvision_keys
 from .sources import SOURCES, resolve
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
 # every lightnets layer. One rule file per family and source.
 KEY_RULES = {
     "torchvision": {"mobilenet_v2": torchvision_keys.module_names, "mobilenet_v3": torchvision_keys.module_names,
-                    "densenet": densenet_keys.module_names, "resnet": resnet_keys.module_names},
+                    "densenet": densenet_keys.module_names, "googlenet": inception_keys.googlenet_torchvision,
+                    "inception_v3": inception_keys.inception_v3, "resnet": resnet_keys.module_names},
     "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
-             "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names, "resnet": resnet_keys.module_names},
+             "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names,
+             "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,
+             "inception_resnet_v2": inception_keys.inception_resnet_v2_timm, "resnet": resnet_keys.module_names},
 }
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem
@@ -42,22 +49,26 @@ class KeyPair(NamedTuple):
     shape: torch.Size  # lightnets tensor shape
 
 
-def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000) -> tuple[KeyPair, ...]:
+AUX_PREFIX = "aux_heads."
+
+
+def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000,
+              aux: bool = True) -> tuple[KeyPair, ...]:
     """Every tensor of the lightnets model for ``(source, arch)``, paired with its source key.
 
     Keys and shapes depend only on the model, its width, the variant options the source fixes
-    (aux heads add keys), ``in_chans`` and ``num_classes``; BatchNorm eps and activations do
-    not matter here.
+    (aux heads add keys; ``aux=False`` drops them), ``in_chans`` and ``num_classes``;
+    BatchNorm eps and activations do not matter here.
     """
-    return _key_pairs(source, arch, in_chans, num_classes)  # one cache entry whether defaults are passed or not
+    return _key_pairs(source, arch, in_chans, num_classes, aux)  # one cache entry whether defaults are passed or not
 
 
 @lru_cache(maxsize=128)
-def _key_pairs(source: str, arch: str, in_chans: int, num_classes: int) -> tuple[KeyPair, ...]:
+def _key_pairs(source: str, arch: str, in_chans: int, num_classes: int, aux: bool) -> tuple[KeyPair, ...]:
     target = resolve(source, arch)
     with torch.device("meta"):
         model = create_model(target.model, width=target.width, in_chans=in_chans, num_classes=num_classes,
-                             **dict(target.variant))
+                             **_variant(target, aux))
     names = KEY_RULES[source][MODELS[target.model].builder.__name__](model)
     pairs = []
     for key, tensor in model.state_dict().items():
@@ -140,9 +151,10 @@ def load_reference_weights(
             f"num_classes={num_classes} does not match the {source} {arch} checkpoint, which has {has}; "
             f"load it as it is, then call model.reset_classifier({num_classes}) for a new head"
         )
-    model = create_model(
-        target.model, num_classes=found_classes, in_chans=found_in_chans, **target.create_kwargs()
-    )
+    kwargs = target.create_kwargs()
+    if _has_aux(target) and not any(key.startswith(AUX_PREFIX) for key in converted):
+        kwargs["aux_logits"] = False
+    model = create_model(target.model, num_classes=found_classes, in_chans=found_in_chans, **kwargs)
     model.load_state_dict(converted)
     return model
 
@@ -167,7 +179,20 @@ def _sized_pairs(state_dict: Mapping[str, torch.Tensor], source: str, arch: str)
     classifier = state_dict.get(probe["head.fc.weight"])
     in_chans = stem.shape[1] if stem is not None and stem.dim() == 4 else 3
     num_classes = classifier.shape[0] if classifier is not None and classifier.dim() in (2, 4) else 0
-    return key_pairs(source, arch, in_chans, num_classes)
+    pairs = key_pairs(source, arch, in_chans, num_classes)
+    aux_keys = [p.theirs for p in pairs if p.ours.startswith(AUX_PREFIX)]
+    if _has_aux(resolve(source, arch)) and not any(key in state_dict for key in aux_keys):
+        return key_pairs(source, arch, in_chans, num_classes, aux=False)
+    return pairs
+
+
+def _has_aux(target) -> bool:
+    return dict(target.variant).get("aux_logits") is True
+
+
+def _variant(target, aux: bool) -> dict:
+    """The variant options of ``target``, without aux heads when ``aux`` is False."""
+    return {**dict(target.variant), **({} if aux or not _has_aux(target) else {"aux_logits": False})}
 
 
 def _stem_key(source: str, arch: str) -> str:

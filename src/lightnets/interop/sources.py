@@ -48,6 +48,8 @@ SOURCES: dict[str, dict[str, Target]] = {
         "mobilenet_v3_large": Target("mobilenet_v3_large", bn_eps=1e-3),
         "mobilenet_v3_small": Target("mobilenet_v3_small", bn_eps=1e-3),
         **{name: Target(name) for name in ("densenet121", "densenet161", "densenet169", "densenet201")},
+        "googlenet": Target("googlenet", bn_eps=1e-3, variant=(("aux_logits", True),)),
+        "inception_v3": Target("inception_v3", bn_eps=1e-3, variant=(("aux_logits", True),)),
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},
     },
     "timm": {
@@ -57,6 +59,9 @@ SOURCES: dict[str, dict[str, Target]] = {
         **_timm_widths("mobilenetv3_small", "mobilenet_v3_small", (0.75, 1.0)),
         **{name: Target(name) for name in ("densenet121", "densenet161", "densenet169", "densenet201")},
         **{name: Target(name, bn_eps=1e-3) for name in ("dpn68", "dpn68b", "dpn92", "dpn98", "dpn107", "dpn131")},
+        "inception_v3": Target("inception_v3", bn_eps=1e-3),
+        "inception_v4": Target("inception_v4", bn_eps=1e-3),
+        "inception_resnet_v2": Target("inception_resnet_v2", bn_eps=1e-3),
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},  # timm's default ResNets are torchvision's ("v1.5")
     },
 }

@@ -8,6 +8,8 @@ from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
 from .dual_path import DualPathBlock
+from .inception import Branch, Conv, InceptionModule, Pool, make_pool
+from .inception_residual import InceptionResidual
 from .inverted_residual import InvertedResidual
 from .make_divisible import check_width, make_divisible, scale_width
 from .norm_act import NormAct
@@ -18,19 +20,25 @@ __all__ = [
     "ACTIVATIONS",
     "BasicBlock",
     "Bottleneck",
+    "Branch",
     "ChannelShuffle",
+    "Conv",
     "ConvNormAct",
     "DenseBlock",
     "DenseLayer",
     "DepthwiseSeparableConv",
     "DualPathBlock",
+    "InceptionModule",
+    "InceptionResidual",
     "InvertedResidual",
     "NormAct",
+    "Pool",
     "SqueezeExcite",
     "Transition",
     "check_width",
     "make_activation",
     "make_divisible",
+    "make_pool",
     "projection_shortcut",
     "scale_width",
 ]

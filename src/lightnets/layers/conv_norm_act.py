@@ -18,11 +18,13 @@ from .activations import make_activation
 class ConvNormAct(nn.Sequential):
     """A k x k convolution, BatchNorm (``norm=True``) and an activation (``None`` = linear).
 
-    ``groups == in_chs`` gives a depthwise convolution. Padding is ``k // 2`` unless given,
-    so that stride 1 keeps the spatial size and stride 2 halves it (rounded up). The conv
-    has a bias exactly when there is no BN, unless ``bias`` says otherwise (a bias right
-    before BN is cancelled by BN's mean subtraction). ``pre_act=True`` puts BN and the
-    activation before the conv; BN then normalises the ``in_chs`` input channels.
+    ``groups == in_chs`` gives a depthwise convolution. ``kernel_size`` is an int or a
+    ``(kh, kw)`` pair (Inception v3's factorised 1x7 and 7x1). Padding is ``k // 2`` per
+    side unless given (an int or a pair), so that stride 1 keeps the spatial size and
+    stride 2 halves it (rounded up). The conv has a bias exactly when there is no BN,
+    unless ``bias`` says otherwise (a bias right before BN is cancelled by BN's mean
+    subtraction). ``pre_act=True`` puts BN and the activation before the conv; BN then
+    normalises the ``in_chs`` input channels.
 
     Submodules are ``conv``, ``bn`` (absent without norm) and ``act``; registration order is
     execution order, so state-dict keys read ``conv.weight``, ``bn.running_mean``.
@@ -32,7 +34,7 @@ class ConvNormAct(nn.Sequential):
         self,
         in_chs: int,
         out_chs: int,
-        kernel_size: int = 3,
+        kernel_size: int | tuple[int, int] = 3,
         stride: int = 1,
         groups: int = 1,
         act: str | None = "relu",
@@ -40,7 +42,7 @@ class ConvNormAct(nn.Sequential):
         *,
         norm: bool = True,
         bias: bool | None = None,
-        padding: int | None = None,
+        padding: int | tuple[int, int] | None = None,
         pre_act: bool = False,
     ):
         check_bn_eps(bn_eps)
@@ -48,11 +50,16 @@ class ConvNormAct(nn.Sequential):
             raise ValueError(
                 f"groups={groups} must divide both in_chs={in_chs} and out_chs={out_chs}"
             )
-        if padding is not None and (isinstance(padding, bool) or not isinstance(padding, int) or padding < 0):
-            raise ValueError(f"padding must be an integer >= 0 (None: kernel_size // 2), got {padding!r}")
+        if padding is not None and not _is_size(padding, 0):
+            raise ValueError(f"padding must be an integer >= 0 or a pair of them (None: kernel_size // 2), "
+                             f"got {padding!r}")
+        if not _is_size(kernel_size, 1):
+            raise ValueError(f"kernel_size must be an integer >= 1 or a pair of them, got {kernel_size!r}")
+        if padding is None:
+            padding = kernel_size // 2 if isinstance(kernel_size, int) else tuple(k // 2 for k in kernel_size)
         super().__init__()
         conv = nn.Conv2d(
-            in_chs, out_chs, kernel_size, stride, kernel_size // 2 if padding is None else padding,
+            in_chs, out_chs, kernel_size, stride, padding,
             groups=groups, bias=not norm if bias is None else bias,
         )
         if not pre_act:
@@ -62,6 +69,12 @@ class ConvNormAct(nn.Sequential):
         self.act = make_activation(act)
         if pre_act:
             self.conv = conv
+
+
+def _is_size(value, smallest: int) -> bool:
+    """An integer >= ``smallest``, or a pair of them."""
+    values = value if isinstance(value, tuple) and len(value) == 2 else (value,)
+    return all(not isinstance(v, bool) and isinstance(v, int) and v >= smallest for v in values)
 
 
 def check_bn_eps(bn_eps: float) -> None:

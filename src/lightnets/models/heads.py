@@ -194,15 +194,26 @@ class AuxHead(Head):
     a 1x1 conv to 128, FC 1024 with dropout 0.7, FC; Inception v3 (arXiv:1512.00567,
     Section 4 and Fig. 8): the same pool, 1x1 conv to 128, a 5x5 conv to 768, pool, FC.
     The ``classifier`` is one of the heads above; ``fc``, ``num_features`` and ``reset``
-    are its own.
+    are its own. ``pool_size`` replaces the fixed pool by an adaptive average pool to
+    ``pool_size`` x ``pool_size`` (torchvision's GoogLeNet: 4x4 at any input, where the
+    paper's 5x5 / 3 pool gives 4x4 at 224 only and from other windows).
     """
 
     def __init__(self, classifier: Head, convs: Sequence[nn.Module] = (), pool_kernel: int = 5,
-                 pool_stride: int = 3):
+                 pool_stride: int = 3, pool_size: int | None = None):
         super().__init__()
-        self.pool = nn.AvgPool2d(pool_kernel, pool_stride)
+        self.pool = nn.AvgPool2d(pool_kernel, pool_stride) if pool_size is None else nn.AdaptiveAvgPool2d(pool_size)
         self.convs = nn.Sequential(*convs)
         self.classifier = classifier
+        self.min_map = self._min_map(pool_kernel, pool_stride, pool_size)
+
+    def _min_map(self, pool_kernel: int, pool_stride: int, pool_size: int | None) -> int:
+        """The smallest input map side the pool and convs leave a map for (Inception v3's
+        5x5 / 3 pool and unpadded 5x5 conv: 17, its Mixed_6e side at 299x299)."""
+        side = 1
+        for conv in reversed([m for m in self.convs.modules() if isinstance(m, nn.Conv2d)]):
+            side = max(1, (side - 1) * conv.stride[0] + conv.kernel_size[0] - 2 * conv.padding[0])
+        return side if pool_size is not None else (side - 1) * pool_stride + pool_kernel
 
     @property
     def num_features(self) -> int:
@@ -220,4 +231,10 @@ class AuxHead(Head):
         self.classifier.reset(num_classes)
 
     def forward(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        if not is_tracing() and min(x.shape[-2:]) < self.min_map:
+            raise ValueError(
+                f"the auxiliary head needs its stage's map to be at least {self.min_map}x{self.min_map}, got "
+                f"{x.shape[-2]}x{x.shape[-1]}; train with larger inputs (the size in model.default_cfg['input_size']) "
+                "or build the model without aux heads (aux_logits=False)"
+            )
         return self.classifier(self.convs(self.pool(x)), pre_logits=pre_logits)

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
+from .bn_inception import bn_inception
 from .densenet import densenet, densenet_table
 from .dpn import dpn, dpn_table
 from .features import FeatureNet
+from .googlenet import googlenet
+from .inception_v3 import inception_v3
+from .inception_v4 import inception_resnet_v2, inception_v4
 from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
 from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
@@ -60,6 +64,11 @@ MODELS: dict[str, Entry] = {
     "dpn98": Entry(dpn, {"depth": 98}, "DPN, arXiv:1707.01629", dpn_table),
     "dpn107": Entry(dpn, {"depth": 107}, "DPN, arXiv:1707.01629", dpn_table),
     "dpn131": Entry(dpn, {"depth": 131}, "DPN, arXiv:1707.01629", dpn_table),
+    "googlenet": Entry(googlenet, paper="GoogLeNet (Inception v1), arXiv:1409.4842"),
+    "inception_v3": Entry(inception_v3, paper="Inception v3, arXiv:1512.00567"),
+    "inception_v4": Entry(inception_v4, paper="Inception-v4, arXiv:1602.07261"),
+    "inception_resnet_v2": Entry(inception_resnet_v2, paper="Inception-ResNet-v2, arXiv:1602.07261"),
+    "bn_inception": Entry(bn_inception, paper="BN-Inception (Inception v2), arXiv:1502.03167"),
     "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet50": Entry(resnet, {"depth": 50}, RESNET, resnet_table),

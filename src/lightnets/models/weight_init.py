@@ -59,6 +59,22 @@ def pytorch_default(module: nn.Module) -> None:
     a = sqrt(5) and uniform biases), as torchvision's AlexNet and ShuffleNet do."""
 
 
+def trunc_normal(std: float) -> Callable[[nn.Module], None]:
+    """Conv and Linear weights from N(0, std) truncated to [-2, 2], BatchNorm at gamma = 1,
+    beta = 0, biases as PyTorch builds them: torchvision's GoogLeNet (std 0.01) and
+    Inception v3 (std 0.1)."""
+
+    def init(module: nn.Module) -> None:
+        for m in module.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.trunc_normal_(m.weight, 0.0, std, -2, 2)
+            elif isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine:
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    return init
+
+
 def _zero_bias(m: nn.Module) -> None:
     if m.bias is not None:
         nn.init.zeros_(m.bias)
@@ -68,6 +84,8 @@ INITS: dict[str, Callable[[nn.Module], None]] = {
     "kaiming_fan_out": kaiming_fan_out,
     "pytorch": pytorch_default,
     "kaiming_fan_in": kaiming_fan_in,
+    "trunc_normal_0.01": trunc_normal(0.01),
+    "trunc_normal_0.1": trunc_normal(0.1),
     "kaiming_fan_out_convs": kaiming_fan_out_convs,
 }
 
