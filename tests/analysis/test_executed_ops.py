@@ -99,7 +99,7 @@ def test_a_module_called_twice_has_its_parameters_counted_once():
 def test_every_registered_model_matches_flop_counter(name):
     model = create_model(name)
     size = max(64, model.min_input)
-    assert profile(model, size).macs == flop_counter_macs(model, (3, size, size))
+    assert profile(model, size).macs == flop_counter_macs(model, (model.in_chans, size, size))
 
 
 TORCHVISION = {

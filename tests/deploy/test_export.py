@@ -38,7 +38,8 @@ def exported(tmp_path_factory, make_realistic):
 @pytest.mark.parametrize("name", REPRESENTATIVES)
 def test_every_model_exports_to_onnx_and_matches_onnx_runtime(name, exported):
     model, report = exported(name)
-    assert report.scale > 1 and report.max_abs_diff < 1e-4 * report.scale
+    # logits well away from zero (a pre-BN network at its init gives logits below 1: NIN ~0.5)
+    assert report.scale > 0.1 and report.max_abs_diff < 1e-4 * report.scale
     assert report.batch_sizes == ((1, 3) if name == DYNAMIC else (2,))
     assert read_metadata(report.path) == {"model": model.config}
     session = ort_session(report.path)

@@ -76,6 +76,17 @@ def test_every_mobilenet_row_with_params_or_macs_is_checked_or_set_aside_with_a_
     assert all(why for _, why in NOT_CHECKED)
 
 
+def test_every_lenet_alexnet_and_vgg_row_with_params_or_macs_is_checked():
+    keys = [c.row for c in CHECKS]
+    rows = [r for r in load_published() if r["model"].startswith(("LeNet", "AlexNet", "VGG"))
+            and (r["params_M"], r["madds_M"]) != (None, None)]
+    assert len(rows) == 8
+    for row in rows:
+        owners = [k for k in keys if (k.model, k.variant) == (row["model"], row["variant"])
+                  and row["source"].startswith(k.source)]
+        assert len(owners) == 1, row
+
+
 def _rows_known_to_disagree() -> str:
     text = (REFERENCE / "README.md").read_text()
     section = text.split("## Rows known to disagree")[1].split("\n## ")[0]

@@ -11,7 +11,8 @@ with their spread over the measuring rounds. Progress goes to stderr.
 
 from __future__ import annotations
 
-from .common import add_model_args, add_timing_args, check_timing_args, model_from_args, model_json, parse_list
+from .common import (add_model_args, add_timing_args, check_timing_args, input_size, model_from_args, model_json,
+                     parse_list)
 from .table import format_table, print_json
 
 
@@ -39,21 +40,22 @@ def run(args) -> int:
     if unknown:
         raise ValueError(f"unknown backend(s) {', '.join(unknown)}; valid: {', '.join(BACKENDS)}")
     model = model_from_args(args)
-    macs = profile(model, args.resolution).macs * args.batch_size
+    size = input_size(args, model)
+    macs = profile(model, size).macs * args.batch_size
     progress = not args.no_progress
     peaks = {"fp32": cached_peak(args.threads, remeasure=args.remeasure_peak, progress=progress),
              "int8": cached_peak(args.threads, precision="int8", remeasure=args.remeasure_peak, progress=progress)
              if int8_available() else None}
-    timings = compare_backends(model, args.resolution, backends, threads=args.threads, batch=args.batch_size,
+    timings = compare_backends(model, size, backends, threads=args.threads, batch=args.batch_size,
                                warmup=args.warmup, runs=args.runs, progress=progress)
     rows = [_row(name, t, macs, precision(name), peaks[precision(name)]) for name, t in timings.items()]
     layers = None
     if args.per_layer:
         from ..bench.per_layer import per_layer_latency
 
-        layers, _ = per_layer_latency(model, args.resolution, threads=args.threads, runs=args.runs)
+        layers, _ = per_layer_latency(model, size, threads=args.threads, runs=args.runs)
     if args.json:
-        print_json({**model_json(args), "batch_size": args.batch_size, "macs": macs,
+        print_json({**model_json(args, model), "batch_size": args.batch_size, "macs": macs,
                     "peaks": {p: peak.to_dict() if peak else None for p, peak in peaks.items()}, "backends": rows,
                     "per_layer": [vars(k) for k in layers] if layers else None})
         return 0
@@ -61,7 +63,7 @@ def run(args) -> int:
         ["backend", "median (ms)", "p90 (ms)", "GMAC/s", "peak", "% of peak", "floor (ms)"],
         [[r["backend"], r["median_ms"], r["p90_ms"], r["gmac_per_s"], r["precision"],
           None if r["peak_share"] is None else 100 * r["peak_share"], r["floor_ms"]] for r in rows],
-        title=f"{args.model} width={args.width:g} batch={args.batch_size} {args.resolution}x{args.resolution}, "
+        title=f"{args.model} width={args.width:g} batch={args.batch_size} {size}x{size}, "
               f"{rows[0]['threads']} thread(s): {macs / 1e6:.1f}M MACs\n"
               f"matmul peaks: {_peak_note('fp32', peaks['fp32'])}; {_peak_note('int8', peaks['int8'])}\n"
               "each backend against the peak of its precision; floor = the MACs at that peak",

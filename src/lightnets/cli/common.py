@@ -13,7 +13,10 @@ if TYPE_CHECKING:
 # The parameter-counting conventions of lightnets.analysis, named here so that --help needs
 # no torch; tests/cli check them against analysis.CONVENTIONS.
 CONVENTIONS = ("pytorch", "conv_fc", "conv_fc_weights", "tf_checkpoint")
-MODEL_DEFAULTS = {"width": 1.0, "resolution": 224, "in_chans": 3, "num_classes": 1000}  # create_model's
+MODEL_DEFAULTS = {"width": 1.0, "resolution": None, "in_chans": None, "num_classes": None}  # create_model's
+# None: the model's own, which most families share (LeNet-5: 32x32 grey digits, 10 classes)
+OWN_DEFAULTS = {"resolution": "the model's own input size, 224 for most", "in_chans": "the model's, 3 for most",
+                "num_classes": "the model's, 1000 for most"}
 
 
 def add_model_args(parser: argparse.ArgumentParser, *, sizes: bool = True,
@@ -26,7 +29,10 @@ def add_model_args(parser: argparse.ArgumentParser, *, sizes: bool = True,
     unset = unset or {}
 
     def default(dest: str) -> tuple[object, str]:
-        return (None, unset[dest]) if dest in unset else (MODEL_DEFAULTS[dest], str(MODEL_DEFAULTS[dest]))
+        if dest in unset:
+            return None, unset[dest]
+        value = MODEL_DEFAULTS[dest]
+        return value, OWN_DEFAULTS[dest] if value is None else str(value)
 
     parser.add_argument("model", metavar="MODEL",
                         help="registered model name (see `lightnets models`)")
@@ -88,11 +94,22 @@ def model_from_args(args: argparse.Namespace) -> LightNet:
                         in_chans=args.in_chans, **args.model_kwargs)
 
 
-def model_json(args: argparse.Namespace) -> dict:
-    """The model options of a ``--json`` document, null where the command has none."""
-    return {"model": args.model, "width": getattr(args, "width", None), "resolution": getattr(args, "resolution", None),
-            "in_chans": args.in_chans, "num_classes": getattr(args, "num_classes", None),
-            "model_kwargs": args.model_kwargs}
+def input_size(args: argparse.Namespace, model: LightNet) -> int:
+    """``--resolution``, or the model's own input size when it is not given."""
+    return args.resolution or model.default_cfg["input_size"][-1]
+
+
+def model_json(args: argparse.Namespace, model: LightNet | None = None) -> dict:
+    """The model options of a ``--json`` document, null where the command has none; the
+    options left to the model's own defaults are ``model``'s values where it is given."""
+    def own(name: str, value):
+        return value if value is not None or model is None else {
+            "resolution": model.default_cfg["input_size"][-1], "in_chans": model.in_chans,
+            "num_classes": model.num_classes}[name]
+    return {"model": args.model, "width": getattr(args, "width", None),
+            "resolution": own("resolution", getattr(args, "resolution", None)),
+            "in_chans": own("in_chans", args.in_chans),
+            "num_classes": own("num_classes", getattr(args, "num_classes", None)), "model_kwargs": args.model_kwargs}
 
 
 def parse_list(text: str, kind: type, what: str) -> list:

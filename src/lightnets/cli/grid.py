@@ -29,7 +29,7 @@ def run(args) -> int:
             prof = profile(model, r, convention=args.convention)
             cells.append({"width": w, "resolution": r, "params": prof.params, "macs": prof.macs})
     if args.json:
-        print_json({**model_json(args), "param_convention": args.convention, "widths": widths,
+        print_json({**model_json(args, model), "param_convention": args.convention, "widths": widths,
                     "resolutions": resolutions, "cells": cells})
         return 0
     by = {(c["width"], c["resolution"]): c for c in cells}
@@ -38,6 +38,6 @@ def run(args) -> int:
         [[f"{w:g}", millions(by[w, resolutions[0]]["params"])] + [millions(by[w, r]["macs"]) for r in resolutions]
          for w in widths],
         title=f"{args.model}: multiply-adds by width x resolution (params: {args.convention} convention, "
-              f"{args.num_classes} classes)",
+              f"{model.num_classes} classes)",
     ))
     return 0

@@ -32,6 +32,7 @@ def run(args) -> int:
     print(format_table(
         ["model", "input", "params (M)", "MACs (M)", "paper"],
         [[r["name"], r["input"], millions(r["params"]), millions(r["macs"]), r["paper"]] for r in rows],
-        title="Params: every nn.Parameter (PyTorch convention), 1000 classes. MACs: conv + FC multiply-adds.",
+        title="Params: every nn.Parameter (PyTorch convention), each family's classes (1000; LeNet-5, NIN: 10). "
+              "MACs: conv + FC multiply-adds.",
     ))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .common import add_convention_arg, add_model_args, millions, model_from_args, model_json
+from .common import add_convention_arg, add_model_args, input_size, millions, model_from_args, model_json
 from .table import format_table, print_json
 
 
@@ -22,11 +22,11 @@ def run(args) -> int:
 
     model = model_from_args(args)
     t0 = time.perf_counter()
-    prof = profile(model, args.resolution, convention=args.convention)
+    prof = profile(model, input_size(args, model), convention=args.convention)
     seconds = time.perf_counter() - t0
     if args.json:
         counts = prof.to_dict(per_layer=args.per_layer)
-        print_json({**model_json(args), **counts, "layers": counts.get("layers"), "profile_seconds": seconds})
+        print_json({**model_json(args, model), **counts, "layers": counts.get("layers"), "profile_seconds": seconds})
         return 0
     variant = "".join(f"  {key}={value}" for key, value in args.model_kwargs.items())
     print(f"{args.model}  width={args.width:g}  input={'x'.join(map(str, prof.input_shape[1:]))}{variant}")

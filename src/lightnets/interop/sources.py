@@ -20,7 +20,8 @@ class Target:
 
     model: str  # lightnets registry name
     width: float = 1.0  # fixes every channel count, hence every key's shape
-    bn_eps: float | None = 1e-5  # BatchNorm epsilon the source trained with (None: a family without BN)
+    bn_eps: float | None = 1e-5  # BatchNorm epsilon the source trained with (None: no bn_eps option: no BN, or
+    # BN fixed at PyTorch's 1e-5 as in VGG)
     act: str | None = None  # activation, only where the source differs from the lightnets default
     variant: tuple[tuple[str, Any], ...] = ()  # other builder options the source fixes, as (name, value)
 
@@ -50,6 +51,9 @@ SOURCES: dict[str, dict[str, Target]] = {
         **{name: Target(name) for name in ("densenet121", "densenet161", "densenet169", "densenet201")},
         "googlenet": Target("googlenet", bn_eps=1e-3, variant=(("aux_logits", True),)),
         "inception_v3": Target("inception_v3", bn_eps=1e-3, variant=(("aux_logits", True),)),
+        "alexnet": Target("alexnet", bn_eps=None),
+        **{name: Target(name, bn_eps=None) for name in (
+            "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn")},
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},
     },
     "timm": {

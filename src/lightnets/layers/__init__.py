@@ -4,6 +4,7 @@ from .activations import ACTIVATIONS, make_activation
 from .basic_block import BasicBlock
 from .bottleneck import Bottleneck
 from .channel_shuffle import ChannelShuffle
+from .connection_table import ConnectionTableConv, FanInGroup
 from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
@@ -11,10 +12,13 @@ from .dual_path import DualPathBlock
 from .inception import Branch, Conv, InceptionModule, Pool, make_pool
 from .inception_residual import InceptionResidual
 from .inverted_residual import InvertedResidual
+from .local_response_norm import LocalResponseNorm
 from .make_divisible import check_width, make_divisible, scale_width
+from .mlpconv import MlpConv
 from .norm_act import NormAct
 from .shortcut import projection_shortcut
 from .squeeze_excite import SqueezeExcite
+from .subsampling import Subsampling
 
 __all__ = [
     "ACTIVATIONS",
@@ -22,18 +26,23 @@ __all__ = [
     "Bottleneck",
     "Branch",
     "ChannelShuffle",
+    "ConnectionTableConv",
     "Conv",
     "ConvNormAct",
     "DenseBlock",
     "DenseLayer",
     "DepthwiseSeparableConv",
     "DualPathBlock",
+    "FanInGroup",
     "InceptionModule",
     "InceptionResidual",
     "InvertedResidual",
+    "LocalResponseNorm",
+    "MlpConv",
     "NormAct",
     "Pool",
     "SqueezeExcite",
+    "Subsampling",
     "Transition",
     "check_width",
     "make_activation",

@@ -14,6 +14,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .alexnet import alexnet
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .bn_inception import bn_inception
 from .densenet import densenet, densenet_table
@@ -22,11 +23,14 @@ from .features import FeatureNet
 from .googlenet import googlenet
 from .inception_v3 import inception_v3
 from .inception_v4 import inception_resnet_v2, inception_v4
+from .lenet import lenet5
 from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
 from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
+from .nin import nin
 from .paper_table import PaperTable
 from .resnet import resnet, resnet_table
+from .vgg import vgg
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,13 @@ MODELS: dict[str, Entry] = {
     "inception_v4": Entry(inception_v4, paper="Inception-v4, arXiv:1602.07261"),
     "inception_resnet_v2": Entry(inception_resnet_v2, paper="Inception-ResNet-v2, arXiv:1602.07261"),
     "bn_inception": Entry(bn_inception, paper="BN-Inception (Inception v2), arXiv:1502.03167"),
+    "lenet5": Entry(lenet5, paper="LeNet-5, LeCun et al. 1998, Proc. IEEE 86(11)"),
+    "alexnet": Entry(alexnet, {"towers": False}, "AlexNet, Krizhevsky et al. 2012 (torchvision's single tower)"),
+    "alexnet_towers": Entry(alexnet, {"towers": True}, "AlexNet, Krizhevsky et al. 2012 (the paper's two towers)"),
+    **{f"vgg{depth}{'_bn' if bn else ''}": Entry(vgg, {"depth": depth, "batch_norm": bn},
+                                                 "VGG, arXiv:1409.1556" + (" (with BN)" if bn else ""))
+       for bn in (False, True) for depth in (11, 13, 16, 19)},
+    "nin": Entry(nin, paper="Network in Network, arXiv:1312.4400"),
     "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet50": Entry(resnet, {"depth": 50}, RESNET, resnet_table),
@@ -107,8 +118,8 @@ def variant_names(name: str) -> list[str]:
 def create_model(
     name: str,
     *,
-    num_classes: int = 1000,
-    in_chans: int = 3,
+    num_classes: int | None = None,
+    in_chans: int | None = None,
     width: float = 1.0,
     resolution: int | None = None,
     features_only: bool = False,
@@ -116,6 +127,8 @@ def create_model(
     **variant: Any,
 ) -> LightNet | FeatureNet:
     """Build a registered model. ``resolution`` sets the default input size (rho).
+    ``num_classes`` and ``in_chans`` default to the family's own (1000 classes of RGB
+    images for the ImageNet networks; LeNet-5: 10 classes of grey images; NIN: CIFAR-10's 10).
 
     ``features_only=True`` returns the backbone for dense tasks instead, a
     :class:`~lightnets.models.features.FeatureNet` whose forward gives the feature maps of the
@@ -131,17 +144,17 @@ def create_model(
     unknown = sorted(set(variant) - set(valid))
     if unknown:
         raise ValueError(f"{name} has no variant option {', '.join(unknown)}; valid: {', '.join(valid)}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
+    if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
+                                    or num_classes < 0):
         raise ValueError(f"num_classes must be an integer >= 0, got {num_classes!r}")
-    if isinstance(in_chans, bool) or not isinstance(in_chans, int) or in_chans < 1:
+    if in_chans is not None and (isinstance(in_chans, bool) or not isinstance(in_chans, int) or in_chans < 1):
         raise ValueError(f"in_chans must be an integer >= 1, got {in_chans!r}")
+    given = {k: v for k, v in (("num_classes", num_classes), ("in_chans", in_chans)) if v is not None}
     if resolution is not None and (isinstance(resolution, bool) or not isinstance(resolution, int)
                                    or resolution > MAX_RESOLUTION):
         raise ValueError(f"resolution must be an integer from the network's total stride up to {MAX_RESOLUTION} "
                          f"(input pixels a side), got {resolution!r}")
-    model = entry.builder(
-        **entry.preset, num_classes=num_classes, in_chans=in_chans, width=width, **variant
-    )
+    model = entry.builder(**entry.preset, **given, width=width, **variant)
     model.config["name"] = name
     if resolution is not None:
         if resolution < model.min_input:
@@ -149,7 +162,7 @@ def create_model(
                 f"resolution must be an integer >= the {describe_min_input(model.total_stride, model.min_input)} "
                 f"and at most {MAX_RESOLUTION}, got {resolution!r}"
             )
-        model.default_cfg["input_size"] = (in_chans, resolution, resolution)
+        model.default_cfg["input_size"] = (model.in_chans, resolution, resolution)
         model.config["resolution"] = resolution
     return FeatureNet(model, out_indices) if features_only else model
 

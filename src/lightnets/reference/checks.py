@@ -75,7 +75,10 @@ class Check:
     macs_rule: str = "round"
     op_kind: str | None = None  # count only this kind of layer (MobileNetV1 Table 2)
     macs_scaled_from: int | None = None  # printed MACs = count at this resolution x (input / it)^2
-    macs_precision_m: float | None = None  # the printed MACs' step in millions where the row's digits hide it
+    # the precision the source printed, in decimals of millions, where the stored number cannot
+    # show it: 0 for "138 million", -2 for "15.3 billion" (15300.0 in published.json)
+    params_decimals: int | None = None
+    macs_decimals: int | None = None
     note: str | None = None  # how this row departs from its source's convention
     params: Disagreement | None = None
     macs: Disagreement | None = None
@@ -141,10 +144,10 @@ def _decimals(value: float, minimum: int) -> int:
     return max(minimum, len(text.split(".")[1]) if "." in text else 0)
 
 
-def within(counted_m: float, published: float, rule: str, minimum_decimals: int, step: float | None = None) -> bool:
-    """Does ``counted_m`` print as ``published`` under ``rule`` at the printed precision (the row's own
-    decimals, or ``step`` where the source prints coarser than the row's digits show)?"""
-    step = 10.0 ** -_decimals(published, minimum_decimals) if step is None else step
+def within(counted_m: float, published: float, rule: str, minimum_decimals: int, decimals: int | None = None) -> bool:
+    """Does ``counted_m`` print as ``published`` under ``rule`` at the printed precision (the
+    number's own decimals, at least ``minimum_decimals``, unless ``decimals`` states it)?"""
+    step = 10.0 ** -(_decimals(published, minimum_decimals) if decimals is None else decimals)
     if rule == "truncate":
         return published - 1e-9 <= counted_m < published + step - 1e-9
     return abs(counted_m - published) <= step / 2 + 1e-9
@@ -180,10 +183,9 @@ def evaluate(check: Check) -> CheckResult:
         compared = _count(check, check.macs_scaled_from)[1] * (check.input / check.macs_scaled_from) ** 2
     pub_p, pub_m = row["params_M"], row["madds_M"]
     # Parameter columns print at least one decimal (2.0M); MAC columns are whole millions
-    # unless the row shows decimals or the check gives the source's coarser step (the ResNet
-    # paper's "3.8 x 10^9": 100M).
-    p_ok = None if pub_p is None else within(params / 1e6, pub_p, check.params_rule, 1)
-    m_ok = None if pub_m is None else within(compared / 1e6, pub_m, check.macs_rule, 0, check.macs_precision_m)
+    # unless the row shows decimals.
+    p_ok = None if pub_p is None else within(params / 1e6, pub_p, check.params_rule, 1, check.params_decimals)
+    m_ok = None if pub_m is None else within(compared / 1e6, pub_m, check.macs_rule, 0, check.macs_decimals)
     return CheckResult(check, params, macs, compared, p_ok, m_ok, row)
 
 
@@ -191,8 +193,8 @@ def evaluate(check: Check) -> CheckResult:
 
 _ENTRY_KEYS = {
     "row_model", "row_variant", "source", "label", "model", "layer", "width", "num_classes", "options", "input",
-    "convention", "params_rule", "macs_rule", "op_kind", "macs_scaled_from", "macs_precision_m", "note", "params",
-    "macs",
+    "convention", "params_rule", "macs_rule", "op_kind", "macs_scaled_from", "note", "params", "macs",
+    "params_decimals", "macs_decimals",
 }
 _DISAGREEMENT_KEYS = {"expected", "kind", "why", "readme", "second_source"}
 _ROW_KEYS = {"row_model", "row_variant", "source"}
@@ -248,10 +250,10 @@ def _check(entry: dict, group: dict, where: str) -> Check:
     for rule in ("params_rule", "macs_rule"):
         if entry.get(rule, "round") not in RULES:
             raise _bad(where, f"{rule} {entry[rule]!r} is not one of {', '.join(RULES)}")
-    precision = entry.get("macs_precision_m")
-    if precision is not None and (isinstance(precision, bool) or not isinstance(precision, (int, float))
-                                  or not precision > 0):
-        raise _bad(where, f"macs_precision_m must be a number > 0 (millions), got {precision!r}")
+    for precision in ("params_decimals", "macs_decimals"):
+        if entry.get(precision) is not None and (isinstance(entry[precision], bool)
+                                                 or not isinstance(entry[precision], int)):
+            raise _bad(where, f"{precision} must be an integer (decimals of millions), got {entry[precision]!r}")
     size = entry.get("input", 224)
     if entry.get("macs_scaled_from") is not None and not isinstance(size, int):
         raise _bad(where, "macs_scaled_from needs a resolution as input")
