@@ -169,7 +169,7 @@ def test_zoo_plot_times_the_models_a_pattern_names_and_plots_them(capsys, tmp_pa
 
 @pytest.mark.parametrize("argv, message", [
     (["zoo-plot", "--out", "zoo.jpg"], "--out zoo.jpg must end in .png"),
-    (["zoo-plot", "resnet*", "--out", "zoo.png"], "no model matches 'resnet*'"),
+    (["zoo-plot", "no_such_net*", "--out", "zoo.png"], "no model matches 'no_such_net*'"),
     (["zoo-plot", "--out", "zoo.png", "--runs", "0"], "need --batch-size >= 1, --runs >= 1"),
     (["zoo-plot", "--out", "zoo.png", "--threads", "0"], "threads must be an integer >= 1, got 0"),
 ])
@@ -194,7 +194,7 @@ def test_bench_needs_a_model(capsys):
 
 def test_report_without_latency(capsys):
     code, out, _ = run(capsys, "report", "--no-latency")
-    assert code == 0 and "115/115 rows as expected" in out
+    assert code == 0 and "124/124 rows as expected" in out
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -212,7 +212,7 @@ def test_report_without_latency(capsys):
     (["bench", "mobilenet_v2", "--backends", "tflite"], "unknown backend(s) tflite"),
     (["grid", "mobilenet_v1", "--widths", "1,a"], "--widths must be a comma-separated list of floats"),
     (["conv-cost", "--input", "5x5", "--out", "4"], "--input must look like HxWxC"),
-    (["models", "resnet*"], "no model matches 'resnet*'"),
+    (["models", "no_such_net*"], "no model matches 'no_such_net*'"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(capsys, argv, message):
     code, out, err = run(capsys, *argv)

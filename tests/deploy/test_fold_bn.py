@@ -42,6 +42,7 @@ COUNTS = {
     "alexnet_towers": (0, 0),
     "vgg11": (0, 0),
     "nin": (0, 0),
+    "resnet18": (20, 0),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),

@@ -6,6 +6,7 @@ import torchvision
 from safetensors.torch import save_file
 
 from lightnets.interop import SOURCES, convert_state_dict, load_reference_weights, resolve
+from lightnets.interop.sources import RESNETS
 from lightnets.models import create_model
 
 TOLERANCE = 1e-4  # max abs difference of logits, float32
@@ -31,7 +32,8 @@ def every_source() -> list:
     return [pytest.param(source, arch, id=f"{source}-{arch}") for source, archs in SOURCES.items() for arch in archs]
 
 
-LAST_BLOCK = {"googlenet": "inception5b", "inception_v3": "Mixed_7c"}  # torchvision models without .features
+# torchvision models without .features: their last block's output
+LAST_BLOCK = {"googlenet": "inception5b", "inception_v3": "Mixed_7c", **dict.fromkeys(RESNETS, "layer4")}
 
 
 def source_features(source: str, model: torch.nn.Module, x: torch.Tensor, arch: str = "") -> torch.Tensor:

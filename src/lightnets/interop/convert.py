@@ -25,7 +25,7 @@ import torch
 
 from ..io import CheckpointError, load_state_dict_file
 from ..models import MODELS, LightNet, create_model
-from . import alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, timm_keys, torchvision_keys
+from . import alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, resnet_keys, timm_keys, torchvision_keys
 from .sources import SOURCES, resolve
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
@@ -34,11 +34,11 @@ KEY_RULES = {
     "torchvision": {"mobilenet_v2": torchvision_keys.module_names, "mobilenet_v3": torchvision_keys.module_names,
                     "densenet": densenet_keys.module_names, "googlenet": inception_keys.googlenet_torchvision,
                     "inception_v3": inception_keys.inception_v3, "alexnet": alexnet_vgg_keys.alexnet_module_names,
-                    "vgg": alexnet_vgg_keys.vgg_module_names},
+                    "vgg": alexnet_vgg_keys.vgg_module_names, "resnet": resnet_keys.module_names},
     "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
              "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names,
              "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,
-             "inception_resnet_v2": inception_keys.inception_resnet_v2_timm},
+             "inception_resnet_v2": inception_keys.inception_resnet_v2_timm, "resnet": resnet_keys.module_names},
 }
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem
@@ -53,7 +53,6 @@ class KeyPair(NamedTuple):
 AUX_PREFIX = "aux_heads."
 
 
-@lru_cache(maxsize=128)
 def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000,
               aux: bool = True) -> tuple[KeyPair, ...]:
     """Every tensor of the lightnets model for ``(source, arch)``, paired with its source key.
@@ -62,6 +61,11 @@ def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000
     (aux heads add keys; ``aux=False`` drops them), ``in_chans`` and ``num_classes``;
     BatchNorm eps and activations do not matter here.
     """
+    return _key_pairs(source, arch, in_chans, num_classes, aux)  # one cache entry whether defaults are passed or not
+
+
+@lru_cache(maxsize=128)
+def _key_pairs(source: str, arch: str, in_chans: int, num_classes: int, aux: bool) -> tuple[KeyPair, ...]:
     target = resolve(source, arch)
     with torch.device("meta"):
         model = create_model(target.model, width=target.width, in_chans=in_chans, num_classes=num_classes,

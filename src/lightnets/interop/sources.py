@@ -40,6 +40,9 @@ def _timm_widths(prefix: str, model: str, widths: tuple[float, ...], **variant: 
     return {f"{prefix}_{round(w * 100):03d}": Target(model, width=w, **variant) for w in widths}
 
 
+# torchvision and timm name their ResNets as lightnets does and build the same networks.
+RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "wide_resnet101_2")
+
 SOURCES: dict[str, dict[str, Target]] = {
     "torchvision": {
         "mobilenet_v2": Target("mobilenet_v2", bn_eps=1e-5),
@@ -51,6 +54,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "alexnet": Target("alexnet", bn_eps=None),
         **{name: Target(name, bn_eps=None) for name in (
             "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn")},
+        **{name: Target(name, bn_eps=1e-5) for name in RESNETS},
     },
     "timm": {
         **_timm_widths("mobilenetv1", "mobilenet_v1", (1.0, 1.25), act="relu6"),
@@ -62,6 +66,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "inception_v3": Target("inception_v3", bn_eps=1e-3),
         "inception_v4": Target("inception_v4", bn_eps=1e-3),
         "inception_resnet_v2": Target("inception_resnet_v2", bn_eps=1e-3),
+        **{name: Target(name, bn_eps=1e-5) for name in RESNETS},  # timm's default ResNets are torchvision's ("v1.5")
     },
 }
 

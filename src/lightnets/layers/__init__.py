@@ -1,6 +1,8 @@
 """The shared vocabulary of blocks, one concept a file, named as the papers name them."""
 
 from .activations import ACTIVATIONS, make_activation
+from .basic_block import BasicBlock
+from .bottleneck import Bottleneck
 from .channel_shuffle import ChannelShuffle
 from .connection_table import ConnectionTableConv, FanInGroup
 from .conv_norm_act import ConvNormAct
@@ -14,11 +16,14 @@ from .local_response_norm import LocalResponseNorm
 from .make_divisible import check_width, make_divisible, scale_width
 from .mlpconv import MlpConv
 from .norm_act import NormAct
+from .shortcut import projection_shortcut
 from .squeeze_excite import SqueezeExcite
 from .subsampling import Subsampling
 
 __all__ = [
     "ACTIVATIONS",
+    "BasicBlock",
+    "Bottleneck",
     "Branch",
     "ChannelShuffle",
     "ConnectionTableConv",
@@ -43,5 +48,6 @@ __all__ = [
     "make_activation",
     "make_divisible",
     "make_pool",
+    "projection_shortcut",
     "scale_width",
 ]

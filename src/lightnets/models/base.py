@@ -168,7 +168,8 @@ class LightNet(nn.Module):
         self.num_classes = head.num_classes
         self.config: dict[str, Any] = {"num_classes": self.num_classes, "in_chans": in_chans}
         self.default_cfg = make_default_cfg(in_chans, self.num_classes, **(default_cfg or {}))
-        self._init(self)
+        if not any(p.is_meta for p in self.parameters()):  # a meta-device build (shapes only) draws no values
+            self._init(self)
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a clear error for an input this network cannot take."""

@@ -29,6 +29,7 @@ from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
 from .nin import nin
 from .paper_table import PaperTable
+from .resnet import resnet, resnet_table
 from .vgg import vgg
 
 
@@ -39,6 +40,10 @@ class Entry:
     paper: str = ""
     table: Callable[[LightNet], PaperTable] | None = None  # the paper's architecture table (lightnets table)
 
+
+RESNET, WIDE_RESNET = "ResNet, arXiv:1512.03385", "Wide ResNet, arXiv:1605.07146"
+# ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses.
+NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64}
 
 MODELS: dict[str, Entry] = {
     "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861", table=mobilenet_v1_table),
@@ -75,6 +80,13 @@ MODELS: dict[str, Entry] = {
                                                  "VGG, arXiv:1409.1556" + (" (with BN)" if bn else ""))
        for bn in (False, True) for depth in (11, 13, 16, 19)},
     "nin": Entry(nin, paper="Network in Network, arXiv:1312.4400"),
+    "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK}, RESNET, resnet_table),
+    "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK}, RESNET, resnet_table),
+    "resnet50": Entry(resnet, {"depth": 50}, RESNET, resnet_table),
+    "resnet101": Entry(resnet, {"depth": 101}, RESNET, resnet_table),
+    "resnet152": Entry(resnet, {"depth": 152}, RESNET, resnet_table),
+    "wide_resnet50_2": Entry(resnet, {"depth": 50, "base_width": 128}, WIDE_RESNET, resnet_table),
+    "wide_resnet101_2": Entry(resnet, {"depth": 101, "base_width": 128}, WIDE_RESNET, resnet_table),
 }
 
 

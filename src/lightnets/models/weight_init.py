@@ -16,6 +16,16 @@ from torch import nn
 def kaiming_fan_out(module: nn.Module) -> None:
     """He et al. 2015 normal init scaled by fan-out for convs, N(0, 0.01) for Linear layers,
     BatchNorm at gamma = 1, beta = 0, zero biases: torchvision's MobileNetV2 / V3 and VGG."""
+    _kaiming_fan_out(module, init_linear=True)
+
+
+def kaiming_fan_out_convs(module: nn.Module) -> None:
+    """:func:`kaiming_fan_out` for convs and BatchNorm only, Linear layers left as PyTorch
+    built them: torchvision's ResNet (its classifier keeps ``nn.Linear``'s own init)."""
+    _kaiming_fan_out(module, init_linear=False)
+
+
+def _kaiming_fan_out(module: nn.Module, init_linear: bool) -> None:
     for m in module.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out")
@@ -24,7 +34,7 @@ def kaiming_fan_out(module: nn.Module) -> None:
             if m.affine:
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.Linear):
+        elif isinstance(m, nn.Linear) and init_linear:
             nn.init.normal_(m.weight, 0, 0.01)
             _zero_bias(m)
 
@@ -76,6 +86,7 @@ INITS: dict[str, Callable[[nn.Module], None]] = {
     "kaiming_fan_in": kaiming_fan_in,
     "trunc_normal_0.01": trunc_normal(0.01),
     "trunc_normal_0.1": trunc_normal(0.1),
+    "kaiming_fan_out_convs": kaiming_fan_out_convs,
 }
 
 

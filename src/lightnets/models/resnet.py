@@ -1,0 +1,139 @@
+"""ResNet (He et al. 2015, arXiv:1512.03385), Table 1, and the wide ResNet-50-2 / 101-2.
+
+conv1 is a 7x7 convolution with stride 2 (BN, ReLU) and conv2_x begins with a 3x3 max pool of stride 2; four stages of
+basic blocks (ResNet-18/34) or bottlenecks (ResNet-50/101/152) follow, each after the first halving the resolution in
+its first block, then global average pooling and a 1000-way FC. Shortcuts are identities, with a projection (1x1 conv
++ BN) where a block changes the shape: the paper's option B, as torchvision and timm build it.
+
+``stride_in_1x1`` places a bottleneck's stride: on its 3x3 conv (``False``, torchvision's and timm's "ResNet v1.5",
+ResNet-50 4.09 GMACs) or on its first 1x1 conv (``True``, the paper's Caffe models, 3.86 GMACs); the parameters are
+the same. ``base_width`` is the bottleneck width of conv2_x (torchvision's ``width_per_group``); later stages scale it
+with their ``c``. Wide ResNet-50-2 / 101-2 (Zagoruyko & Komodakis 2016, arXiv:1605.07146, as torchvision builds them)
+are ResNet-50 / 101 with ``base_width=128``: twice the 3x3 convs' width, the same outer widths.
+
+``width`` scales every stage's ``c`` and the stem by the lightnets width policy (multiples of 8); the bottleneck's
+inner width follows its scaled ``c`` as at full width, so ``width=1.0`` is exactly torchvision's network.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..layers import BasicBlock, Bottleneck, ConvNormAct, check_width, scale_width
+from .base import LightNet
+from .builder import StageStack, first_stride, model_builder
+from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A row of Table 1: layer name, output size for a 224 input, c = the width of its 3x3 convs (a basic block's
+    output; a bottleneck outputs ``EXPANSION * c``), s = the stride of its first block."""
+
+    name: str
+    output_size: int
+    c: int
+    s: int
+
+
+@dataclass(frozen=True)
+class Depth:
+    """A column of Table 1: the block every stage is built of and how many each stage of ``STAGES`` has."""
+
+    block: type[BasicBlock] | type[Bottleneck]
+    n: tuple[int, int, int, int]
+
+
+STEM = 64  # conv1: 7x7, 64, stride 2 (output 112x112), then conv2_x's 3x3 max pool, stride 2
+STAGES = (
+    Stage("conv2_x", 56, c=64, s=1),
+    Stage("conv3_x", 28, c=128, s=2),
+    Stage("conv4_x", 14, c=256, s=2),
+    Stage("conv5_x", 7, c=512, s=2),
+)
+DEPTHS = {
+    18: Depth(BasicBlock, (2, 2, 2, 2)),
+    34: Depth(BasicBlock, (3, 4, 6, 3)),
+    50: Depth(Bottleneck, (3, 4, 6, 3)),
+    101: Depth(Bottleneck, (3, 4, 23, 3)),
+    152: Depth(Bottleneck, (3, 8, 36, 3)),
+}
+EXPANSION = 4  # a bottleneck's last 1x1 conv: [1x1, 64; 3x3, 64; 1x1, 256]
+BASE_WIDTH = 64  # the paper's bottleneck width in conv2_x
+
+
+@model_builder
+def resnet(
+    *,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    width: float = 1.0,
+    depth: int = 50,
+    stride_in_1x1: bool = False,
+    base_width: int = BASE_WIDTH,
+    bn_eps: float = 1e-5,
+) -> LightNet:
+    column = _check_depth(depth)
+    _check_bottleneck_options(depth, column, stride_in_1x1, base_width)
+    width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
+    stem_chs = scale_width(STEM, width)
+    stem = nn.Sequential(OrderedDict(
+        conv1=ConvNormAct(in_chans, stem_chs, 7, stride=2, bn_eps=bn_eps),
+        pool=nn.MaxPool2d(3, stride=2, padding=1),
+    ))
+    body = StageStack(stem_chs, stride=4)
+    for spec, n in zip(STAGES, column.n):
+        c = scale_width(spec.c, width)
+        for s in first_stride(n, spec.s):
+            if column.block is BasicBlock:
+                body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps), c, s)
+            else:
+                mid = c * base_width // BASE_WIDTH
+                body.add(Bottleneck(body.chs, EXPANSION * c, mid, s, stride_in_1x1, bn_eps=bn_eps), EXPANSION * c, s)
+        body.end_stage()
+    head = ClassifierHead(body.chs, num_classes)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out_convs")
+
+
+def _check_depth(depth: int) -> Depth:
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth not in DEPTHS:
+        raise ValueError(f"ResNet depth must be one of {', '.join(map(str, DEPTHS))} (the columns of Table 1), "
+                         f"got {depth!r}")
+    return DEPTHS[depth]
+
+
+def _check_bottleneck_options(depth: int, column: Depth, stride_in_1x1: bool, base_width: int) -> None:
+    if not isinstance(stride_in_1x1, bool):
+        raise ValueError(f"stride_in_1x1 must be True or False, got {stride_in_1x1!r}")
+    if isinstance(base_width, bool) or not isinstance(base_width, int) or base_width < 8:
+        raise ValueError(f"base_width must be an integer >= 8 (conv2_x's bottleneck width: 64 in the paper, 128 for "
+                         f"wide ResNet), got {base_width!r}")
+    if column.block is BasicBlock and (stride_in_1x1 or base_width != BASE_WIDTH):
+        raise ValueError(f"ResNet-{depth} is built of basic blocks (two 3x3 convs), which have no bottleneck: "
+                         f"stride_in_1x1 and base_width apply to ResNet-50/101/152 only, got "
+                         f"stride_in_1x1={stride_in_1x1!r}, base_width={base_width!r}")
+
+
+def resnet_table(model: LightNet) -> PaperTable:
+    """Table 1's column for the built network: conv1, conv2_x (the max pool and its blocks) to conv5_x as
+    ``[kernel, width; ...] x n``, and the pool and FC; widths are the built model's (``width``, ``base_width``)."""
+    depth = model.config["depth"]
+    stem = model.stem.conv1.conv
+    rows = [TableRow(("stem.conv1",), ("conv1", f"{stem.kernel_size[0]}x{stem.kernel_size[1]}, {stem.out_channels}, "
+                                                f"stride {stem.stride[0]}"))]
+    for i, (spec, stage) in enumerate(zip(STAGES, model.stages)):
+        block = stage[0]
+        convs = [getattr(block, name).conv for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
+        cell = "[" + "; ".join(f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}" for c in convs) + "]"
+        cell = f"{cell} x {len(stage)}"
+        modules = (f"stages.{i}",)
+        if i == 0:  # Table 1 prints conv1's max pool in conv2_x
+            cell, modules = f"3x3 max pool, stride 2; {cell}", ("stem.pool", *modules)
+        rows.append(TableRow(modules, (spec.name, cell)))
+    fc = f", {model.num_classes}-d fc, softmax" if model.num_classes else ""
+    rows.append(TableRow(("head",), ("-", f"average pool{fc}")))
+    return PaperTable("ResNet (arXiv:1512.03385), Table 1", ("layer name", f"{depth}-layer"), tuple(rows))
