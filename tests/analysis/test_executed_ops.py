@@ -142,3 +142,16 @@ def test_squeeze_excite_layers_are_found_from_the_dataflow():
     theirs = profile(torchvision.models.mobilenet_v3_small(weights=None), 224).by_kind()
     assert ours["se"]["layers"] == theirs["se"]["layers"] == 2 * 9  # two layers in each of 9 gated blocks
     assert ours["se"]["macs"] == theirs["se"]["macs"]
+
+
+def test_a_model_on_the_meta_device_counts_as_on_the_cpu():
+    """Storages are told apart by their own identity, not their data's address, which the meta
+    device leaves at 0 for every tensor: a model built there only to be counted has the same
+    parameters and MACs. (Not the same traffic: the meta device runs some ops, hard-swish
+    among them, as decompositions into several aten ops, each of which reads and writes.)"""
+    with torch.device("meta"):
+        meta = create_model("mobilenet_v3_small", width=0.5)
+    cpu = create_model("mobilenet_v3_small", width=0.5)
+    counted, expected = profile(meta, 64), profile(cpu, 64)
+    assert (counted.params, counted.macs) == (expected.params, expected.macs)
+    assert counted.params == sum(p.numel() for p in cpu.parameters())

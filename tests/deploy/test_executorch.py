@@ -1,10 +1,10 @@
 """ExecuTorch (.pte, XNNPACK): fp32 and int8 exports from the command line, run in the
 ExecuTorch runtime, checked against PyTorch and evaluated with `lightnets eval --pte`.
 
-The machinery is exercised on one small network with depthwise and 1x1 convolutions,
-BatchNorm, ReLU, residual adds, pooling and a two-layer classifier: what an ExecuTorch export
-costs grows with the layers, not the widths or pixels, so the network is MobileNetV3-Small's
-minimalistic variant (the zoo's shortest graph with residual adds), at width 0.25 and 32x32.
+The machinery is exercised on one small network with 3x3 and 1x1 convolutions, BatchNorm,
+ReLU, residual adds, pooling and a classifier: what an ExecuTorch export costs grows with
+the layers, not the widths or pixels, so the network is ResNet-18 (21 convs; MobileNetV3-
+Small's shortest variant has 35) at width 0.125 and 32x32.
 Full-size programs are timed in benchmarks/latency.py."""
 
 import contextlib
@@ -27,7 +27,7 @@ from lightnets.deploy import executorch_export  # noqa: E402
 from lightnets.deploy.executorch_export import TOLERANCE, export_pte, verify_pte  # noqa: E402
 
 CLASSES = ["dark", "light"]  # the classes of the two_class_tree fixture
-ARCH = {"name": "mobilenet_v3_small_minimal", "width": 0.25, "num_classes": 2}
+ARCH = {"name": "resnet18", "width": 0.125, "num_classes": 2}
 # 64 held-out images: enough for the int8 check to tell a broken program at two classes.
 PER_CLASS = 32
 

@@ -1,8 +1,11 @@
-"""ONNX export of every registered model, checked in ONNX Runtime, and torch.export. Each model
-is exported once, at its smallest input (its total stride): what an export costs grows with
-the network's layers, not with its pixels, and tracing a dynamic batch costs about three
-times a static one, so one model (DYNAMIC) is exported with a dynamic batch, height and
-width, and the others with a static batch. The full-size runs are in benchmarks/latency.py."""
+"""ONNX export of the zoo, checked in ONNX Runtime, and torch.export. Each family's smallest
+variant (tests/zoo_models.py) is exported once, at its smallest input: what an export costs
+grows with the network's layers, not with its pixels, and tracing a dynamic batch costs about
+three times a static one, so one model (DYNAMIC) is exported with a dynamic batch, height and
+width, and the others with a static batch. Inception-v4 and Inception-ResNet-v2 (250 and 330
+layers of Inception v3's ops and a scaled residual add, 20-35 s each) are left to
+benchmarks/zoo_latency.py, which exports every registered model at full size through the same
+checked export_onnx; so are the full-size runs of benchmarks/latency.py."""
 
 import numpy as np
 import pytest
@@ -13,7 +16,8 @@ from zoo_models import REPRESENTATIVES
 from lightnets import create_model
 from lightnets.deploy import ExportError, export_onnx, export_program, ort_session, read_metadata, verify
 
-DYNAMIC = "mobilenet_v3_small"  # the model exported with a dynamic batch, height and width
+DYNAMIC = "resnet18"  # the model exported with a dynamic batch, height and width
+EXPORTED = [name for name in REPRESENTATIVES if name not in ("inception_v4", "inception_resnet_v2")]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +39,7 @@ def exported(tmp_path_factory, make_realistic):
     return export
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVES)
+@pytest.mark.parametrize("name", EXPORTED)
 def test_every_model_exports_to_onnx_and_matches_onnx_runtime(name, exported):
     model, report = exported(name)
     # logits well away from zero (a pre-BN network at its init gives logits below 1: NIN ~0.5)

@@ -33,6 +33,13 @@ def tensor_bytes(t: torch.Tensor) -> int:
     return t.numel() * (4 if t.is_floating_point() else t.element_size())
 
 
+def storage_key(t: torch.Tensor) -> int:
+    """The identity of ``t``'s storage, shared by its views: the address of the storage
+    object itself, not of its data, which is 0 for every tensor on the meta device (where
+    ``create_model`` under ``torch.device("meta")`` puts a model built only to be counted)."""
+    return t.untyped_storage()._cdata
+
+
 @dataclass(frozen=True)
 class TensorMeta:
     """What the counter needs of a tensor, kept instead of the tensor so that it can be freed."""
@@ -105,7 +112,7 @@ class _Recorder(TorchDispatchMode):
         self.stack: list[tuple[str, int, bool]] = [("", 0, False)]
         self.calls = 0
         self.ops: list[OpRecord] = []
-        self.owned: dict[int, str] = {}  # storage data_ptr -> parameter/buffer name
+        self.owned: dict[int, str] = {}  # storage key -> parameter/buffer name
         self.params: dict[str, torch.Tensor] = {}
         self.is_parameter: dict[str, bool] = {}
         for name, p in model.named_parameters(remove_duplicate=False):
@@ -114,13 +121,13 @@ class _Recorder(TorchDispatchMode):
             self._own(name, b, False)
         self.serial: dict[int, int] = {}  # id(tensor) -> activation serial, while the tensor lives
         self.next_serial = 0
-        self.storage_refs: dict[int, int] = {}  # storage data_ptr -> live activation tensors on it
+        self.storage_refs: dict[int, int] = {}  # storage key -> live activation tensors on it
         self.storage_bytes: dict[int, int] = {}
         self.live = 0
         self.peak = 0
 
     def _own(self, name: str, t: torch.Tensor, is_param: bool) -> None:
-        key = t.untyped_storage().data_ptr()
+        key = storage_key(t)
         if t.numel() and key not in self.owned:
             self.owned[key] = name
             self.params[name] = t
@@ -144,7 +151,7 @@ class _Recorder(TorchDispatchMode):
         sid = self.next_serial
         self.next_serial += 1
         self.serial[id(t)] = sid
-        key = t.untyped_storage().data_ptr()
+        key = storage_key(t)
         if self.storage_refs.get(key, 0) == 0:
             nbytes = tensor_bytes(t) if t.is_contiguous() else t.untyped_storage().nbytes()
             self.storage_bytes[key] = nbytes
@@ -162,11 +169,11 @@ class _Recorder(TorchDispatchMode):
 
     def _owner(self, value: Any) -> str | None:
         if isinstance(value, torch.Tensor) and value.numel():
-            return self.owned.get(value.untyped_storage().data_ptr())
+            return self.owned.get(storage_key(value))
         return None
 
     def _input_id(self, t: torch.Tensor) -> int | None:
-        if t.untyped_storage().data_ptr() in self.owned:
+        if storage_key(t) in self.owned:
             return None
         return self.serial.get(id(t))
 
@@ -187,7 +194,7 @@ class _Recorder(TorchDispatchMode):
                 record.param_inputs.append((i, owner))
         record.param_inputs += [(-1, o) for a in kwargs.values() if (o := self._owner(a)) is not None]
         for o in outputs:
-            if o.untyped_storage().data_ptr() in self.owned:  # a view of a parameter (e.g. weight.t())
+            if storage_key(o) in self.owned:  # a view of a parameter (e.g. weight.t())
                 record.output_ids.append(-1)
             else:
                 record.output_ids.append(self.watch(o))

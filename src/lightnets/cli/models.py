@@ -16,12 +16,15 @@ def run(args) -> int:
     from ..analysis import profile
     from ..models import MODELS, create_model, list_models
 
+    import torch
+
     names = list_models(args.pattern)
     if not names:
         raise ValueError(f"no model matches {args.pattern!r}; registered: {', '.join(list_models())}")
     rows = []
     for name in names:
-        model = create_model(name)
+        with torch.device("meta"):  # counted from shapes alone: no weights drawn, no arithmetic done
+            model = create_model(name)
         size = model.default_cfg["input_size"][-1]
         prof = profile(model, size)
         rows.append({"name": name, "input": size, "params": prof.params, "macs": prof.macs,

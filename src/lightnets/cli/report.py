@@ -32,9 +32,10 @@ def _disagreement(d) -> dict | None:
     return None if d is None else asdict(d)
 
 
-def _short(variant: str, limit: int = 36) -> str:
-    variant = variant.replace(",res=", " @")
-    return variant if len(variant) <= limit else variant[: limit - 3] + "..."
+def _short(row: str, limit: int = 48) -> str:
+    """A published row's model and variant, shortened for the table."""
+    row = row.replace(",res=", " @")
+    return row if len(row) <= limit else row[: limit - 3] + "..."
 
 
 def latency_rows(runs: int, threads: int | None) -> list[dict]:
@@ -61,7 +62,7 @@ def run(args) -> int:
     t0 = time.perf_counter()
     results = [evaluate(c) for c in CHECKS]
     notes: dict[str, int] = {}
-    table = [[r.check.source_label, _short(r.row["variant"]), r.check.convention,
+    table = [[r.check.source_label, _short(f"{r.row['model']}: {r.row['variant']}"), r.check.convention,
               r.published_params_m, f"{r.params / 1e6:.3f}", r.published_macs_m, f"{r.macs / 1e6:.2f}",
               _status(r, notes)] for r in results]
     latency = None if args.no_latency else latency_rows(args.runs, args.threads)

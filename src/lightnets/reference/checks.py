@@ -24,6 +24,8 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 
+import torch
+
 from .. import layers
 from ..analysis import CONVENTIONS, profile
 from ..models import create_model
@@ -160,7 +162,8 @@ def _counts(model: str | None, layer: str | None, width: float, num_classes: int
     if layer is not None:
         module = getattr(layers, layer)(**dict(options))
     else:
-        module = create_model(model, width=width, num_classes=num_classes, **dict(options))
+        with torch.device("meta"):  # params and MACs need shapes only: no weights drawn, no arithmetic done
+            module = create_model(model, width=width, num_classes=num_classes, **dict(options))
     prof = profile(module, input_size, convention=convention)
     if op_kind is None:
         return prof.params, prof.macs
