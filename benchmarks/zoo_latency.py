@@ -9,13 +9,16 @@ torchvision or timm has the same network (lightnets.interop.SOURCES), ONNX Runti
 library's own export; each model's runners are timed in interleaved rounds, so host drift
 moves them together. Writes the generated section of docs/benchmarks/zoo_latency.md (keeping
 its hand-written commentary, see doc_sections.py) and docs/benchmarks/zoo_latency.png
-(latency against MACs, one point per model).
+(latency against MACs, one point per model). Each model's measurement is appended to
+benchmarks/.cache/zoo_latency.jsonl as soon as it is taken, so a killed run loses at most one
+model: ``--resume`` keeps the measurements of the same date and goes on from there.
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import os
 import statistics
 import tempfile
@@ -34,6 +37,7 @@ from lightnets.cli.table import format_table
 from lightnets.interop import SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
+PARTIAL = ROOT / "benchmarks" / ".cache" / "zoo_latency.jsonl"
 THREADS = 1
 
 
@@ -94,16 +98,26 @@ def measure(name: str, rounds: int, runs: int, work: Path) -> dict:
             **{k: statistics.median(v) for k, v in samples.items()}}
 
 
-def zoo_section(names: list[str], rounds: int, runs: int) -> tuple[str, list[dict]]:
+def zoo_section(names: list[str], rounds: int, runs: int, resume: bool) -> tuple[str, list[dict]]:
     peak = measure_peak(THREADS)
-    results = []
+    today = time.strftime("%Y-%m-%d")
+    done = {}
+    if resume and PARTIAL.is_file():
+        done = {r["model"]: r for r in map(json.loads, PARTIAL.read_text().splitlines()) if r["date"] == today}
+    else:
+        PARTIAL.parent.mkdir(parents=True, exist_ok=True)
+        PARTIAL.write_text("")
     bar = steps(len(names), "zoo", True)
     with tempfile.TemporaryDirectory() as work:
         for name in names:
             bar.set_postfix_str(name)
-            results.append(measure(name, rounds, runs, Path(work)))
+            if name not in done:
+                done[name] = {**measure(name, rounds, runs, Path(work)), "date": today}
+                with PARTIAL.open("a") as f:  # one line a model: a killed run keeps what it measured
+                    f.write(json.dumps(done[name]) + "\n")
             bar.update()
     bar.close()
+    results = [done[name] for name in names]
     rows = [[r["model"], r["size"], r["params"] / 1e6, r["macs"] / 1e6, r["traffic"] / 2**20,
              r["macs"] / r["traffic"], r["eager"], r["ort"], r["reference ort"] if r["reference"] else "-",
              r["reference"] or "-", 100 * r["macs"] / min(r["eager"], r["ort"]) / 1e6 / peak.gmacs]
@@ -122,12 +136,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "zoo_latency.md")
+    parser.add_argument("--resume", action="store_true", help=f"keep today's measurements in {PARTIAL.name}")
     args = parser.parse_args()
     names = [n for n in list_models() if fnmatch.fnmatch(n, args.models)]
     if not names:
         parser.error(f"no registered model matches {args.models!r}")
     began = time.perf_counter()
-    table, results = zoo_section(names, args.rounds, args.runs)
+    table, results = zoo_section(names, args.rounds, args.runs, args.resume)
     png = args.out.with_suffix(".png")
     plot_zoo([ZooPoint(r["model"], r["macs"], LatencyResult(1, THREADS, 3, args.runs, r["eager"], r["eager"],
                                                             r["eager"])) for r in results],
