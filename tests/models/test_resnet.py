@@ -132,7 +132,7 @@ def test_init_is_torchvisions_to_the_bit(name):
 
 def test_width_scales_every_stage_and_the_stem():
     model = create_model("resnet50", width=0.5)
-    assert model.stem.conv1.conv.out_channels == 32
+    assert model.stem.conv.conv.out_channels == 32
     assert [f["num_chs"] for f in model.feature_info] == [128, 256, 512, 1024]
     assert model.stages[0][0].conv2.conv.out_channels == 32
     wide = create_model("wide_resnet50_2", width=0.5)

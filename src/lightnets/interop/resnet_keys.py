@@ -17,7 +17,7 @@ SHORTCUT = {"conv": "0", "bn": "1"}
 
 def module_names(model: LightNet) -> dict[str, str]:
     """lightnets module name -> torchvision / timm module name, for every layer with tensors."""
-    names = {"stem.conv1.conv": "conv1", "stem.conv1.bn": "bn1", "head.fc": "fc"}
+    names = {"stem.conv.conv": "conv1", "stem.conv.bn": "bn1", "head.fc": "fc"}
     for i, stage in enumerate(model.stages):
         for j, block in enumerate(stage):
             path, prefix = f"stages.{i}.{j}", f"layer{i + 1}.{j}"

@@ -16,6 +16,7 @@ from .local_response_norm import LocalResponseNorm
 from .make_divisible import check_width, make_divisible, scale_width
 from .mlpconv import MlpConv
 from .norm_act import NormAct
+from .pooled_stem import pooled_stem
 from .shortcut import projection_shortcut
 from .squeeze_excite import SqueezeExcite
 from .subsampling import Subsampling
@@ -48,6 +49,7 @@ __all__ = [
     "make_activation",
     "make_divisible",
     "make_pool",
+    "pooled_stem",
     "projection_shortcut",
     "scale_width",
 ]

@@ -15,12 +15,9 @@ multiple-of-8 rule), and the stem keeps 2k maps.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 
-from torch import nn
-
-from ..layers import ConvNormAct, DenseBlock, NormAct, Transition, check_width, scale_width
+from ..layers import DenseBlock, NormAct, Transition, check_width, pooled_stem, scale_width
 from .base import LightNet
 from .builder import StageStack, model_builder
 from .heads import ClassifierHead
@@ -49,15 +46,6 @@ COLUMNS = {
     264: Column(blocks=(6, 12, 64, 48)),
 }
 STEM_KERNEL = 7  # "7 x 7 conv, stride 2", then "3 x 3 max pool, stride 2"
-
-
-def pooled_stem(in_chans: int, out_chs: int, kernel_size: int, bn_eps: float) -> nn.Sequential:
-    """A stride-2 conv-BN-ReLU and a 3x3 stride-2 max pool (padding 1): total stride 4.
-    Submodules ``conv`` (a ConvNormAct) and ``pool``."""
-    return nn.Sequential(OrderedDict(
-        conv=ConvNormAct(in_chans, out_chs, kernel_size, stride=2, bn_eps=bn_eps),
-        pool=nn.MaxPool2d(3, stride=2, padding=1),
-    ))
 
 
 def _check_positive_int(name: str, value: int, meaning: str) -> None:

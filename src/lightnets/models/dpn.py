@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import DualPathBlock, NormAct, check_width, scale_width
+from ..layers import DualPathBlock, NormAct, check_width, pooled_stem, scale_width
 from .base import LightNet
 from .builder import StageStack, first_stride, model_builder
-from .densenet import pooled_stem
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 

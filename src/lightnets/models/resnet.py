@@ -17,12 +17,9 @@ inner width follows its scaled ``c`` as at full width, so ``width=1.0`` is exact
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
-from torch import nn
-
-from ..layers import BasicBlock, Bottleneck, ConvNormAct, check_width, scale_width
+from ..layers import BasicBlock, Bottleneck, check_width, pooled_stem, scale_width
 from .base import LightNet
 from .builder import StageStack, first_stride, model_builder
 from .heads import ClassifierHead
@@ -81,10 +78,7 @@ def resnet(
     _check_bottleneck_options(depth, column, stride_in_1x1, base_width)
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
     stem_chs = scale_width(STEM, width)
-    stem = nn.Sequential(OrderedDict(
-        conv1=ConvNormAct(in_chans, stem_chs, 7, stride=2, bn_eps=bn_eps),
-        pool=nn.MaxPool2d(3, stride=2, padding=1),
-    ))
+    stem = pooled_stem(in_chans, stem_chs, 7, bn_eps)
     body = StageStack(stem_chs, stride=4)
     for spec, n in zip(STAGES, column.n):
         c = scale_width(spec.c, width)
@@ -122,8 +116,8 @@ def resnet_table(model: LightNet) -> PaperTable:
     """Table 1's column for the built network: conv1, conv2_x (the max pool and its blocks) to conv5_x as
     ``[kernel, width; ...] x n``, and the pool and FC; widths are the built model's (``width``, ``base_width``)."""
     depth = model.config["depth"]
-    stem = model.stem.conv1.conv
-    rows = [TableRow(("stem.conv1",), ("conv1", f"{stem.kernel_size[0]}x{stem.kernel_size[1]}, {stem.out_channels}, "
+    stem = model.stem.conv.conv
+    rows = [TableRow(("stem.conv",), ("conv1", f"{stem.kernel_size[0]}x{stem.kernel_size[1]}, {stem.out_channels}, "
                                                 f"stride {stem.stride[0]}"))]
     for i, (spec, stage) in enumerate(zip(STAGES, model.stages)):
         block = stage[0]

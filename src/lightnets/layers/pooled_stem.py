@@ -1,0 +1,22 @@
+"""The stem of ResNet, DenseNet and DPN: a stride-2 conv-BN-ReLU, then a 3x3 stride-2 max pool.
+
+He et al. 2015 (arXiv:1512.03385) Table 1's conv1 (7x7, 64, stride 2) and conv2_x's
+"3x3 max pool, stride 2"; DenseNet (arXiv:1608.06993, Table 1) and DPN keep it (DPN-68 with
+a 3x3 conv). Total stride 4.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from torch import nn
+
+from .conv_norm_act import ConvNormAct
+
+
+def pooled_stem(in_chans: int, out_chs: int, kernel_size: int, bn_eps: float) -> nn.Sequential:
+    """Submodules ``conv`` (a ConvNormAct) and ``pool`` (padding 1)."""
+    return nn.Sequential(OrderedDict(
+        conv=ConvNormAct(in_chans, out_chs, kernel_size, stride=2, bn_eps=bn_eps),
+        pool=nn.MaxPool2d(3, stride=2, padding=1),
+    ))
