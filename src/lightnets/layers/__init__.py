@@ -16,7 +16,7 @@ from .local_response_norm import LocalResponseNorm
 from .make_divisible import check_width, make_divisible, scale_width
 from .mlpconv import MlpConv
 from .norm_act import NormAct
-from .pooled_stem import pooled_stem
+from .pooled_stem import pooled_stem, pooled_stem_stride
 from .shortcut import projection_shortcut
 from .squeeze_excite import SqueezeExcite
 from .subsampling import Subsampling
@@ -50,6 +50,7 @@ __all__ = [
     "make_divisible",
     "make_pool",
     "pooled_stem",
+    "pooled_stem_stride",
     "projection_shortcut",
     "scale_width",
 ]

@@ -25,7 +25,7 @@ from torch import nn
 
 from ..layers import ConvNormAct, LocalResponseNorm, check_width, scale_width
 from .base import LightNet
-from .builder import StageStack, model_builder
+from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, model_builder
 from .heads import FCStackHead
 
 
@@ -80,6 +80,9 @@ TORCHVISION = Architecture(
 )
 FC = (4096, 4096)
 MAP_SIZE = 6  # the fifth layer's pooled map at the designed input: 13x13 -> 6x6
+# small_input: the first layer at stride 1 with padding 5 keeps a 32x32 image's size, so the
+# three pools leave 15, 7 and 3 rows (total stride 8); 15 rows is the least they take.
+SMALL_MAP_SIZE, SMALL_MIN_INPUT, SMALL_PADDING = 3, 15, 5
 
 
 @model_builder
@@ -90,22 +93,28 @@ def alexnet(
     width: float = 1.0,
     towers: bool = False,
     drop_rate: float = 0.5,
+    small_input: bool = False,
 ) -> LightNet:
-    """AlexNet; ``width`` thins every conv layer and both hidden FC layers alike."""
+    """AlexNet; ``width`` thins every conv layer and both hidden FC layers alike.
+    ``small_input`` runs the first layer at stride 1 (padding 5) for 32x32 images: total
+    stride 8, and FC6 sized for the 3x3 map that leaves."""
     arch = PAPER if towers else TORCHVISION
+    check_small_input(small_input)
     width = check_width(width, (*(layer.c for layer in arch.layers), *FC))
     body = StageStack(in_chans, stride=1)
-    for layer in arch.layers:
+    for i, layer in enumerate(arch.layers):
         out_chs = scale_width(layer.c, width)
-        body.add(ConvNormAct(body.chs, out_chs, layer.k, layer.s, groups=layer.groups, norm=False, padding=layer.p),
-                 out_chs, layer.s)
+        stride, padding = (1, SMALL_PADDING) if small_input and i == 0 else (layer.s, layer.p)
+        body.add(ConvNormAct(body.chs, out_chs, layer.k, stride, groups=layer.groups, norm=False, padding=padding),
+                 out_chs, stride)
         if layer.lrn:
             body.add(LocalResponseNorm(towers=arch.towers), out_chs)
         if layer.pool:
             body.add(nn.MaxPool2d(3, 2), out_chs, 2)
             body.end_stage()
-    head = FCStackHead(body.chs, num_classes, map_size=MAP_SIZE, hidden=tuple(scale_width(c, width) for c in FC),
-                       drop_rate=drop_rate)
+    head = FCStackHead(body.chs, num_classes, map_size=SMALL_MAP_SIZE if small_input else MAP_SIZE,
+                       hidden=tuple(scale_width(c, width) for c in FC), drop_rate=drop_rate)
     cfg = dict(input_size=arch.input_size, crop_pct=arch.input_size / 256)  # the centre crop of a 256 resize
-    return LightNet(nn.Identity(), body, head, in_chans=in_chans, init="pytorch", default_cfg=cfg,
-                    min_input=arch.min_input)
+    return LightNet(nn.Identity(), body, head, in_chans=in_chans, init="pytorch",
+                    default_cfg=SMALL_INPUT_CFG if small_input else cfg,
+                    min_input=SMALL_MIN_INPUT if small_input else arch.min_input)

@@ -20,6 +20,35 @@ if TYPE_CHECKING:
     from .base import LightNet
 
 
+# What ``small_input=True`` does to a family: the first two of its downsamplings (the stem's
+# and the next one) keep the resolution, so a 32x32 image ends at 4x4 (total stride 8), as
+# the CIFAR forms of these networks do (ResNet, arXiv:1512.03385 section 4.2; DenseNet,
+# arXiv:1608.06993 section 3), instead of the 1x1 map the ImageNet strides leave.
+SMALL_INPUT_KEPT = 2
+SMALL_INPUT_CFG = {"input_size": 32, "crop_pct": 1.0}  # default_cfg of the small-input form
+
+
+def check_small_input(small_input: bool) -> bool:
+    if not isinstance(small_input, bool):
+        raise ValueError(f"small_input must be True or False, got {small_input!r}")
+    return small_input
+
+
+class Downsamplings:
+    """The strides a builder asks for, in network order, with its first ``kept``
+    downsamplings (strides above 1) turned into stride 1: ``strides = Downsamplings(2 if
+    small_input else 0)``, then ``stride=strides(2)`` wherever the paper's table strides."""
+
+    def __init__(self, kept: int):
+        self.left = kept
+
+    def __call__(self, stride: int) -> int:
+        if stride > 1 and self.left > 0:
+            self.left -= 1
+            return 1
+        return stride
+
+
 def first_stride(n: int, s: int) -> tuple[int, ...]:
     """The strides of the papers' "n, s" rows: n repeats, the first with stride s, the rest 1."""
     return (s,) + (1,) * (n - 1)

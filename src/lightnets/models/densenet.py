@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..layers import DenseBlock, NormAct, Transition, check_width, pooled_stem, scale_width
+from ..layers import DenseBlock, NormAct, Transition, check_width, pooled_stem, pooled_stem_stride, scale_width
 from .base import LightNet
-from .builder import StageStack, model_builder
+from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -66,6 +66,7 @@ def densenet(
     drop_rate: float = 0.0,
     memory_efficient: bool = False,
     bn_eps: float = 1e-5,
+    small_input: bool = False,
 ) -> LightNet:
     """DenseNet-BC of ``depth`` layers with growth rate ``growth_rate`` (k).
 
@@ -73,7 +74,8 @@ def densenet(
     bottleneck's width in multiples of k; ``drop_rate`` the dropout after each dense layer
     (the paper's 0.2 on CIFAR without augmentation); ``memory_efficient`` recomputes each
     dense layer's concatenation and bottleneck in the backward pass (the same gradients,
-    less memory).
+    less memory). ``small_input`` is the CIFAR stem (one 3x3 conv at stride 1, no pool;
+    total stride 8, for 32x32).
     """
     if isinstance(depth, bool) or depth not in COLUMNS:
         raise ValueError(f"unknown DenseNet depth {depth!r}; valid: {', '.join(map(str, COLUMNS))}")
@@ -88,8 +90,8 @@ def densenet(
         raise ValueError(f"memory_efficient must be True or False, got {memory_efficient!r}")
     width = check_width(width)
     k = scale_width(growth_rate, width, divisor=1)
-    stem = pooled_stem(in_chans, 2 * k, STEM_KERNEL, bn_eps)
-    body = StageStack(2 * k, stride=4)
+    stem = pooled_stem(in_chans, 2 * k, STEM_KERNEL, bn_eps, check_small_input(small_input))
+    body = StageStack(2 * k, stride=pooled_stem_stride(small_input))
     for i, num_layers in enumerate(COLUMNS[depth].blocks):
         if i:
             out_chs = math.floor(compression * body.chs)
@@ -102,7 +104,8 @@ def densenet(
         body.end_stage()
     final = NormAct(body.chs, bn_eps=bn_eps)
     head = ClassifierHead(body.chs, num_classes)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_in", final_conv=final)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_in", final_conv=final,
+                    default_cfg=SMALL_INPUT_CFG if small_input else None)
 
 
 def densenet_table(model: LightNet) -> PaperTable:
@@ -111,8 +114,10 @@ def densenet_table(model: LightNet) -> PaperTable:
     is counted); k and the layer counts are the built model's."""
     k = model.stages[0][-1].layers[0].conv.conv.out_channels
     stem = model.stem.conv.conv
-    rows = [TableRow(("stem.conv",), ("Convolution", f"{stem.kernel_size[0]} x {stem.kernel_size[0]} conv, stride 2")),
-            TableRow(("stem.pool",), ("Pooling", "3 x 3 max pool, stride 2"))]
+    rows = [TableRow(("stem.conv",), ("Convolution", f"{stem.kernel_size[0]} x {stem.kernel_size[0]} conv, "
+                                                      f"stride {stem.stride[0]}"))]
+    if hasattr(model.stem, "pool"):
+        rows.append(TableRow(("stem.pool",), ("Pooling", "3 x 3 max pool, stride 2")))
     for i, stage in enumerate(model.stages):
         if i:
             rows.append(TableRow((f"stages.{i}.0",), (f"Transition Layer ({i})",

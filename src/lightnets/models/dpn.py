@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import DualPathBlock, NormAct, check_width, pooled_stem, scale_width
+from ..layers import DualPathBlock, NormAct, check_width, pooled_stem, pooled_stem_stride, scale_width
 from .base import LightNet
-from .builder import StageStack, first_stride, model_builder
+from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -78,10 +78,12 @@ def dpn(
     split_expand: bool = False,
     drop_rate: float = 0.0,
     bn_eps: float = 1e-3,
+    small_input: bool = False,
 ) -> LightNet:
     """DPN-``depth``; BatchNorm epsilon 1e-3 as the authors' MXNet models (and timm).
     ``split_expand`` gives every block two last 1x1 convs (residual, dense) instead of one
-    (the "b" blocks of DPN-68b: the same function, their weights apart)."""
+    (the "b" blocks of DPN-68b: the same function, their weights apart). ``small_input`` is
+    the CIFAR stem of ResNet and DenseNet (one 3x3 conv at stride 1, no pool; total stride 8)."""
     if isinstance(depth, bool) or depth not in NETWORKS:
         raise ValueError(f"unknown DPN depth {depth!r}; valid: {', '.join(map(str, NETWORKS))}")
     if not isinstance(split_expand, bool):
@@ -89,8 +91,8 @@ def dpn(
     net = NETWORKS[depth]
     width = check_width(width)
     stem_chs = scale_width(net.stem_chs, width, divisor=1)
-    stem = pooled_stem(in_chans, stem_chs, net.stem_kernel, bn_eps)
-    body = StageStack(stem_chs, stride=4)
+    stem = pooled_stem(in_chans, stem_chs, net.stem_kernel, bn_eps, check_small_input(small_input))
+    body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
     for i, spec in enumerate(net.stages):
         r = scale_width(spec.r, width, divisor=net.groups)
         c, inc = scale_width(spec.c, width, divisor=1), scale_width(spec.inc, width, divisor=1)
@@ -101,7 +103,8 @@ def dpn(
         body.end_stage()
     final = NormAct(body.chs, bn_eps=bn_eps)
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="pytorch", final_conv=final, default_cfg=DPN_CFG)
+    return LightNet(stem, body, head, in_chans=in_chans, init="pytorch", final_conv=final,
+                    default_cfg={**DPN_CFG, **SMALL_INPUT_CFG} if small_input else DPN_CFG)
 
 
 def dpn_table(model: LightNet) -> PaperTable:
@@ -110,8 +113,9 @@ def dpn_table(model: LightNet) -> PaperTable:
     the final BN-ReLU over both paths is counted)."""
     stem = model.stem.conv.conv
     size = stem.kernel_size[0]
-    rows = [TableRow(("stem.conv",), ("conv1", f"{size} x {size}, {stem.out_channels}, stride 2")),
-            TableRow(("stem.pool",), ("conv2", "3 x 3 max pool, stride 2"))]
+    rows = [TableRow(("stem.conv",), ("conv1", f"{size} x {size}, {stem.out_channels}, stride {stem.stride[0]}"))]
+    if hasattr(model.stem, "pool"):
+        rows.append(TableRow(("stem.pool",), ("conv2", "3 x 3 max pool, stride 2")))
     for i, stage in enumerate(model.stages):
         block = stage[0]
         r, groups = block.grouped.conv.out_channels, block.grouped.conv.groups

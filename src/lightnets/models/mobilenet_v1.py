@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..layers import ConvNormAct, DepthwiseSeparableConv, check_width, scale_width
 from .base import LightNet
-from .builder import StageStack, first_stride, model_builder
+from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -49,18 +49,22 @@ def mobilenet_v1(
     act: str = "relu",
     drop_rate: float = 0.2,
     bn_eps: float = 1e-5,
+    small_input: bool = False,
 ) -> LightNet:
     """MobileNetV1; ``separable=False`` is Table 4's "Conv MobileNet" with full 3x3 convs.
 
-    The paper uses ReLU; ``act="relu6"`` gives the TF-slim / timm flavour.
+    The paper uses ReLU; ``act="relu6"`` gives the TF-slim / timm flavour. ``small_input``
+    keeps the stem and the first stride-2 layer at stride 1 (total stride 8, for 32x32).
     """
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
     stem_chs = scale_width(STEM, width)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)
-    body = StageStack(stem_chs, stride=2)
+    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    stem_stride = strides(2)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=act, bn_eps=bn_eps)
+    body = StageStack(stem_chs, stride=stem_stride)
     for spec in SHALLOW_STAGES if shallow else STAGES:
         out_chs = scale_width(spec.c, width)
-        for s in first_stride(spec.n, spec.s):
+        for s in map(strides, first_stride(spec.n, spec.s)):
             if separable:
                 block = DepthwiseSeparableConv(body.chs, out_chs, s, act=act, bn_eps=bn_eps)
             else:
@@ -68,7 +72,8 @@ def mobilenet_v1(
             body.add(block, out_chs, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out")
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out",
+                    default_cfg=SMALL_INPUT_CFG if small_input else None)
 
 
 def mobilenet_v1_table(model: LightNet) -> PaperTable:

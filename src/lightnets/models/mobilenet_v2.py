@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..layers import ConvNormAct, InvertedResidual, check_width, scale_width
 from .base import LightNet
-from .builder import StageStack, first_stride, model_builder
+from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -47,31 +47,37 @@ def mobilenet_v2(
     width: float = 1.0,
     drop_rate: float = 0.2,
     bn_eps: float = 1e-5,
+    small_input: bool = False,
 ) -> LightNet:
+    """MobileNetV2; ``small_input`` keeps the stem and the first stride-2 bottleneck at
+    stride 1 (total stride 8, for 32x32)."""
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))  # LAST_CONV never narrows
     act = "relu6"
     stem_chs = scale_width(STEM, width)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=act, bn_eps=bn_eps)
-    body = StageStack(stem_chs, stride=2)
+    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    stem_stride = strides(2)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=act, bn_eps=bn_eps)
+    body = StageStack(stem_chs, stride=stem_stride)
     for spec in STAGES:
         out_chs = scale_width(spec.c, width)
-        for s in first_stride(spec.n, spec.s):
+        for s in map(strides, first_stride(spec.n, spec.s)):
             body.add(InvertedResidual(body.chs, out_chs, body.chs * spec.t, 3, s, act=act, bn_eps=bn_eps), out_chs, s)
         body.end_stage()
     last_chs = scale_width(LAST_CONV, max(1.0, width))
     final_conv = ConvNormAct(body.chs, last_chs, 1, act=act, bn_eps=bn_eps)
     head = ClassifierHead(last_chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
+                    default_cfg=SMALL_INPUT_CFG if small_input else None)
 
 
 def mobilenet_v2_table(model: LightNet) -> PaperTable:
     """Table 2: one row per stage ("bottleneck" t, c, n, s), the stem, the last 1x1 conv, the
-    pool and the classifier; c is the built model's width."""
-    rows = [TableRow(("stem",), ("conv2d", "-", model.stem.conv.out_channels, 1, 2))]
+    pool and the classifier; c and s are the built model's (``small_input`` keeps two strides at 1)."""
+    rows = [TableRow(("stem",), ("conv2d", "-", model.stem.conv.out_channels, 1, model.stem.conv.stride[0]))]
     for i, spec in enumerate(STAGES):
         stage = model.stages[i]
         rows.append(TableRow((f"stages.{i}",), ("bottleneck", spec.t, stage[-1].project.conv.out_channels, spec.n,
-                                                spec.s)))
+                                                stage[0].dw.conv.stride[0])))
     rows += [TableRow(("final_conv",), ("conv2d 1x1", "-", model.final_conv.conv.out_channels, 1, 1)),
              TableRow(("head.pool",), ("avgpool", "-", "-", 1, "-")),
              TableRow(("head.fc",), ("conv2d 1x1", "-", model.num_classes or "-", "-", "-"))]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from ..layers import ConvNormAct, InvertedResidual, check_width, make_divisible, scale_width
 from .base import LightNet
-from .builder import StageStack, model_builder
+from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -96,7 +96,10 @@ def mobilenet_v3(
     minimal: bool = False,
     drop_rate: float = 0.2,
     bn_eps: float = 1e-3,
+    small_input: bool = False,
 ) -> LightNet:
+    """MobileNetV3 Large or Small; ``small_input`` keeps the stem and the first stride-2
+    bneck at stride 1 (total stride 8, for 32x32)."""
     if size not in ARCHITECTURES:
         raise ValueError(f"size must be one of {sorted(ARCHITECTURES)}, got {size!r}")
     arch = ARCHITECTURES[size]
@@ -104,19 +107,22 @@ def mobilenet_v3(
     width = check_width(width, (arch.stem, *(row.c for rows in arch.stages for row in rows), arch.last_conv))
     top_act = RE if minimal else HS
     stem_chs = scale_width(arch.stem, width)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stride=2, act=top_act, bn_eps=bn_eps)
-    body = StageStack(stem_chs, stride=2)
+    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    stem_stride = strides(2)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=top_act, bn_eps=bn_eps)
+    body = StageStack(stem_chs, stride=stem_stride)
     table_in = arch.stem  # the table's width of the block input, for the expansion ratio
     for rows in arch.stages:
         for row in rows:
             row = minimalistic(row) if minimal else row
             exp_chs, out_chs = scale_width(body.chs, row.exp / table_in), scale_width(row.c, width)
             table_in = row.c
+            s = strides(row.s)
             block = InvertedResidual(
-                body.chs, out_chs, exp_chs, row.k, row.s, act=row.nl,
+                body.chs, out_chs, exp_chs, row.k, s, act=row.nl,
                 se_reduced=se_width(exp_chs) if row.se else None, bn_eps=bn_eps,
             )
-            body.add(block, out_chs, row.s)
+            body.add(block, out_chs, s)
         body.end_stage()
     last_chs = scale_width(arch.last_conv, width)
     final_conv = ConvNormAct(body.chs, last_chs, 1, act=top_act, bn_eps=bn_eps)
@@ -124,7 +130,8 @@ def mobilenet_v3(
         last_chs, num_classes, hidden=scale_width(arch.hidden, max(1.0, width)), act=top_act,
         drop_rate=drop_rate,
     )
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
+                    default_cfg=SMALL_INPUT_CFG if small_input else None)
 
 
 NL_NAMES = {RE: "RE", HS: "HS"}
@@ -136,13 +143,13 @@ def mobilenet_v3_table(model: LightNet) -> PaperTable:
     config = model.config
     arch = ARCHITECTURES[config["size"]]
     top = NL_NAMES[RE if config["minimal"] else HS]
-    rows = [TableRow(("stem",), ("conv2d", "-", model.stem.conv.out_channels, "-", top, 2))]
+    rows = [TableRow(("stem",), ("conv2d", "-", model.stem.conv.out_channels, "-", top, model.stem.conv.stride[0]))]
     specs = [minimalistic(row) if config["minimal"] else row for stage in arch.stages for row in stage]
     blocks = [(f"stages.{i}.{j}", block) for i, stage in enumerate(model.stages) for j, block in enumerate(stage)]
     for (name, block), spec in zip(blocks, specs, strict=True):
         rows.append(TableRow((name,), (f"bneck, {spec.k}x{spec.k}", block.dw.conv.out_channels,
                                        block.project.conv.out_channels, "yes" if block.se else "-",
-                                       NL_NAMES[spec.nl], spec.s)))
+                                       NL_NAMES[spec.nl], block.dw.conv.stride[0])))
     hidden = model.head.hidden
     rows += [TableRow(("final_conv",), ("conv2d, 1x1", "-", model.final_conv.conv.out_channels, "-", top, 1)),
              TableRow(("head.pool",), ("pool", "-", "-", "-", "-", 1)),

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import BasicBlock, Bottleneck, check_width, pooled_stem, scale_width
+from ..layers import BasicBlock, Bottleneck, check_width, pooled_stem, pooled_stem_stride, scale_width
 from .base import LightNet
-from .builder import StageStack, first_stride, model_builder
+from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -73,13 +73,16 @@ def resnet(
     stride_in_1x1: bool = False,
     base_width: int = BASE_WIDTH,
     bn_eps: float = 1e-5,
+    small_input: bool = False,
 ) -> LightNet:
+    """ResNet-18 to 152; ``small_input`` is the CIFAR stem (3x3 conv at stride 1, no max
+    pool; total stride 8, for 32x32)."""
     column = _check_depth(depth)
     _check_bottleneck_options(depth, column, stride_in_1x1, base_width)
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
     stem_chs = scale_width(STEM, width)
-    stem = pooled_stem(in_chans, stem_chs, 7, bn_eps)
-    body = StageStack(stem_chs, stride=4)
+    stem = pooled_stem(in_chans, stem_chs, 7, bn_eps, check_small_input(small_input))
+    body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
     for spec, n in zip(STAGES, column.n):
         c = scale_width(spec.c, width)
         for s in first_stride(n, spec.s):
@@ -90,7 +93,8 @@ def resnet(
                 body.add(Bottleneck(body.chs, EXPANSION * c, mid, s, stride_in_1x1, bn_eps=bn_eps), EXPANSION * c, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out_convs")
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out_convs",
+                    default_cfg=SMALL_INPUT_CFG if small_input else None)
 
 
 def _check_depth(depth: int) -> Depth:
@@ -125,7 +129,7 @@ def resnet_table(model: LightNet) -> PaperTable:
         cell = "[" + "; ".join(f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}" for c in convs) + "]"
         cell = f"{cell} x {len(stage)}"
         modules = (f"stages.{i}",)
-        if i == 0:  # Table 1 prints conv1's max pool in conv2_x
+        if i == 0 and hasattr(model.stem, "pool"):  # Table 1 prints conv1's max pool in conv2_x
             cell, modules = f"3x3 max pool, stride 2; {cell}", ("stem.pool", *modules)
         rows.append(TableRow(modules, (spec.name, cell)))
     fc = f", {model.num_classes}-d fc, softmax" if model.num_classes else ""

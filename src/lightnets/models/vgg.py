@@ -15,7 +15,7 @@ from torch import nn
 
 from ..layers import ConvNormAct, check_width, scale_width
 from .base import LightNet
-from .builder import StageStack, model_builder
+from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, model_builder
 from .heads import FCStackHead
 
 
@@ -36,6 +36,7 @@ CONFIGS = {
 }
 FC = (4096, 4096)
 MAP_SIZE = 7  # the last pool's map at 224
+SMALL_MAP_SIZE = 4  # small_input: the last pool's map at 32
 
 
 @model_builder
@@ -47,21 +48,27 @@ def vgg(
     depth: int = 16,
     batch_norm: bool = False,
     drop_rate: float = 0.5,
+    small_input: bool = False,
 ) -> LightNet:
     """VGG-``depth``; ``width`` thins every conv layer and both hidden FC layers alike.
-    BN, where asked for, has PyTorch's (and torchvision's) eps of 1e-5."""
+    BN, where asked for, has PyTorch's (and torchvision's) eps of 1e-5. ``small_input``
+    leaves out the first two max pools (total stride 8, for 32x32) and sizes the FC layers
+    for the 4x4 map that leaves."""
     if depth not in CONFIGS:
         raise ValueError(f"VGG depth must be one of {', '.join(map(str, CONFIGS))} (Table 1: A, B, D, E), "
                          f"got {depth!r}")
     groups = CONFIGS[depth]
     width = check_width(width, (*(g.c for g in groups), *FC))
+    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
     body = StageStack(in_chans, stride=1)
     for group in groups:
         out_chs = scale_width(group.c, width)
         for _ in range(group.n):
             body.add(ConvNormAct(body.chs, out_chs, 3, norm=batch_norm, bias=True), out_chs)
-        body.add(nn.MaxPool2d(2, 2), out_chs, 2)
+        if strides(2) == 2:
+            body.add(nn.MaxPool2d(2, 2), out_chs, 2)
         body.end_stage()
-    head = FCStackHead(body.chs, num_classes, map_size=MAP_SIZE, hidden=tuple(scale_width(c, width) for c in FC),
-                       drop_rate=drop_rate)
-    return LightNet(nn.Identity(), body, head, in_chans=in_chans, init="kaiming_fan_out")
+    head = FCStackHead(body.chs, num_classes, map_size=SMALL_MAP_SIZE if small_input else MAP_SIZE,
+                       hidden=tuple(scale_width(c, width) for c in FC), drop_rate=drop_rate)
+    return LightNet(nn.Identity(), body, head, in_chans=in_chans, init="kaiming_fan_out",
+                    default_cfg=SMALL_INPUT_CFG if small_input else None)
