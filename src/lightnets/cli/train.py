@@ -70,12 +70,16 @@ def register(sub) -> None:
     p.add_argument("--init-arch", default=None, help="the torchvision / timm model name of --init-from")
     p.add_argument("--val-fraction", type=float, default=0.1, help="held-out share of a single ImageFolder tree")
     p.add_argument("--skip-corrupt", action="store_true", help="leave unreadable images out (and count them)")
+    p.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help="keep the decoded images of a cifar-style run here for the next run (default: decode each run)")
     p.add_argument("--seed", type=int, default=0, help="seed for the initial weights, split and shuffles (default 0)")
     p.add_argument("--workers", type=int, default=0, help="data-loading processes per training process (default 0)")
     add_threads_arg(p)
     p.add_argument("--max-minutes", type=float, default=None, help="stop before an epoch that would overrun this")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: a GPU if there is one")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
+    p.add_argument("--channels-last", action="store_true", help="train in the NHWC memory layout")
+    p.add_argument("--compile", action="store_true", help="train through torch.compile (needs a C++ compiler on CPU)")
     p.set_defaults(func=run)
 
 
@@ -95,12 +99,12 @@ def run(args) -> int:
         out_dir=out_dir, recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         mixup_alpha=args.mixup, cutmix_alpha=args.cutmix, freeze_bn=args.freeze_bn, seed=args.seed,
         workers=args.workers, threads=args.threads, max_minutes=args.max_minutes, device=args.device,
-        progress=not args.no_progress,
+        progress=not args.no_progress, channels_last=args.channels_last, compile=args.compile,
     )
     pretrained, origin = _pretrained(args)
     pre = _preprocessing(args, pretrained if pretrained is not None else _probe(args))
     data = open_data(args.data, pre=pre, augment=args.augment, val_fraction=args.val_fraction, seed=args.seed,
-                     skip_corrupt=args.skip_corrupt)
+                     skip_corrupt=args.skip_corrupt, cache_dir=args.cache_dir)
     say(f"data: {data.source}, {len(data.classes)} classes; preprocessing {pre.style} {pre.input_size}px")
     if data.skipped_paths:
         say(f"  {data.skipped_summary()}")

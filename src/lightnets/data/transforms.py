@@ -22,7 +22,7 @@ AUGMENTS = {"randaugment": v2.RandAugment, "trivialaugment": v2.TrivialAugmentWi
 CIFAR_PADDING = 4
 
 
-def _resize_and_centre_crop(pre: Preprocessing, shorter_side: int) -> list[v2.Transform]:
+def resize_and_centre_crop(pre: Preprocessing, shorter_side: int) -> list[v2.Transform]:
     return [v2.Resize(shorter_side, interpolation=InterpolationMode(pre.interpolation), antialias=True),
             v2.CenterCrop(pre.input_size)]
 
@@ -41,7 +41,7 @@ def train_transform(pre: Preprocessing, augment: str | None = None) -> v2.Compos
     """Random crop and flip in ``pre.style``, then the optional ``augment`` policy."""
     check_augment(augment)
     if pre.style == "cifar":
-        crop = [*_resize_and_centre_crop(pre, pre.input_size),
+        crop = [*resize_and_centre_crop(pre, pre.input_size),
                 v2.RandomCrop(pre.input_size, padding=CIFAR_PADDING, padding_mode="reflect")]
     else:
         crop = [v2.RandomResizedCrop(pre.input_size, interpolation=InterpolationMode(pre.interpolation),
@@ -52,4 +52,4 @@ def train_transform(pre: Preprocessing, augment: str | None = None) -> v2.Compos
 
 def eval_transform(pre: Preprocessing) -> v2.Compose:
     """Deterministic: resize to ``pre.resize_size``, centre-crop ``pre.input_size``, normalise."""
-    return v2.Compose([v2.ToImage(), *_resize_and_centre_crop(pre, pre.resize_size), *_to_normalised_tensor(pre)])
+    return v2.Compose([v2.ToImage(), *resize_and_centre_crop(pre, pre.resize_size), *_to_normalised_tensor(pre)])

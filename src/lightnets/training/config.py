@@ -23,7 +23,9 @@ class TrainConfig:
     ``freeze_bn`` trains with BatchNorm in eval mode (running statistics, frozen; scale and
     shift still learn), as for fine-tuning with small batches. ``max_minutes`` stops the run
     before an epoch that would end past the budget (the run stays resumable). ``threads``
-    sets torch's intra-op threads for the run. The fields in :attr:`RUNTIME_FIELDS` may
+    sets torch's intra-op threads for the run. ``channels_last`` trains in the NHWC memory
+    layout and ``compile`` trains through ``torch.compile`` (the saved weights are the same
+    module's either way; docs/benchmarks/cifar10.md measures what each gains on a CPU). The fields in :attr:`RUNTIME_FIELDS` may
     change when a run is resumed; the others define the run and must not.
     """
 
@@ -41,8 +43,11 @@ class TrainConfig:
     max_minutes: float | None = None
     device: str = "auto"
     progress: bool = True
+    channels_last: bool = False
+    compile: bool = False
 
-    RUNTIME_FIELDS = ("out_dir", "workers", "threads", "max_minutes", "device", "progress")
+    RUNTIME_FIELDS = ("out_dir", "workers", "threads", "max_minutes", "device", "progress", "channels_last",
+                      "compile")
 
     def __post_init__(self) -> None:
         if isinstance(self.recipe, str):
@@ -69,6 +74,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0 (0 = off), got {value!r}")
+        for name in ("channels_last", "compile", "freeze_bn", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
 

@@ -146,6 +146,7 @@ class _Run:
         self.schedule = plan_schedule(self.recipe, len(self.train_loader), config.epochs)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=self.recipe.label_smoothing)
         self.mix = mixup_cutmix(len(self.classes), config.mixup_alpha, config.cutmix_alpha)
+        self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
 
     def run(self, resume: bool) -> TrainResult:
         config, ctx, model = self.config, self.ctx, self.model
@@ -157,10 +158,12 @@ class _Run:
         elif existing_run(config.out_dir):
             raise CheckpointError(f"{config.out_dir} already holds a run ({config.out_dir / LAST}); "
                                   "continue it with resume (--resume), or choose another output folder")
-        model.to(ctx.device)
+        model.to(ctx.device, memory_format=self.memory_format)
         if state is not None:
             model.load_state_dict(state.model_state)
         self.network = distributed.wrap(model, ctx)
+        if config.compile:
+            self.network = torch.compile(self.network)
         self.optimizer = build_optimizer(model, self.recipe, self.lr)
         self.scheduler = build_scheduler(self.optimizer, self.recipe, self.schedule)
         self.ema = create_ema(model, self.recipe.ema_decay) if self.recipe.ema else None
@@ -231,7 +234,8 @@ class _Run:
                    disable=not (self.config.progress and self.ctx.is_main), leave=False, dynamic_ncols=True)
         lr = float("nan")
         for step, (images, labels) in enumerate(bar, start=1):
-            images, labels = images.to(device, non_blocking=True), labels.to(device, non_blocking=True)
+            images = images.to(device, non_blocking=True, memory_format=self.memory_format)
+            labels = labels.to(device, non_blocking=True)
             lr = self.optimizer.param_groups[0]["lr"]
             targets = labels
             if self.mix is not None:
