@@ -62,6 +62,7 @@ def register(sub) -> None:
     p.add_argument("--mixup", type=float, default=0.0, metavar="ALPHA", help="mixup alpha (default 0 = off)")
     p.add_argument("--cutmix", type=float, default=0.0, metavar="ALPHA", help="cutmix alpha (default 0 = off)")
     p.add_argument("--freeze-bn", action="store_true", help="keep BatchNorm statistics fixed (fine-tuning)")
+    p.add_argument("--head-only", action="store_true", help="train the classifier alone, the rest frozen (fine-tuning)")
     p.add_argument("--out", default=None, help="output folder (default runs/<model>-<date>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pth")
     p.add_argument("--init-from", default=None, metavar="CKPT", help="start from these weights (fine-tuning)")
@@ -97,7 +98,8 @@ def run(args) -> int:
     out_dir = check_output_dir(_out_dir(args), "--out")
     config = TrainConfig(
         out_dir=out_dir, recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        mixup_alpha=args.mixup, cutmix_alpha=args.cutmix, freeze_bn=args.freeze_bn, seed=args.seed,
+        mixup_alpha=args.mixup, cutmix_alpha=args.cutmix, freeze_bn=args.freeze_bn, head_only=args.head_only,
+        seed=args.seed,
         workers=args.workers, threads=args.threads, max_minutes=args.max_minutes, device=args.device,
         progress=not args.no_progress, channels_last=args.channels_last, compile=args.compile,
     )

@@ -21,7 +21,9 @@ class TrainConfig:
     ``batch_size`` is the global batch, all processes together. ``lr`` is the peak
     learning rate; ``None`` scales the recipe's (given per 256 images) to ``batch_size``.
     ``freeze_bn`` trains with BatchNorm in eval mode (running statistics, frozen; scale and
-    shift still learn), as for fine-tuning with small batches. ``max_minutes`` stops the run
+    shift still learn), as for fine-tuning with small batches. ``head_only`` trains the
+    classifier alone (every other weight and the BatchNorm statistics frozen), the linear
+    probe of a fine-tuning run. ``max_minutes`` stops the run
     before an epoch that would end past the budget (the run stays resumable). ``threads``
     sets torch's intra-op threads for the run. ``channels_last`` trains in the NHWC memory
     layout and ``compile`` trains through ``torch.compile`` (the saved weights are the same
@@ -37,6 +39,7 @@ class TrainConfig:
     mixup_alpha: float = 0.0
     cutmix_alpha: float = 0.0
     freeze_bn: bool = False
+    head_only: bool = False
     seed: int = 0
     workers: int = 0
     threads: int | None = None
@@ -74,7 +77,7 @@ class TrainConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0 (0 = off), got {value!r}")
-        for name in ("channels_last", "compile", "freeze_bn", "progress"):
+        for name in ("channels_last", "compile", "freeze_bn", "head_only", "progress"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.device not in DEVICES:

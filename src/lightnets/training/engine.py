@@ -161,6 +161,9 @@ class _Run:
         model.to(ctx.device, memory_format=self.memory_format)
         if state is not None:
             model.load_state_dict(state.model_state)
+        if config.head_only:
+            model.requires_grad_(False)
+            model.get_classifier().requires_grad_(True)
         self.network = distributed.wrap(model, ctx)
         if config.compile:
             self.network = torch.compile(self.network)
@@ -223,7 +226,7 @@ class _Run:
         """One pass over this rank's shard; the global mean loss and top-1, images/s and the
         learning rate of the last step."""
         self.network.train()
-        if self.config.freeze_bn:
+        if self.config.freeze_bn or self.config.head_only:
             for module in self.model.modules():
                 if isinstance(module, _BatchNorm):
                     module.eval()

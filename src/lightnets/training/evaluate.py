@@ -59,12 +59,16 @@ def evaluate(
     progress: bool = False,
     desc: str = "eval",
     reduce: Callable[[torch.Tensor], None] | None = None,
+    hflip: bool = False,
 ) -> EvalResult:
     """Run ``model`` in eval mode over ``loader`` (batches of images and integer labels).
 
     The model's train/eval mode is restored afterwards. ``reduce``, if given, sums each
-    accumulator in place across processes before the metrics are computed.
+    accumulator in place across processes before the metrics are computed. ``hflip`` is
+    test-time flip averaging: the logits are the mean of the image's and its mirror's.
     """
+    if not isinstance(hflip, bool):
+        raise ValueError(f"hflip must be True or False, got {hflip!r}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be an integer >= 1, got {num_classes!r}")
     k = min(TOP_K, num_classes)  # top-1 is column 0 even when top-5 is not reported
@@ -80,6 +84,8 @@ def evaluate(
                 bad = labels[(labels < 0) | (labels >= num_classes)][0].item()
                 raise ValueError(f"label {bad} is outside the {num_classes} classes (0..{num_classes - 1})")
             logits = model(images)
+            if hflip:
+                logits = (logits + model(images.flip(-1))) / 2
             top = logits.topk(k, dim=1).indices
             sums[0] += F.cross_entropy(logits.float(), labels, reduction="sum")
             sums[1] += (top == labels[:, None]).any(dim=1).sum()
