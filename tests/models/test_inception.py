@@ -251,6 +251,71 @@ def test_the_unpadded_stems_need_exactly_75x75(name):
             model.stages(model.stem(torch.empty(1, 3, 74, 74)))
 
 
+
+# ---- small_input (32x32) -------------------------------------------------------------------
+
+# name: (the stage holding the second downsampling, the max pools small_input leaves out of it).
+# The first is the stem conv everywhere; the second a max pool row (left out), except in
+# Inception-v4, whose second is Fig. 3's first concat, a module (its conv and pool at stride 1).
+SMALL_INPUT = {"googlenet": (0, 1), "bn_inception": (0, 1), "inception_v3": (1, 1), "inception_v4": (1, 0),
+               "inception_resnet_v2": (1, 1)}
+
+
+def strides(module: nn.Module) -> list[int]:
+    layers = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
+    return [m.stride if isinstance(m.stride, int) else m.stride[0] for m in module.modules() if isinstance(m, layers)]
+
+
+@pytest.mark.parametrize("name", SMALL_INPUT)
+def test_small_input_keeps_the_first_two_downsamplings_at_stride_1(name):
+    torch.manual_seed(0)
+    model = create_model(name, small_input=True, num_classes=10, width=0.25).eval()
+    with torch.no_grad():
+        assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+    assert model.total_stride == 8 and model.feature_info[-1]["reduction"] == 8
+    with torch.device("meta"):
+        default = create_model(name, width=0.25)
+    # the same stages, each with a quarter of the reduction (a stage that ends after the stem alone: 1);
+    # the third downsampling on is unchanged
+    assert [f["reduction"] for f in model.feature_info] == [max(1, f["reduction"] // 4) for f in default.feature_info]
+    cfg = model.default_cfg
+    assert cfg["input_size"] == (3, 32, 32) and cfg["crop_pct"] == 1.0 and model.config["small_input"] is True
+    assert (cfg["mean"], cfg["std"]) == (default.default_cfg["mean"], default.default_cfg["std"])  # the family's
+    assert model.stem.conv.stride == (1, 1) and default.stem.conv.stride == (2, 2)
+    stage, left_out = SMALL_INPUT[name]
+    assert max(strides(model.stages[stage])) == 1 and max(strides(default.stages[stage])) == 2
+    assert len(model.stages[stage]) == len(default.stages[stage]) - left_out
+    assert all(max(strides(s)) == 1 for s in model.stages[:stage])
+    with pytest.raises(ValueError, match="small_input must be True or False, got 'yes'"), torch.device("meta"):
+        create_model(name, small_input="yes")
+
+
+@pytest.mark.parametrize("name, smallest", [("googlenet", 8), ("bn_inception", 8), ("inception_v3", 21),
+                                            ("inception_v4", 23), ("inception_resnet_v2", 21)])
+def test_small_input_forms_need_their_min_input(name, smallest):
+    with torch.device("meta"):
+        model = create_model(name, small_input=True).eval()
+        assert model.min_input == smallest and model(torch.empty(1, 3, smallest, smallest)).shape == (1, 1000)
+        with pytest.raises(ValueError, match=f"input {smallest - 1}x{smallest - 1} is smaller than the network's "
+                                             f".*use at least {smallest}x{smallest}"):
+            model(torch.empty(1, 3, smallest - 1, smallest - 1))
+        if model.min_input > model.total_stride:  # the unpadded stems: exactly what their valid layers need
+            with pytest.raises(RuntimeError):
+                model.stages(model.stem(torch.empty(1, 3, smallest - 1, smallest - 1)))
+    if smallest > 8:
+        assert meta_maps(name, smallest, small_input=True)[-1][1] == 1
+
+
+def test_small_input_with_aux_heads():
+    model = create_model("googlenet", small_input=True, aux_logits=True, num_classes=10, width=0.25).train()
+    out = model(torch.randn(2, 3, 32, 32))  # 4a and 4d give 8x8 maps; the aux heads pool them to 4x4
+    assert out.logits.shape == (2, 10) and [a.shape for a in out.aux_logits] == [(2, 10)] * 2
+    # Inception v3's aux head needs Mixed_6e at 17x17: the small-input form has it from 77x77 only
+    assert [meta_maps("inception_v3", s, small_input=True)[3][1] for s in (32, 76, 77)] == [5, 16, 17]
+    with pytest.raises(ValueError, match="aux_logits=True cannot go with small_input=True: the aux head needs "
+                                         "Mixed_6e at 17x17, .* only from 77x77 inputs"):
+        create_model("inception_v3", small_input=True, aux_logits=True)
+
 # ---- BN-Inception --------------------------------------------------------------------------
 
 # arXiv:1502.03167 Figure 5: output size and depth of each inception row. The depth column prints

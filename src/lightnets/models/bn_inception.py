@@ -11,21 +11,24 @@ The figure's depth column prints 576 for 4c and 4d and 1024 for 4e, where its ow
 columns give 608, 608 and 1056 (160 + 160 + 160 + 128 = 608; 192 + 256 + 608 = 1056);
 the modules are built from the branch columns, as the released Caffe model is. lightnets'
 convs carry no bias before BN (the Caffe model's do). Pools round up, as in Caffe.
+
+``small_input=True`` (for 32x32 images): the 7x7 stem conv at stride 1 and no first max
+pool, total stride 8 (3c and 4e still reduce the grid).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, scale_width
+from ..layers import Branch, Conv, Pool, check_width
 from .base import LightNet
 from .builder import model_builder
 from .heads import ClassifierHead
-from .inception_v3 import build_body
+from .inception_v3 import InceptionRow, input_cfg, stem_and_body
 
 
 @dataclass(frozen=True)
-class Inception:
+class Inception(InceptionRow):
     """Figure 5's columns: #1x1 (0: no such branch), #3x3 reduce, #3x3, double #3x3 reduce,
     double #3x3, pool ("avg" / "max") + proj (None: the pooled input passes through), and the
     stride of the module's last convs and its pool."""
@@ -50,10 +53,6 @@ class Inception:
             Branch((pool, *((Conv(self.proj),) if self.proj else ()))),
         )
 
-    def block(self, in_chs: int, width: float, bn_eps: float) -> tuple[InceptionModule, int]:
-        branches = tuple(b.scaled(width) for b in self.branches())
-        return InceptionModule(in_chs, branches, bn_eps=bn_eps), self.stride
-
 
 STEM = Conv(64, 7, 2)  # convolution 7x7/2: 112x112x64
 MAX_POOL = Pool("max", 3, 2, ceil_mode=True)
@@ -72,11 +71,11 @@ STAGES = (
 
 @model_builder
 def bn_inception(*, num_classes: int = 1000, in_chans: int = 3, width: float = 1.0, drop_rate: float = 0.0,
-                 bn_eps: float = 1e-5) -> LightNet:
-    """BN-Inception; ``width`` scales every conv (rounded to multiples of 8)."""
+                 bn_eps: float = 1e-5, small_input: bool = False) -> LightNet:
+    """BN-Inception; ``width`` scales every conv (rounded to multiples of 8). ``small_input``:
+    the stem conv at stride 1 and no first max pool (total stride 8, for 32x32)."""
     width = check_width(width, (STEM.c, 352, 320, 224))
-    stem_chs = scale_width(STEM.c, width)
-    stem = ConvNormAct(in_chans, stem_chs, STEM.k, STEM.s, bn_eps=bn_eps)
-    body = build_body(stem_chs, STEM.s, STAGES, width, bn_eps)
+    stem, body = stem_and_body(in_chans, STEM, STAGES, width, bn_eps, small_input)
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out")
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out",
+                    default_cfg=input_cfg(None, small_input))

@@ -14,21 +14,25 @@ from 32x32 up gives a map in every stage.
 
 The aux heads need the outputs of 4a and 4d, so those modules end stages: the 16x
 reduction spans three stages (4a | 4b-4d | 4e) in ``feature_info``.
+
+``small_input=True`` (for 32x32 images): the 7x7 stem conv at stride 1 and no first max
+pool, total stride 8; 4a and 4d give 8x8 maps at 32x32, which the aux heads' adaptive pool
+takes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..layers import Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, scale_width
+from ..layers import Branch, Conv, ConvNormAct, Pool, check_width, scale_width
 from .base import LightNet
 from .builder import model_builder
 from .heads import AuxHead, ClassifierHead, FCStackHead
-from .inception_v3 import build_body
+from .inception_v3 import InceptionRow, input_cfg, stem_and_body
 
 
 @dataclass(frozen=True)
-class Inception:
+class Inception(InceptionRow):
     """Table 1's columns of an inception row: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj."""
 
     name: str
@@ -47,9 +51,6 @@ class Inception:
             Branch((Conv(self.c5x5_reduce), Conv(self.c5x5, self.k5))),
             Branch((Pool("max", 3, 1, 1, ceil_mode=True), Conv(self.pool_proj))),
         )
-
-    def block(self, in_chs: int, width: float, bn_eps: float) -> tuple[InceptionModule, int]:
-        return InceptionModule(in_chs, tuple(b.scaled(width) for b in self.branches()), bn_eps=bn_eps), 1
 
 
 STEM = Conv(64, 7, 2)  # convolution 7x7/2
@@ -84,16 +85,16 @@ def googlenet(
     paper_5x5: bool = False,
     drop_rate: float = 0.2,
     bn_eps: float = 1e-3,
+    small_input: bool = False,
 ) -> LightNet:
-    """GoogLeNet; ``width`` scales every conv (rounded to multiples of 8) and the aux heads."""
+    """GoogLeNet; ``width`` scales every conv (rounded to multiples of 8) and the aux heads.
+    ``small_input``: the stem conv at stride 1 and no first max pool (total stride 8, for 32x32)."""
     width = check_width(width, _widths())
     if not isinstance(aux_logits, bool) or not isinstance(paper_5x5, bool):
         raise ValueError(f"aux_logits and paper_5x5 must be True or False, got {aux_logits!r}, {paper_5x5!r}")
     stages = tuple(tuple(replace(row, k5=5) if paper_5x5 and isinstance(row, Inception) else row for row in stage)
                    for stage in STAGES)
-    stem_chs = scale_width(STEM.c, width)
-    stem = ConvNormAct(in_chans, stem_chs, STEM.k, STEM.s, bn_eps=bn_eps)
-    body = build_body(stem_chs, STEM.s, stages, width, bn_eps)
+    stem, body = stem_and_body(in_chans, STEM, stages, width, bn_eps, small_input)
     aux_heads = None
     if aux_logits:
         conv_chs, fc_chs = scale_width(AUX_CONV, width), scale_width(AUX_FC, width)
@@ -104,4 +105,4 @@ def googlenet(
         }
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
     return LightNet(stem, body, head, in_chans=in_chans, init="trunc_normal_0.01", aux_heads=aux_heads,
-                    aux_weight=0.3)
+                    aux_weight=0.3, default_cfg=input_cfg(None, small_input))

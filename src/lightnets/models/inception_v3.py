@@ -11,15 +11,22 @@ Table 1 lists the stem convs a little differently); each row carries TF-slim's m
 (``Mixed_5b``), which both sources use. The stem's valid convs and pools need a 75x75
 input at least (``min_input``); the ported weights expect 299x299 inputs scaled to [-1, 1]
 (mean and std 0.5).
+
+``small_input=True`` (for 32x32 images) keeps the first two downsamplings at full
+resolution: the stem conv runs at stride 1 and the first max pool is left out, so the
+network ends at total stride 8. :func:`stem_and_body` does this for every Inception
+builder (GoogLeNet, BN-Inception, v3, v4, Inception-ResNet-v2).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from torch import nn
 
 from ..layers import Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, make_pool, scale_width
 from .base import LightNet
-from .builder import StageStack, model_builder
+from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, model_builder
 from .heads import AuxHead, ClassifierHead
 
 AVG_POOL = Pool("avg", 3, 1, 1)  # the pool branch of Figs. 5-7: 3x3 average, stride 1, padded
@@ -62,8 +69,21 @@ def fig7() -> tuple[Branch, ...]:
             Branch((AVG_POOL, Conv(192))))
 
 
+class InceptionRow:
+    """A row of a body table that is an Inception module: ``branches()`` gives its branch
+    table (at width 1), :meth:`module` builds it from the table :func:`build_body` has scaled
+    and strided. A block that is not a plain concatenation (Inception-ResNet's) overrides
+    :meth:`module`."""
+
+    def branches(self) -> tuple[Branch, ...]:
+        raise NotImplementedError
+
+    def module(self, in_chs: int, branches: tuple[Branch, ...], bn_eps: float) -> nn.Module:
+        return InceptionModule(in_chs, branches, bn_eps=bn_eps)
+
+
 @dataclass(frozen=True)
-class Mixed:
+class Mixed(InceptionRow):
     """One Inception module of the body: its TF-slim name, its figure's branch table, and the
     figure's free width (Fig. 5's pool projection, Fig. 6's 7x7-branch width), if any."""
 
@@ -75,15 +95,17 @@ class Mixed:
         make = FIGURES[self.figure]
         return make() if self.c is None else make(self.c)
 
-    def block(self, in_chs: int, width: float, bn_eps: float) -> tuple[InceptionModule, int]:
-        """The module on ``in_chs`` channels, widths scaled, and its stride."""
-        branches = tuple(b.scaled(width) for b in self.branches())
-        return InceptionModule(in_chs, branches, bn_eps=bn_eps), module_stride(branches)
-
 
 def module_stride(branches: tuple[Branch, ...]) -> int:
     """An Inception module's stride: that of its grid-reducing first layers (1 elsewhere)."""
     return max(layer.s for b in branches for layer in b.layers)
+
+
+def unstrided(branch: Branch) -> Branch:
+    """The branch with every stride set to 1, kernels and paddings kept. A grid-reducing
+    module's stride-2 pool branch stays, at stride 1: its channels are part of the
+    concatenation (Inception-v4's stem modules)."""
+    return Branch(tuple(replace(layer, s=1) for layer in branch.layers), tuple(unstrided(b) for b in branch.fork))
 
 
 FIGURES = {"5": fig5, "10_35": fig10_35, "6": fig6, "10_17": fig10_17, "7": fig7}
@@ -100,24 +122,63 @@ STAGES = (
 AUX_STAGE = 3  # on Mixed_6e
 AUX_CONVS = (Conv(128), Conv(768, 5, 1, 0))  # Fig. 8: 5x5 / 3 average pool, 1x1 conv, 5x5 conv, FC
 MIN_INPUT = 75
+# small_input: the stem's valid 3x3 at stride 1 and no first max pool. Backwards from one
+# pixel out: Mixed_7a (valid 3x3 / 2) needs 3 rows in, Mixed_6a (valid 3x3 / 2) 7, the second
+# max pool (3x3 / 2) 15, Conv2d_4a (valid 3x3) 17 (3b is 1x1, 2b padded), Conv2d_2a (valid
+# 3x3) 19 and the stem conv (valid 3x3 / 1) 21, the least it takes (32x32 ends at 2x2).
+# Inception-ResNet-v2 has the same stem and reductions.
+SMALL_MIN_INPUT = 21
+# The aux head's 5x5 / 3 pool and unpadded 5x5 conv need Mixed_6e at 17x17, which the
+# small-input form reaches only from 77x77 inputs (32x32 gives 5x5), so it has no aux head.
+SMALL_AUX_MIN_INPUT = 77
+CFG = {"input_size": 299, "mean": (0.5,) * 3, "std": (0.5,) * 3, "interpolation": "bicubic"}  # the ported weights'
 
 
-def build_body(in_chs: int, stride: int, stages: tuple, width: float, bn_eps: float) -> StageStack:
-    """A StageStack from rows of Conv, Pool and Inception rows (``block(in_chs, width, bn_eps)``
-    gives the module and its stride), widths scaled; each tuple of rows is one stage."""
+def build_body(in_chs: int, stride: int, stages: tuple, width: float, bn_eps: float,
+               strides: Downsamplings | None = None) -> StageStack:
+    """A StageStack from rows of Conv, Pool and :class:`InceptionRow`, widths scaled; each
+    tuple of rows is one stage. Each stride above 1 is asked of ``strides`` in network order
+    (a grid-reducing Inception module asks once): where it answers 1, a conv runs at stride
+    1 (same kernel and padding), a pool row is left out and a module's strided layers all run
+    at stride 1 (:func:`unstrided`; its branches must then still agree in size, as
+    Inception-v4's valid stem modules do, the only module this early in any of these tables)."""
+    if strides is None:
+        strides = Downsamplings(0)
     body = StageStack(in_chs, stride)
     for stage in stages:
         for row in stage:
             if isinstance(row, Pool):
-                body.add(make_pool(row), body.chs, row.s)
+                s = strides(row.s)
+                if s == row.s:
+                    body.add(make_pool(row), body.chs, s)
             elif isinstance(row, Conv):
-                out_chs = scale_width(row.c, width)
-                body.add(ConvNormAct(body.chs, out_chs, row.k, row.s, bn_eps=bn_eps, padding=row.p), out_chs, row.s)
+                out_chs, s = scale_width(row.c, width), strides(row.s)
+                body.add(ConvNormAct(body.chs, out_chs, row.k, s, bn_eps=bn_eps, padding=row.p), out_chs, s)
             else:
-                block, stride = row.block(body.chs, width, bn_eps)
-                body.add(block, block.out_chs, stride)
+                branches = tuple(b.scaled(width) for b in row.branches())
+                s = module_stride(branches)
+                if strides(s) < s:
+                    branches, s = tuple(unstrided(b) for b in branches), 1
+                block = row.module(body.chs, branches, bn_eps)
+                body.add(block, block.out_chs, s)
         body.end_stage()
     return body
+
+
+def stem_and_body(in_chans: int, stem: Conv, stages: tuple, width: float, bn_eps: float,
+                  small_input: bool) -> tuple[ConvNormAct, StageStack]:
+    """The stem conv and the body of an Inception network; ``small_input`` keeps its first
+    two downsamplings (:data:`~lightnets.models.builder.SMALL_INPUT_KEPT`) at stride 1."""
+    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    stem_chs, s = scale_width(stem.c, width), strides(stem.s)
+    conv = ConvNormAct(in_chans, stem_chs, stem.k, s, bn_eps=bn_eps, padding=stem.p)
+    return conv, build_body(stem_chs, s, stages, width, bn_eps, strides)
+
+
+def input_cfg(cfg: dict | None, small_input: bool) -> dict | None:
+    """A family's default_cfg, or for its small-input form the same with the 32x32 input
+    size and crop of :data:`~lightnets.models.builder.SMALL_INPUT_CFG` (mean and std kept)."""
+    return {**(cfg or {}), **SMALL_INPUT_CFG} if small_input else cfg
 
 
 @model_builder
@@ -129,14 +190,19 @@ def inception_v3(
     aux_logits: bool = False,
     drop_rate: float = 0.5,
     bn_eps: float = 1e-3,
+    small_input: bool = False,
 ) -> LightNet:
-    """Inception v3; ``width`` scales every conv (rounded to multiples of 8) and the aux head."""
+    """Inception v3; ``width`` scales every conv (rounded to multiples of 8) and the aux head.
+    ``small_input``: the stem conv at stride 1 and no first max pool (total stride 8, for
+    32x32; at least 21x21), without the aux head."""
     width = check_width(width, (STEM.c, 320, 384, 448))
     if not isinstance(aux_logits, bool):
         raise ValueError(f"aux_logits must be True or False, got {aux_logits!r}")
-    stem_chs = scale_width(STEM.c, width)
-    stem = ConvNormAct(in_chans, stem_chs, STEM.k, STEM.s, bn_eps=bn_eps, padding=STEM.p)
-    body = build_body(stem_chs, STEM.s, STAGES, width, bn_eps)
+    if check_small_input(small_input) and aux_logits:
+        raise ValueError(f"aux_logits=True cannot go with small_input=True: the aux head needs Mixed_6e at 17x17, "
+                         f"which the small-input form reaches only from {SMALL_AUX_MIN_INPUT}x{SMALL_AUX_MIN_INPUT} "
+                         f"inputs (32x32 gives 5x5)")
+    stem, body = stem_and_body(in_chans, STEM, STAGES, width, bn_eps, small_input)
     aux_heads = None
     if aux_logits:
         conv1, conv2 = (scale_width(c.c, width) for c in AUX_CONVS)
@@ -146,5 +212,4 @@ def inception_v3(
             ConvNormAct(conv1, conv2, AUX_CONVS[1].k, bn_eps=bn_eps, padding=AUX_CONVS[1].p)])}
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
     return LightNet(stem, body, head, in_chans=in_chans, init="trunc_normal_0.1", aux_heads=aux_heads, aux_weight=0.4,
-                    min_input=MIN_INPUT, default_cfg={"input_size": 299, "mean": (0.5,) * 3, "std": (0.5,) * 3,
-                                                      "interpolation": "bicubic"})
+                    min_input=SMALL_MIN_INPUT if small_input else MIN_INPUT, default_cfg=input_cfg(CFG, small_input))

@@ -16,6 +16,12 @@ the release's, which timm's checkpoints fit.
 Both pool with 3x3 averages over the valid pixels only (``count_include_pad=False``). Their
 valid convs and pools need a 75x75 input at least; the ported weights expect 299x299
 inputs scaled to [-1, 1].
+
+``small_input=True`` (for 32x32 images) keeps the first two downsamplings at stride 1, for
+a total stride of 8. Inception-ResNet-v2's are Inception v3's (the stem conv, and the first
+max pool, left out). Inception-v4's second is the first filter concat of Fig. 3, a module:
+its 3x3 / 2 conv and its 3x3 / 2 max pool branch both run at stride 1, still valid (the
+pool branch stays, its 64 channels are part of the concatenation).
 """
 
 from __future__ import annotations
@@ -26,12 +32,11 @@ from ..layers import Branch, Conv, ConvNormAct, InceptionResidual, Pool, check_w
 from .base import LightNet
 from .builder import model_builder
 from .heads import ClassifierHead
-from .inception_v3 import MIN_INPUT, build_body
+from .inception_v3 import CFG, MIN_INPUT, SMALL_MIN_INPUT, input_cfg, stem_and_body
 from .inception_v3 import Mixed as _Mixed
 
 AVG_POOL = Pool("avg", 3, 1, 1, count_include_pad=False)
 MAX_POOL = Pool("max", 3, 2)
-SAME_CFG = {"input_size": 299, "mean": (0.5,) * 3, "std": (0.5,) * 3, "interpolation": "bicubic"}
 
 
 def _split(c: int) -> tuple[Branch, ...]:
@@ -92,9 +97,8 @@ class Residual(Mixed):
     scale: float = 1.0
     relu: bool = True
 
-    def block(self, in_chs: int, width: float, bn_eps: float) -> tuple[InceptionResidual, int]:
-        branches = tuple(b.scaled(width) for b in self.branches())
-        return InceptionResidual(in_chs, branches, self.scale, "relu" if self.relu else None, bn_eps), 1
+    def module(self, in_chs: int, branches: tuple[Branch, ...], bn_eps: float) -> InceptionResidual:
+        return InceptionResidual(in_chs, branches, self.scale, "relu" if self.relu else None, bn_eps)
 
 
 def _repeat(n: int, first: int, figure: str) -> tuple[Mixed, ...]:
@@ -121,6 +125,12 @@ IRV2_STAGES = (
      Residual("block8", "resnet_c", relu=False)),  # 8x8x2080
 )
 IRV2_FINAL_CONV = 1536
+# small_input, Inception-v4: the stem conv and Fig. 3's first concat at stride 1 (both still
+# valid 3x3). Backwards from one pixel out: Reduction-B (valid 3x3 / 2) needs 3 rows in,
+# Reduction-A (valid 3x3 / 2) 7, the third concat (valid 3x3 / 2) 15, the second (valid 3x3)
+# 17, the first (valid 3x3, now / 1) 19, the valid 3x3 conv 21 and the stem conv (valid 3x3
+# / 1) 23, the least it takes (32x32 ends at 2x2). Inception-ResNet-v2: v3's stem, v3's 21.
+V4_SMALL_MIN_INPUT = 23
 
 
 def _widths(stages: tuple) -> tuple[int, ...]:
@@ -129,32 +139,36 @@ def _widths(stages: tuple) -> tuple[int, ...]:
 
 
 def _network(stages: tuple, *, num_classes: int, in_chans: int, width: float, drop_rate: float, bn_eps: float,
-             final_conv: int | None = None) -> LightNet:
+             small_input: bool, small_min_input: int, final_conv: int | None = None) -> LightNet:
     width = check_width(width, _widths(stages))
-    stem_chs = scale_width(STEM.c, width)
-    stem = ConvNormAct(in_chans, stem_chs, STEM.k, STEM.s, bn_eps=bn_eps, padding=STEM.p)
-    body = build_body(stem_chs, STEM.s, stages, width, bn_eps)
+    stem, body = stem_and_body(in_chans, STEM, stages, width, bn_eps, small_input)
     last = None
     chs = body.chs
     if final_conv is not None:
         chs = scale_width(final_conv, width)
         last = ConvNormAct(body.chs, chs, 1, bn_eps=bn_eps)
     head = ClassifierHead(chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="pytorch", final_conv=last, min_input=MIN_INPUT,
-                    default_cfg=SAME_CFG)
+    return LightNet(stem, body, head, in_chans=in_chans, init="pytorch", final_conv=last,
+                    min_input=small_min_input if small_input else MIN_INPUT,
+                    default_cfg=input_cfg(CFG, small_input))
 
 
 @model_builder
 def inception_v4(*, num_classes: int = 1000, in_chans: int = 3, width: float = 1.0, drop_rate: float = 0.2,
-                 bn_eps: float = 1e-3) -> LightNet:
-    """Inception-v4 (Fig. 9); ``width`` scales every conv (rounded to multiples of 8)."""
+                 bn_eps: float = 1e-3, small_input: bool = False) -> LightNet:
+    """Inception-v4 (Fig. 9); ``width`` scales every conv (rounded to multiples of 8).
+    ``small_input``: the stem conv and Fig. 3's first concat at stride 1 (total stride 8,
+    for 32x32; at least 23x23)."""
     return _network(V4_STAGES, num_classes=num_classes, in_chans=in_chans, width=width, drop_rate=drop_rate,
-                    bn_eps=bn_eps)
+                    bn_eps=bn_eps, small_input=small_input, small_min_input=V4_SMALL_MIN_INPUT)
 
 
 @model_builder
 def inception_resnet_v2(*, num_classes: int = 1000, in_chans: int = 3, width: float = 1.0, drop_rate: float = 0.2,
-                        bn_eps: float = 1e-3) -> LightNet:
-    """Inception-ResNet-v2 (Fig. 15); ``width`` scales every conv (rounded to multiples of 8)."""
+                        bn_eps: float = 1e-3, small_input: bool = False) -> LightNet:
+    """Inception-ResNet-v2 (Fig. 15); ``width`` scales every conv (rounded to multiples of 8).
+    ``small_input``: the stem conv at stride 1 and no first max pool (total stride 8, for
+    32x32; at least 21x21)."""
     return _network(IRV2_STAGES, num_classes=num_classes, in_chans=in_chans, width=width, drop_rate=drop_rate,
-                    bn_eps=bn_eps, final_conv=IRV2_FINAL_CONV)
+                    bn_eps=bn_eps, small_input=small_input, small_min_input=SMALL_MIN_INPUT,
+                    final_conv=IRV2_FINAL_CONV)
