@@ -145,3 +145,51 @@ def test_aux_heads_learn_through_their_weighted_loss(splits, pre, config):
     assert result.best_top1 >= 90
     assert not torch.equal(model.aux_heads[0].fc.weight.detach(), before)
     assert model.aux_weight == 0.4
+
+
+def test_head_only_trains_the_classifier_alone(splits, pre, model, config):
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    train(model, splits, pre, config(epochs=1, recipe="sgd-cosine", head_only=True))
+    after = model.state_dict()
+    changed = {k for k, v in before.items() if not torch.equal(v, after[k])}
+    assert changed == {"head.fc.weight", "head.fc.bias"}
+
+
+def test_channels_last_trains_to_the_same_weights_as_the_default_layout(splits, pre, config, tmp_path):
+    runs = []
+    for nhwc in (False, True):
+        model = tiny_model()
+        result = train(model, splits, pre, config(out_dir=tmp_path / str(nhwc), epochs=1, channels_last=nhwc))
+        runs.append((model, result))
+    (plain, a), (nhwc, b) = runs
+    assert nhwc.stem.conv.weight.is_contiguous(memory_format=torch.channels_last)
+    for (k, v), w in zip(plain.state_dict().items(), nhwc.state_dict().values()):
+        assert torch.allclose(v, w, rtol=1e-3, atol=1e-4), k  # the same run, summed in another order
+    assert abs(a.history[0]["val_top1"] - b.history[0]["val_top1"]) <= 100 / 64
+
+
+def test_compile_trains_through_torch_compile(splits, pre, model, config, monkeypatch):
+    compiled = []
+
+    def fake_compile(module, **kwargs):  # inductor takes minutes on two cores: record the call instead
+        compiled.append(module)
+        return module
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    train(model, splits, pre, config(epochs=1, compile=True))
+    assert compiled == [model]
+
+
+def test_flip_averaging_scores_the_mean_of_the_image_and_its_mirror(splits, model):
+    model.eval()
+    loader = DataLoader(splits.val, batch_size=32)
+    plain = evaluate(model, loader, 2)
+    flipped = evaluate(model, loader, 2, hflip=True)
+    x = torch.stack([splits.val[i][0] for i in range(len(splits.val))])
+    y = torch.tensor([splits.val[i][1] for i in range(len(splits.val))])
+    with torch.no_grad():
+        logits = (model(x) + model(x.flip(-1))) / 2
+    assert flipped.top1 == pytest.approx(100 * (logits.argmax(1) == y).float().mean().item())
+    assert plain.images == flipped.images == len(splits.val)
+    with pytest.raises(ValueError, match="hflip must be True or False"):
+        evaluate(model, loader, 2, hflip=1)
