@@ -3,8 +3,6 @@ networks, with each row's cost from what executes adding up to the network's."""
 
 import json
 
-import pytest
-
 from lightnets import create_model, profile
 from lightnets.analysis.architecture_table import architecture_table
 from lightnets.cli import main
