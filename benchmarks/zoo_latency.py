@@ -149,9 +149,9 @@ def main() -> None:
              png, f"lightnets zoo: eager latency against MACs, batch 1, {THREADS} thread")
     command = ".venv/bin/python benchmarks/zoo_latency.py"
     command += f" --models '{args.models}'" if args.models != "*" else ""
-    generated = (f"Command: `{command}` ({time.perf_counter() - began:.0f} s). Torch {torch.__version__}, "
-                 f"{os.cpu_count()} cores visible.\n\n```\n{table}\n```\n\n![latency against MACs]({png.name})")
     today = time.strftime("%Y-%m-%d")
+    generated = (f"Made by `{command}` ({today}, {time.perf_counter() - began:.0f} s). Torch {torch.__version__}, "
+                 f"{os.cpu_count()} cores visible.\n\n```\n{table}\n```\n\n![latency against MACs]({png.name})")
     print(write_doc(args.out, "# The zoo: counted cost and measured latency", Path(__file__).name, today, generated,
                     "## What the table shows"))
 
