@@ -46,6 +46,7 @@ CACHE = ROOT / "benchmarks" / ".cache"
 DOC = ROOT / "docs" / "benchmarks" / "cifar10.md"
 TRAIN_IMAGES = 50_000
 RECIPE = get_recipe("sgd-cifar")
+PRE = Preprocessing.cifar(32)
 BATCH = 128
 
 # name -> (lightnets model, width): every one the small-input form
@@ -216,15 +217,13 @@ def run_budget(key: str, minutes: float, data: DataSplits, pre: Preprocessing, o
 def class_subset(dataset: DecodedImages, classes: range, per_class: int | None = None, seed: int = 0) -> DecodedImages:
     """The images of ``classes`` (relabelled 0..), ``per_class`` of each at random when given."""
     g = torch.Generator().manual_seed(seed)
+    labels = torch.tensor(dataset.labels)
     picked = []
     for c in classes:
-        idx = (dataset.labels == c).nonzero().flatten()
+        idx = (labels == c).nonzero().flatten()
         picked.append(idx if per_class is None else idx[torch.randperm(len(idx), generator=g)[:per_class]])
     idx = torch.cat(picked)
-    subset = copy.copy(dataset)
-    subset.pixels = dataset.pixels[idx]
-    subset.labels = dataset.labels[idx] - classes.start
-    return subset
+    return DecodedImages(dataset.pixels[idx], (labels[idx] - classes.start).tolist(), pre=PRE, train=dataset.train)
 
 
 def run_finetune(data: DataSplits, pre: Preprocessing, out: Path, source_minutes: float, epochs: int) -> dict:
@@ -381,7 +380,7 @@ def main() -> None:
     torch.set_num_threads(2)
     stamp = {"date": time.strftime("%Y-%m-%d")}
     if args.part != "doc":
-        pre = Preprocessing.cifar(32)
+        pre = PRE
         root = extract(args.tarball)
         data = open_data(root, pre=pre, cache_dir=CACHE)
         save("host", host())

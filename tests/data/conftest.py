@@ -17,6 +17,13 @@ def pre():
     return Preprocessing.cifar(input_size=16)
 
 
+@pytest.fixture
+def per_image_pre():
+    """An ImageNet-style pipeline: images decoded and transformed on every read (the cifar
+    style decodes them once, when the data is opened)."""
+    return Preprocessing(input_size=16, mean=(0.5,) * 3, std=(0.5,) * 3, crop_pct=1.0)
+
+
 def _write_image(path, size=(8, 8), mode="RGB", color=None, seed=0):
     """A small image: a constant ``color``, or seeded noise."""
     path.parent.mkdir(parents=True, exist_ok=True)

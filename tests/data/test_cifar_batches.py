@@ -31,7 +31,7 @@ def test_opens_the_python_batches(tmp_path, make_cifar, layout):
     for i in range(3):
         image, _ = data.val[i]
         torch.testing.assert_close(image, normalised(test_data[i], pre))
-    torch.testing.assert_close(eval_transform(pre)(data.val.pixels[0].transpose(1, 2, 0)), data.val[0][0])
+    torch.testing.assert_close(eval_transform(pre)(data.val.pixels[0].permute(1, 2, 0).numpy()), data.val[0][0])
     assert data.train[7][0].shape == (3, 32, 32)
 
 

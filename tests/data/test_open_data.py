@@ -94,7 +94,8 @@ def test_rgba_keeps_the_colour_under_transparency(tmp_path, write_image):
     torch.testing.assert_close(image[:, 0, 0], torch.tensor([200, 100, 50]) / 255)
 
 
-def test_corrupt_image_raises_naming_the_file_or_is_skipped(tmp_path, make_tree, pre, write_image):
+def test_corrupt_image_raises_naming_the_file_or_is_skipped(tmp_path, make_tree, per_image_pre, write_image):
+    pre = per_image_pre  # read on access; the cifar style names it when opening (tests/data/test_decoded.py)
     make_tree(tmp_path / "train", {"a": 2, "b": 2})
     make_tree(tmp_path / "val", {"a": 1, "b": 1})
     garbage = tmp_path / "train" / "b" / "zz_garbage.jpg"
@@ -124,7 +125,8 @@ def test_corrupt_image_raises_naming_the_file_or_is_skipped(tmp_path, make_tree,
     assert all(image.shape == (3, 16, 16) for image, _ in data.train)
 
 
-def test_a_class_left_without_readable_images(tmp_path, make_tree, pre):
+def test_a_class_left_without_readable_images(tmp_path, make_tree, per_image_pre):
+    pre = per_image_pre
     make_tree(tmp_path, {"a": 3})
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "broken.png").write_bytes(b"\x89PNG broken")

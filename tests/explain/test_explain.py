@@ -78,22 +78,3 @@ def test_conv_tricks_bad_input_is_one_line(capsys, argv, message):
     assert main(["explain", "conv-tricks", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
-
-
-def test_regularisation_shows_the_overfitting_gap_and_what_narrows_it(capsys, tmp_path):
-    png = tmp_path / "reg.png"
-    assert main(["explain", "regularisation", "--epochs", "6", "--images", "300", "--width", "0.25",
-                 "--png", str(png), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    runs = {r["name"]: r for r in out["runs"]}
-    assert list(runs) == ["neither", "dropout", "augmentation", "both"]
-    assert all(len(r["train_top1"]) == len(r["test_top1"]) == 6 for r in runs.values())
-    # 300 images, no regularisation: learnt by heart, far above what it scores on unseen images
-    assert runs["neither"]["gap"] > 20
-    assert runs["both"]["gap"] < runs["neither"]["gap"]
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_regularisation_refuses_bad_settings(capsys):
-    assert main(["explain", "regularisation", "--epochs", "0"]) == 2
-    assert "epochs must be an integer >= 1, got 0" in capsys.readouterr().err

@@ -5,8 +5,6 @@
 - ``conv-tricks``: the survey's convolution tricks at a size you give: params, MACs, memory
   traffic, receptive field and measured CPU time of each construction beside the layer it
   replaces. ``conv-cost`` stays as the simplest case (standard vs depthwise separable).
-- ``regularisation``: AlexNet trained on a few images with and without dropout and
-  augmentation; train and test top-1 per epoch as a PNG, and the gap each leaves.
 """
 
 from __future__ import annotations
@@ -19,8 +17,7 @@ from .table import format_table, print_json
 
 
 def register(sub) -> None:
-    p = sub.add_parser("explain", help="the seeds' explanations, computed (relu-manifold, conv-tricks, "
-                                                  "regularisation)")
+    p = sub.add_parser("explain", help="the seeds' explanations, computed (relu-manifold, conv-tricks)")
     topics = p.add_subparsers(dest="topic", required=True, metavar="TOPIC")
     relu = topics.add_parser("relu-manifold", help="MobileNetV2 Fig. 1: a spiral through ReLU in n dimensions")
     relu.add_argument("--dims", default="2,3,5,15,30", help="embedding dimensions n (default: the figure's)")
@@ -36,14 +33,6 @@ def register(sub) -> None:
     tricks.add_argument("--bottleneck", type=int, default=None, help="bottleneck width (default C/4)")
     tricks.add_argument("--runs", type=int, default=20, help="timed runs per layer, 1 thread (0: count only)")
     tricks.set_defaults(func=run_conv_tricks)
-    reg = topics.add_parser("regularisation", help="dropout and augmentation against overfitting, trained and measured")
-    reg.add_argument("--data", default="sample", help="CIFAR-style data (default: the embedded CIFAR-10 sample)")
-    reg.add_argument("--epochs", type=int, default=15, help="epochs per setting (default 15)")
-    reg.add_argument("--images", type=int, default=2000, help="training images used (default 2000)")
-    reg.add_argument("--width", type=float, default=0.5, help="AlexNet width multiplier (default 0.5)")
-    reg.add_argument("--seed", type=int, default=0)
-    reg.add_argument("--png", type=Path, default=Path("regularisation.png"), help="where to write the curves")
-    reg.set_defaults(func=run_regularisation)
     for topic in topics.choices.values():  # as on every command; SUPPRESS keeps `explain --json TOPIC`
         topic.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
         topic.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
@@ -89,35 +78,4 @@ def run_conv_tricks(args) -> int:
                              f"batch 1, 1 thread, median of {args.runs} runs"))
     print("MACs are not time: the layers that move many bytes per multiply-add (depthwise, grouped, the shuffle) "
           "save less time than MACs, or none.")
-    return 0
-
-
-def run_regularisation(args) -> int:
-    from tqdm.auto import tqdm
-
-    from ..explain.regularisation import SETTINGS, plot_regularisation, regularisation
-    from ..io import check_output_file
-
-    check_output_file(args.png, "--png")
-    bar = tqdm(total=len(SETTINGS) * args.epochs, desc="training", unit="epoch", disable=args.json)
-
-    def progress(name: str, epoch: int, train: float, test: float) -> None:
-        bar.set_postfix_str(f"{name} epoch {epoch}: train {train:.1f}% test {test:.1f}%")
-        bar.update()
-
-    runs = regularisation(epochs=args.epochs, train_images=args.images, width=args.width, seed=args.seed,
-                          data=args.data, progress=progress)
-    bar.close()
-    plot_regularisation(runs, args.png)
-    if args.json:
-        print_json({"epochs": args.epochs, "images": args.images, "width": args.width, "seed": args.seed,
-                    "runs": [r.to_dict() for r in runs], "png": args.png})
-        return 0
-    print(format_table(["setting", "dropout", "augmentation", "train top-1 (%)", "test top-1 (%)", "gap (points)"],
-                       [[r.name, r.dropout, "yes" if r.augment else "no", r.train_top1[-1], r.test_top1[-1], r.gap]
-                        for r in runs],
-                       title=f"AlexNet (small input, width {args.width:g}) on {args.images} training images, "
-                             f"{args.epochs} epochs each, from the same initial weights; top-1 after the last epoch"))
-    print(f"curves: {args.png}. The gap between train and test top-1 is overfitting: the network learns the "
-          "training images rather than the task. Dropout and augmentation each narrow it.")
     return 0

@@ -116,16 +116,22 @@ def pad_crop_flip(batch: torch.Tensor, padding: int = CIFAR_PADDING) -> torch.Te
 class DecodedImages(Dataset):
     """Decoded ``uint8`` images (``(N, C, S, S)``, from :func:`decode_images`) and their labels;
     ``train`` adds :func:`pad_crop_flip`. Items are normalised float32 ``(C, S, S)`` tensors
-    and int labels; a ``DataLoader`` fetches whole batches through ``__getitems__``."""
+    and int labels; a ``DataLoader`` fetches whole batches through ``__getitems__``.
+    ``sources`` names the files (or holds the bytes) the images were decoded from, if any."""
 
-    def __init__(self, pixels: torch.Tensor, labels: Sequence[int], *, pre: Preprocessing, train: bool):
+    def __init__(self, pixels: torch.Tensor, labels: Sequence[int], *, pre: Preprocessing, train: bool,
+                 sources: Sequence[ImageSource] | None = None):
         expected = (pre.in_chans, pre.input_size, pre.input_size)
         if pixels.dtype != torch.uint8 or pixels.dim() != 4 or tuple(pixels.shape[1:]) != expected \
                 or len(pixels) != len(labels):
             raise ValueError(f"expected uint8 pixels (N, {', '.join(map(str, expected))}) and N labels, got "
                              f"{pixels.dtype} {tuple(pixels.shape)} and {len(labels)} labels")
         self.pixels = pixels
-        self.labels = torch.tensor([int(label) for label in labels], dtype=torch.int64)
+        self.labels = [int(label) for label in labels]
+        self._labels = torch.tensor(self.labels, dtype=torch.int64)
+        if sources is not None and len(sources) != len(pixels):
+            raise ValueError(f"{len(pixels)} images but {len(sources)} sources")
+        self.sources = None if sources is None else list(sources)
         self.mean, self.std = list(pre.mean), list(pre.std)
         self.train = train
 
@@ -141,4 +147,4 @@ class DecodedImages(Dataset):
         if self.train:
             batch = pad_crop_flip(batch)
         batch = TF.normalize(TF.to_dtype(batch, torch.float32, scale=True), self.mean, self.std)
-        return list(zip(batch.unbind(0), self.labels[index].tolist()))
+        return list(zip(batch.unbind(0), self._labels[index].tolist()))

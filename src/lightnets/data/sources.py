@@ -98,7 +98,7 @@ def _encoded(sources: list, labels: list[int], pre: Preprocessing, augment: str 
         pixels = decode_images(sources, pre, names=names, cache_dir=cache_dir,
                                desc=f"decoding {'train' if train else 'val'} images")
     if pixels is not None:
-        return DecodedImages(pixels, labels, pre=pre, train=train)
+        return DecodedImages(pixels, labels, pre=pre, train=train, sources=sources)
     transform = train_transform(pre, augment) if train else eval_transform(pre)
     return EncodedImages(sources, labels, in_chans=pre.in_chans, transform=transform, names=names)
 
@@ -183,8 +183,8 @@ def open_data(root: str | os.PathLike, *, pre: Preprocessing, augment: str | Non
 
     The train split uses :func:`train_transform` (with ``augment``), the val split
     :func:`eval_transform`; images are converted to ``pre.in_chans`` channels. In an
-    ImageFolder tree a corrupt image raises :class:`DataError` naming it when it is read,
-    unless ``skip_corrupt``: then every image file is decoded once here (a progress bar
+    ImageFolder tree a corrupt image raises :class:`DataError` naming it when it is read
+    (when the data is opened, in the decoded-once cifar style), unless ``skip_corrupt``: then every image file is decoded once here (a progress bar
     above a few thousand files) and unreadable ones are left out and counted in
     ``skipped`` (the sample and CIFAR-10 batches have no image files to check).
     ``val_fraction`` and ``seed`` shape the split of a single ImageFolder tree; every
