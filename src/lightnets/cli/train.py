@@ -24,7 +24,7 @@ SMALL_INPUT = 64  # inputs up to this size get the CIFAR-style pipeline by defau
 SAMPLE_INPUT = 32
 # Names shown in --help without importing the training and data packages (torchvision makes
 # that take seconds for every command); tests/cli check them against the packages' own.
-RECIPES = ("mobilenet", "mobilenet-cosine", "sgd-cosine")
+RECIPES = ("mobilenet", "mobilenet-cosine", "sgd-cosine", "sgd-cifar")
 INIT_SOURCES = ("lightnets", "torchvision", "timm")
 IMAGE_CHANNELS = (1, 3)  # what the image loader converts to
 AUGMENTS = ("randaugment", "trivialaugment")
