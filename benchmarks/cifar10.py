@@ -126,9 +126,9 @@ def loader_rate(dataset, workers: int, model: nn.Module | None = None, batches: 
     return batches * BATCH / (time.perf_counter() - t0)
 
 
-def run_speed(data: DataSplits, root: Path, pre: Preprocessing) -> dict:
+def run_speed(keys: list[str], data: DataSplits, root: Path, pre: Preprocessing) -> dict:
     rows = []
-    for key in MODELS:
+    for key in keys:
         model = build(key)
         nhwc = copy.deepcopy(model).to(memory_format=torch.channels_last)
         variants = {"eager": (model, False), "channels_last": (nhwc, True)}
@@ -146,13 +146,13 @@ def run_speed(data: DataSplits, root: Path, pre: Preprocessing) -> dict:
     # the input pipelines, on the first model: per-image PIL (decode + transforms on every read) vs decoded once
     paths = sorted(p for p in (root / "train").rglob("*.jpg"))[:20_000]
     per_image = EncodedImages(paths, [0] * len(paths), in_chans=3, transform=train_transform(pre))
-    model = build(next(iter(MODELS)))
+    model = build(keys[0])
     pipeline = {}
     for name, dataset, workers in (("per-image, 0 workers", per_image, 0), ("per-image, 1 worker", per_image, 1),
                                    ("decoded once, 0 workers", data.train, 0)):
         pipeline[name] = {"loader": loader_rate(dataset, workers), "with_step": loader_rate(dataset, workers, model)}
         print(f"pipeline {name}: {pipeline[name]}", flush=True)
-    return {"models": rows, "pipeline": pipeline, "pipeline_model": next(iter(MODELS))}
+    return {"models": rows, "pipeline": pipeline, "pipeline_model": keys[0]}
 
 
 # --- budget ------------------------------------------------------------------------------
@@ -358,7 +358,7 @@ trains the new classifier alone (`--head-only`: the rest and the BatchNorm stati
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=("speed", "budget", "finetune", "doc"))
-    parser.add_argument("--models", default=",".join(MODELS), help=f"budget: comma-separated, from {', '.join(MODELS)}")
+    parser.add_argument("--models", default=",".join(MODELS), help=f"speed, budget: comma-separated, from {', '.join(MODELS)}")
     parser.add_argument("--minutes", type=float, default=30.0, help="budget: wall-clock budget per model; "
                         "finetune: the pre-training's")
     parser.add_argument("--epochs", type=int, default=30, help="finetune: epochs of each fine-tuning run")
@@ -385,7 +385,8 @@ def main() -> None:
         data = open_data(root, pre=pre, cache_dir=CACHE)
         save("host", host())
         if args.part == "speed":
-            save("speed", {**run_speed(data, root, pre), **stamp, "command": "python benchmarks/cifar10.py speed"})
+            save("speed", {**run_speed(keys, data, root, pre), **stamp,
+                           "command": f"python benchmarks/cifar10.py speed --models {','.join(keys)}"})
         elif args.part == "budget":
             command = f"python benchmarks/cifar10.py budget --models {','.join(keys)} --minutes {args.minutes:g}"
             for key in keys:
