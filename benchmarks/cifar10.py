@@ -181,13 +181,17 @@ def speed_options(speed: dict | None, key: str) -> dict[str, bool]:
             and saved > row["compile_seconds"]}
 
 
-def run_budget(key: str, minutes: float, data: DataSplits, pre: Preprocessing, out: Path, options: dict) -> dict:
+def run_budget(key: str, minutes: float, data: DataSplits, pre: Preprocessing, out: Path, options: dict,
+               speed: dict | None, epochs: int | None) -> dict:
     model = build(key)
     nhwc = options["channels_last"]
     probe = copy.deepcopy(model).to(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
     rate = step_rates({"lightnets": (probe, nhwc)})["lightnets"]  # eager, in the layout the run uses
-    pipeline = loader_rate(data.train, 0, copy.deepcopy(model))
-    epochs = plan_epochs(pipeline, minutes, len(data.val))
+    pipeline = loader_rate(data.train, 0, probe)  # in the run's layout
+    if options["compile"]:  # the planning probe runs eager: scale it by the speed part's measured gain
+        row = next(r for r in speed["models"] if r["key"] == key)
+        pipeline *= row["compiled"] / row["eager"]
+    epochs = epochs or plan_epochs(pipeline, minutes, len(data.val))
     print(f"{key}: step-loop {rate:.0f} img/s, with the input pipeline {pipeline:.0f} img/s; "
           f"planning {epochs} epochs in {minutes:g} min", flush=True)
     run_dir = out / key
@@ -362,6 +366,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=30.0, help="budget: wall-clock budget per model; "
                         "finetune: the pre-training's")
     parser.add_argument("--epochs", type=int, default=30, help="finetune: epochs of each fine-tuning run")
+    parser.add_argument("--plan", type=int, default=None, help="budget: epochs to plan (default: from a probe "
+                        "of the step and pipeline; the budget stops the run regardless)")
     parser.add_argument("--tarball", type=Path, default=TARBALL)
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "cifar10")
     args = parser.parse_args()
@@ -389,11 +395,12 @@ def main() -> None:
                            "command": f"python benchmarks/cifar10.py speed --models {','.join(keys)}"})
         elif args.part == "budget":
             command = f"python benchmarks/cifar10.py budget --models {','.join(keys)} --minutes {args.minutes:g}"
+            command += f" --plan {args.plan}" if args.plan else ""
             for key in keys:
                 budget = results.get("budget", {})
                 options = speed_options(results.get("speed"), key)
                 budget[key] = {**run_budget(key, args.minutes, data, pre, args.out / time.strftime("%Y%m%d-%H%M"),
-                                            options), **stamp, "command": command}
+                                            options, results.get("speed"), args.plan), **stamp, "command": command}
                 save("budget", budget)
         else:
             command = f"python benchmarks/cifar10.py finetune --minutes {args.minutes:g} --epochs {args.epochs}"
