@@ -22,13 +22,14 @@ class TrainConfig:
     learning rate; ``None`` scales the recipe's (given per 256 images) to ``batch_size``.
     ``freeze_bn`` trains with BatchNorm in eval mode (running statistics, frozen; scale and
     shift still learn), as for fine-tuning with small batches. ``head_only`` trains the
-    classifier alone (every other weight and the BatchNorm statistics frozen), the linear
-    probe of a fine-tuning run. ``max_minutes`` stops the run
-    before an epoch that would end past the budget (the run stays resumable). ``threads``
-    sets torch's intra-op threads for the run. ``channels_last`` trains in the NHWC memory
-    layout and ``compile`` trains through ``torch.compile`` (the saved weights are the same
-    module's either way; docs/benchmarks/cifar10.md measures what each gains on a CPU). The fields in :attr:`RUNTIME_FIELDS` may
-    change when a run is resumed; the others define the run and must not.
+    classifier alone (every other weight and the BatchNorm statistics frozen, and left with
+    ``requires_grad`` off), the linear probe of a fine-tuning run. ``max_minutes`` stops the
+    run before an epoch that would end past the budget (the run stays resumable).
+    ``threads`` sets torch's intra-op threads for the run. ``channels_last`` trains in the
+    NHWC memory layout and ``compile`` trains through ``torch.compile`` (the saved weights
+    are the same module's either way; docs/benchmarks/cifar10.md measures what each gains on
+    a CPU). The fields in :attr:`RUNTIME_FIELDS` may change when a run is resumed; the
+    others define the run and must not.
     """
 
     out_dir: str | Path
