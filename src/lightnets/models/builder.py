@@ -36,11 +36,16 @@ def check_small_input(small_input: bool) -> bool:
 
 class Downsamplings:
     """The strides a builder asks for, in network order, with its first ``kept``
-    downsamplings (strides above 1) turned into stride 1: ``strides = Downsamplings(2 if
-    small_input else 0)``, then ``stride=strides(2)`` wherever the paper's table strides."""
+    downsamplings (strides above 1) turned into stride 1: ``strides =
+    Downsamplings.for_input(small_input)``, then ``stride=strides(2)`` wherever the paper's table strides."""
 
     def __init__(self, kept: int):
         self.left = kept
+
+    @classmethod
+    def for_input(cls, small_input: bool) -> Downsamplings:
+        """The strides of a builder's ``small_input`` form (validated), or its table's own."""
+        return cls(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
 
     def __call__(self, stride: int) -> int:
         if stride > 1 and self.left > 0:

@@ -26,7 +26,7 @@ from torch import nn
 
 from ..layers import Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, make_pool, scale_width
 from .base import LightNet
-from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, model_builder
+from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, check_small_input, model_builder
 from .heads import AuxHead, ClassifierHead
 
 AVG_POOL = Pool("avg", 3, 1, 1)  # the pool branch of Figs. 5-7: 3x3 average, stride 1, padded
@@ -169,7 +169,7 @@ def stem_and_body(in_chans: int, stem: Conv, stages: tuple, width: float, bn_eps
                   small_input: bool) -> tuple[ConvNormAct, StageStack]:
     """The stem conv and the body of an Inception network; ``small_input`` keeps its first
     two downsamplings (:data:`~lightnets.models.builder.SMALL_INPUT_KEPT`) at stride 1."""
-    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    strides = Downsamplings.for_input(small_input)
     stem_chs, s = scale_width(stem.c, width), strides(stem.s)
     conv = ConvNormAct(in_chans, stem_chs, stem.k, s, bn_eps=bn_eps, padding=stem.p)
     return conv, build_body(stem_chs, s, stages, width, bn_eps, strides)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..layers import ConvNormAct, DepthwiseSeparableConv, check_width, scale_width
 from .base import LightNet
-from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, first_stride, model_builder
+from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -58,7 +58,7 @@ def mobilenet_v1(
     """
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
     stem_chs = scale_width(STEM, width)
-    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    strides = Downsamplings.for_input(small_input)
     stem_stride = strides(2)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=act, bn_eps=bn_eps)
     body = StageStack(stem_chs, stride=stem_stride)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from ..layers import ConvNormAct, InvertedResidual, check_width, make_divisible, scale_width
 from .base import LightNet
-from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, model_builder
+from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -107,7 +107,7 @@ def mobilenet_v3(
     width = check_width(width, (arch.stem, *(row.c for rows in arch.stages for row in rows), arch.last_conv))
     top_act = RE if minimal else HS
     stem_chs = scale_width(arch.stem, width)
-    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    strides = Downsamplings.for_input(small_input)
     stem_stride = strides(2)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=top_act, bn_eps=bn_eps)
     body = StageStack(stem_chs, stride=stem_stride)

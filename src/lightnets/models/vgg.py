@@ -15,7 +15,7 @@ from torch import nn
 
 from ..layers import ConvNormAct, check_width, scale_width
 from .base import LightNet
-from .builder import SMALL_INPUT_CFG, SMALL_INPUT_KEPT, Downsamplings, StageStack, check_small_input, model_builder
+from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import FCStackHead
 
 
@@ -59,7 +59,7 @@ def vgg(
                          f"got {depth!r}")
     groups = CONFIGS[depth]
     width = check_width(width, (*(g.c for g in groups), *FC))
-    strides = Downsamplings(SMALL_INPUT_KEPT if check_small_input(small_input) else 0)
+    strides = Downsamplings.for_input(small_input)
     body = StageStack(in_chans, stride=1)
     for group in groups:
         out_chs = scale_width(group.c, width)
