@@ -80,37 +80,70 @@ def extract(tarball: Path) -> Path:
 def host() -> dict:
     """This host's fp32 matmul peak at the runs' two threads (measured once, cached)."""
     peak = measure_peak(2)
-    return {"threads": torch.get_num_threads(), "peak_gmacs": peak.gmacs, "torch": torch.__version__}
+    return {"threads": torch.get_num_threads(), "peak_gmacs": peak.gmacs, "torch": torch.__version__,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
 
 
 # --- speed -------------------------------------------------------------------------------
 
-def step_rates(variants: dict[str, tuple[nn.Module, bool]], rounds: int = 3, steps: int = 8) -> dict[str, float]:
-    """Training images/s of one SGD step loop on random 32x32 batches for each variant
-    (a model and whether its input is channels-last), interleaved round by round."""
+KEEP_ABOVE = 1.05  # a speed option is kept for the budget runs when its step rate is 5% higher or more
+
+
+EAGER_VARIANTS = {  # name -> the TrainConfig speed options it sets
+    "eager": {},
+    "channels_last": {"channels_last": True},
+    "bf16": {"bf16": True},
+    "channels_last + bf16": {"channels_last": True, "bf16": True},
+}
+
+
+def in_layout(model: nn.Module, options: dict) -> nn.Module:
+    """A copy of ``model`` in the memory layout ``options`` train in."""
+    nhwc = options.get("channels_last", False)
+    return copy.deepcopy(model).to(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
+
+
+def step_rates(variants: dict[str, tuple[nn.Module, dict]], rounds: int = 3, steps: int = 8) -> dict[str, float]:
+    """Training images/s of one SGD step loop on random 32x32 batches for each variant (a
+    model and its speed options: channels-last input, bf16 autocast), interleaved round by
+    round, as the engine runs the step."""
     x, y = torch.randn(BATCH, 3, 32, 32), torch.randint(0, 10, (BATCH,))
     loss_fn = nn.CrossEntropyLoss()
     opts = {n: torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, nesterov=True) for n, (m, _) in variants.items()}
     rates: dict[str, list[float]] = {n: [] for n in variants}
     for _ in range(rounds):
-        for name, (model, nhwc) in variants.items():
-            xb = x.contiguous(memory_format=torch.channels_last) if nhwc else x
+        for name, (model, options) in variants.items():
+            xb = x.contiguous(memory_format=torch.channels_last) if options.get("channels_last") else x
             model.train()
             for i in range(steps + 2):  # two warm-up steps
                 if i == 2:
                     t0 = time.perf_counter()
                 opts[name].zero_grad(set_to_none=True)
-                loss_fn(model(xb), y).backward()
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.get("bf16", False)):
+                    loss = loss_fn(model(xb), y)
+                loss.backward()
                 opts[name].step()
             rates[name].append(steps * BATCH / (time.perf_counter() - t0))
     return {n: statistics.median(r) for n, r in rates.items()}
 
 
-def loader_rate(dataset, workers: int, model: nn.Module | None = None, batches: int = 30) -> float:
+def fastest_eager(rates: dict[str, float]) -> str:
+    """The eager variant the budget runs use: each option must earn its place, so a variant
+    with more options replaces the one kept only when it is KEEP_ABOVE times faster."""
+    kept = "eager"
+    for name in sorted(EAGER_VARIANTS, key=lambda n: len(EAGER_VARIANTS[n])):
+        if rates[name] >= KEEP_ABOVE * rates[kept]:
+            kept = name
+    return kept
+
+
+def loader_rate(dataset, workers: int, model: nn.Module | None = None, options: dict | None = None,
+                batches: int = 30) -> float:
     """Images/s through a shuffled DataLoader of ``dataset`` (with the training step of
-    ``model`` when given), after two warm-up batches."""
+    ``model`` under its speed ``options`` when given), after two warm-up batches."""
     from torch.utils.data import DataLoader
 
+    options = options or {}
     loader = DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=workers, drop_last=True)
     opt = None if model is None else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
@@ -120,8 +153,12 @@ def loader_rate(dataset, workers: int, model: nn.Module | None = None, batches: 
         if i == batches + 2:
             break
         if model is not None:
+            if options.get("channels_last"):
+                x = x.contiguous(memory_format=torch.channels_last)
             opt.zero_grad(set_to_none=True)
-            loss_fn(model(x), y).backward()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.get("bf16", False)):
+                loss = loss_fn(model(x), y)
+            loss.backward()
             opt.step()
     return batches * BATCH / (time.perf_counter() - t0)
 
@@ -130,19 +167,21 @@ def run_speed(keys: list[str], data: DataSplits, root: Path, pre: Preprocessing)
     rows = []
     for key in keys:
         model = build(key)
-        nhwc = copy.deepcopy(model).to(memory_format=torch.channels_last)
-        variants = {"eager": (model, False), "channels_last": (nhwc, True)}
-        began, compile_error = time.perf_counter(), None
-        try:
-            compiled = torch.compile(copy.deepcopy(model))
-            step_rates({"c": (compiled, False)}, rounds=1, steps=1)  # compile outside the timing
-            variants["compiled"] = (compiled, False)
+        rates = step_rates({name: (in_layout(model, options), options) for name, options in EAGER_VARIANTS.items()})
+        best = fastest_eager(rates)
+        options = EAGER_VARIANTS[best]
+        began, compile_error, compiled_rate = time.perf_counter(), None, None
+        try:  # torch.compile of the fastest eager variant
+            compiled = torch.compile(in_layout(model, options))
+            step_rates({"c": (compiled, options)}, rounds=1, steps=1)  # compile outside the timing
+            compiled_rate = step_rates({"c": (compiled, options)})["c"]
         except Exception as e:  # noqa: BLE001 - a compiler that fails here is a result, not a crash
             compile_error = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
         compile_s = time.perf_counter() - began
-        rates = step_rates(variants)
-        rows.append({"key": key, "compiled": None, **rates, "compile_seconds": compile_s, "compile_error": compile_error})
-        print(f"speed {key}: {rates}, compile {compile_s:.0f} s", flush=True)
+        rows.append({"key": key, "rates": rates, "fastest_eager": best, "compiled": compiled_rate,
+                     "compile_seconds": compile_s, "compile_error": compile_error})
+        print(f"speed {key}: {rates}, fastest eager {best}, compiled {compiled_rate} (compile {compile_s:.0f} s)",
+              flush=True)
     # the input pipelines, on the first model: per-image PIL (decode + transforms on every read) vs decoded once
     paths = sorted(p for p in (root / "train").rglob("*.jpg"))[:20_000]
     per_image = EncodedImages(paths, [0] * len(paths), in_chans=3, transform=train_transform(pre))
@@ -164,33 +203,31 @@ def plan_epochs(rate: float, minutes: float, eval_images: int) -> int:
     return max(1, math.floor(0.95 * minutes * 60 / epoch_seconds))
 
 
-KEEP_ABOVE = 1.05  # a speed option is kept for the budget runs when its step rate is 5% higher or more
-
-
 def speed_options(speed: dict | None, key: str) -> dict[str, bool]:
-    """The TrainConfig options the speed part measured faster for ``key``: channels_last, and
-    torch.compile when it also pays back its compile time within a 30-minute run."""
+    """The TrainConfig speed options the speed part measured faster for ``key``: its fastest
+    eager variant, and torch.compile of it when that is faster again and pays back its
+    compile time within a 30-minute run."""
+    options = {"channels_last": False, "bf16": False, "compile": False}
     row = next((r for r in (speed or {}).get("models", []) if r["key"] == key), None)
     if row is None:
-        return {"channels_last": False, "compile": False}
-    nhwc = row["channels_last"] >= KEEP_ABOVE * row["eager"]
-    if row["compiled"] is None:
-        return {"channels_last": nhwc, "compile": False}
-    saved = 30 * 60 * (1 - row["eager"] / row["compiled"])  # seconds a 30-minute run saves
-    return {"channels_last": nhwc, "compile": row["compiled"] >= KEEP_ABOVE * row["eager"]
-            and saved > row["compile_seconds"]}
+        return options
+    options |= EAGER_VARIANTS[row["fastest_eager"]]
+    eager = row["rates"][row["fastest_eager"]]
+    if row["compiled"] is not None:
+        saved = 30 * 60 * (1 - eager / row["compiled"])  # seconds a 30-minute run saves
+        options["compile"] = row["compiled"] >= KEEP_ABOVE * eager and saved > row["compile_seconds"]
+    return options
 
 
 def run_budget(key: str, minutes: float, data: DataSplits, pre: Preprocessing, out: Path, options: dict,
                speed: dict | None, epochs: int | None) -> dict:
     model = build(key)
-    nhwc = options["channels_last"]
-    probe = copy.deepcopy(model).to(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
-    rate = step_rates({"lightnets": (probe, nhwc)})["lightnets"]  # eager, in the layout the run uses
-    pipeline = loader_rate(data.train, 0, probe)  # in the run's layout
+    probe = in_layout(model, options)
+    rate = step_rates({"lightnets": (probe, options)})["lightnets"]  # eager, as the run's layout and precision
+    pipeline = loader_rate(data.train, 0, probe, options)
     if options["compile"]:  # the planning probe runs eager: scale it by the speed part's measured gain
         row = next(r for r in speed["models"] if r["key"] == key)
-        pipeline *= row["compiled"] / row["eager"]
+        pipeline *= row["compiled"] / row["rates"][row["fastest_eager"]]
     epochs = epochs or plan_epochs(pipeline, minutes, len(data.val))
     print(f"{key}: step-loop {rate:.0f} img/s, with the input pipeline {pipeline:.0f} img/s; "
           f"planning {epochs} epochs in {minutes:g} min", flush=True)
@@ -230,17 +267,19 @@ def class_subset(dataset: DecodedImages, classes: range, per_class: int | None =
     return DecodedImages(dataset.pixels[idx], (labels[idx] - classes.start).tolist(), pre=PRE, train=dataset.train)
 
 
-def run_finetune(data: DataSplits, pre: Preprocessing, out: Path, source_minutes: float, epochs: int) -> dict:
+def run_finetune(data: DataSplits, pre: Preprocessing, out: Path, source_minutes: float, epochs: int,
+                 options: dict) -> dict:
     names = [data.classes[c] for c in SOURCE_CLASSES], [data.classes[c] for c in TARGET_CLASSES]
     source = DataSplits(class_subset(data.train, SOURCE_CLASSES), class_subset(data.val, SOURCE_CLASSES), names[0])
     target = DataSplits(class_subset(data.train, TARGET_CLASSES, SHOTS), class_subset(data.val, TARGET_CLASSES),
                         names[1])
-    rate = loader_rate(source.train, 0, build(FINETUNE_MODEL, 5))
+    options = {**options, "compile": False}  # the fine-tuning runs are seconds long: compiling would dominate
+    rate = loader_rate(source.train, 0, in_layout(build(FINETUNE_MODEL, 5), options), options)
     source_epochs = max(1, math.floor(0.95 * source_minutes * 60 / (len(source.train) / rate * 1.1)))
     print(f"finetune: pre-training on {len(source.train)} images of {names[0]} for {source_epochs} epochs", flush=True)
     pre_run = train(build(FINETUNE_MODEL, 5), source, pre,
                     TrainConfig(out_dir=out / "finetune-source", recipe=RECIPE, epochs=source_epochs, batch_size=BATCH,
-                                max_minutes=source_minutes, threads=2, progress=False))
+                                max_minutes=source_minutes, threads=2, progress=False, **options))
     from lightnets.checkpoint import load_checkpoint
 
     rows = {}
@@ -253,14 +292,14 @@ def run_finetune(data: DataSplits, pre: Preprocessing, out: Path, source_minutes
         began = time.perf_counter()
         result = train(model, target, pre, TrainConfig(
             out_dir=out / f"finetune-{mode.replace(' ', '-')}", recipe=RECIPE, epochs=epochs, batch_size=50,
-            head_only=mode == "head only", threads=2, progress=False))
+            head_only=mode == "head only", threads=2, progress=False, **options))
         rows[mode] = {"top1": result.history[-1]["val_top1"], "best_top1": result.best_top1,
                       "seconds": time.perf_counter() - began}
         print(f"finetune {mode}: {rows[mode]}", flush=True)
     return {"model": FINETUNE_MODEL, "source_classes": names[0], "target_classes": names[1],
             "source_images": len(source.train), "source_epochs": pre_run.epochs_done,
             "source_top1": pre_run.best_top1, "target_train": len(target.train), "target_test": len(target.val),
-            "epochs": epochs, "rows": rows}
+            "epochs": epochs, "rows": rows, "options": options}
 
 
 # --- the document --------------------------------------------------------------------------
@@ -288,20 +327,28 @@ def render(results: dict) -> tuple[str, str]:
     parts, dates, commands = [], [], []
     h = results.get("host")
     if h:
-        parts.append(f"Host: {h['threads']} threads, PyTorch {h['torch']}, fp32 matmul peak "
-                     f"{h['peak_gmacs']:.1f} GMAC/s (2 threads; `lightnets bench` measures it the same way).")
+        parts.append(f"Host: {h['threads']} threads, PyTorch {h['torch']} (CPU kernels: {h.get('cpu_capability', '?')}), "
+                     f"fp32 matmul peak {h['peak_gmacs']:.1f} GMAC/s (2 threads; `lightnets bench` measures it the "
+                     "same way).")
     speed = results.get("speed")
     if speed:
         dates.append(speed["date"])
         commands.append(f"`{speed['command']}` ({speed['date']})")
-        rows = [f"| {r['key']} | {r['eager']:.0f} | {r['channels_last']:.0f} ({r['channels_last'] / r['eager']:.2f}x) | "
-                + (f"failed ({r['compile_error']})" if r["compiled"] is None else
-                   f"{r['compiled']:.0f} ({r['compiled'] / r['eager']:.2f}x)") + f" | {r['compile_seconds']:.0f} |"
-                for r in speed["models"]]
+        def cell(rate: float, eager: float) -> str:
+            return f"{rate:.0f} ({rate / eager:.2f}x)"
+
+        rows = [f"| {r['key']} | " + " | ".join(cell(r["rates"][name], r["rates"]["eager"]) for name in EAGER_VARIANTS)
+                + f" | {r['fastest_eager']} | "
+                + (f"failed ({r['compile_error']})" if r["compiled"] is None else cell(r["compiled"], r["rates"]["eager"]))
+                + f" | {r['compile_seconds']:.0f} |" for r in speed["models"]]
         pipe = [f"| {name} | {v['loader']:.0f} | {v['with_step']:.0f} |" for name, v in speed["pipeline"].items()]
         parts.append("### Training speed (images/s, batch 128, 2 threads)\n\n"
-                     "One SGD step loop on random 32x32 batches, the variants interleaved round by round, median of 3:\n\n"
-                     "| model | eager, NCHW | channels_last | torch.compile | compile time (s) |\n|---|---|---|---|---|\n"
+                     "One SGD step loop on random 32x32 batches, the eager variants interleaved round by round, "
+                     "median of 3; the ratios are to eager NCHW fp32. bf16 is `torch.autocast` to bfloat16 for the "
+                     f"forward pass and loss (fp32 weights). The kept variant is the fastest, each option earning "
+                     f"{KEEP_ABOVE:g}x or more; torch.compile is of that variant:\n\n"
+                     "| model | " + " | ".join(EAGER_VARIANTS) + " | kept | torch.compile | compile time (s) |\n"
+                     "|---|" + "---|" * (len(EAGER_VARIANTS) + 3) + "\n"
                      + "\n".join(rows) + f"\n\nThe input pipeline, on {speed['pipeline_model']} (a shuffled DataLoader "
                      "alone, then with the training step):\n\n| pipeline | loader alone | loader + step |\n|---|---|---|\n"
                      + "\n".join(pipe))
@@ -351,6 +398,8 @@ wall-clock on the host, so another host reproduces a row with `--epochs` set to 
 trained {ft['epochs']} epochs on {ft['target_train']} images ({SHOTS} per class, drawn with seed 0) of
 {', '.join(ft['target_classes'])}; top-1 on those classes' {ft['target_test']:,} test images. Head only
 trains the new classifier alone (`--head-only`: the rest and the BatchNorm statistics frozen).
+Every run is {ft['epochs']} epochs at batch 50, recipe `{RECIPE.name}`; speed options:
+{', '.join(k for k, v in ft.get('options', {}).items() if v) or 'none'}.
 
 | start | top-1, last epoch (%) | best epoch (%) | seconds |
 |---|---|---|---|
@@ -404,8 +453,9 @@ def main() -> None:
                 save("budget", budget)
         else:
             command = f"python benchmarks/cifar10.py finetune --minutes {args.minutes:g} --epochs {args.epochs}"
+            options = speed_options(results.get("speed"), FINETUNE_MODEL)
             save("finetune", {**run_finetune(data, pre, args.out / time.strftime("%Y%m%d-%H%M"), args.minutes,
-                                             args.epochs), **stamp, "command": command})
+                                             args.epochs, options), **stamp, "command": command})
     budget = [results["budget"][k] for k in MODELS if k in results.get("budget", {})]
     if budget:
         plot_curves(budget, DOC.with_name("cifar10_top1.png"))

@@ -180,6 +180,19 @@ def test_compile_trains_through_torch_compile(splits, pre, model, config, monkey
     assert compiled == [model]
 
 
+def test_bf16_runs_the_forward_in_bfloat16_and_keeps_fp32_weights(splits, pre, model, config):
+    seen = []
+    hook = model.stem.conv.register_forward_hook(lambda m, args, out: seen.append((m.training, out.dtype)))
+    result = train(model, splits, pre, config(epochs=1, recipe="sgd-cosine", bf16=True))
+    hook.remove()
+    assert {dtype for training, dtype in seen if training} == {torch.bfloat16}
+    assert {dtype for training, dtype in seen if not training} == {torch.float32}  # validation stays fp32
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
+    assert math.isfinite(result.history[0]["train_loss"])
+    with pytest.raises(ValueError, match="bf16 must be True or False, got 1"):
+        config(bf16=1)
+
+
 def test_flip_averaging_scores_the_mean_of_the_image_and_its_mirror(splits, model):
     model.eval()
     loader = DataLoader(splits.val, batch_size=32)

@@ -81,6 +81,8 @@ def register(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
     p.add_argument("--channels-last", action="store_true", help="train in the NHWC memory layout")
     p.add_argument("--compile", action="store_true", help="train through torch.compile (needs a C++ compiler on CPU)")
+    p.add_argument("--bf16", action="store_true", help="mixed precision: the forward pass and loss in bfloat16 "
+                   "(torch.autocast; weights and optimizer stay fp32), fast on CPUs with AVX512-BF16 or AMX")
     p.set_defaults(func=run)
 
 
@@ -101,7 +103,7 @@ def run(args) -> int:
         mixup_alpha=args.mixup, cutmix_alpha=args.cutmix, freeze_bn=args.freeze_bn, head_only=args.head_only,
         seed=args.seed,
         workers=args.workers, threads=args.threads, max_minutes=args.max_minutes, device=args.device,
-        progress=not args.no_progress, channels_last=args.channels_last, compile=args.compile,
+        progress=not args.no_progress, channels_last=args.channels_last, compile=args.compile, bf16=args.bf16,
     )
     pretrained, origin = _pretrained(args)
     pre = _preprocessing(args, pretrained if pretrained is not None else _probe(args))

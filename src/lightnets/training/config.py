@@ -26,9 +26,10 @@ class TrainConfig:
     ``requires_grad`` off), the linear probe of a fine-tuning run. ``max_minutes`` stops the
     run before an epoch that would end past the budget (the run stays resumable).
     ``threads`` sets torch's intra-op threads for the run. ``channels_last`` trains in the
-    NHWC memory layout and ``compile`` trains through ``torch.compile`` (the saved weights
-    are the same module's either way; docs/benchmarks/cifar10.md measures what each gains on
-    a CPU). The fields in :attr:`RUNTIME_FIELDS` may change when a run is resumed; the
+    NHWC memory layout, ``compile`` trains through ``torch.compile`` and ``bf16`` runs the
+    forward pass and the loss under ``torch.autocast`` to bfloat16 (mixed precision: the
+    weights, gradients, optimizer state and validation stay fp32). The saved weights are the
+    same module's either way; docs/benchmarks/cifar10.md measures what each gains on a CPU. The fields in :attr:`RUNTIME_FIELDS` may change when a run is resumed; the
     others define the run and must not.
     """
 
@@ -49,9 +50,10 @@ class TrainConfig:
     progress: bool = True
     channels_last: bool = False
     compile: bool = False
+    bf16: bool = False
 
     RUNTIME_FIELDS = ("out_dir", "workers", "threads", "max_minutes", "device", "progress", "channels_last",
-                      "compile")
+                      "compile", "bf16")
 
     def __post_init__(self) -> None:
         if isinstance(self.recipe, str):
@@ -78,7 +80,7 @@ class TrainConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0 (0 = off), got {value!r}")
-        for name in ("channels_last", "compile", "freeze_bn", "head_only", "progress"):
+        for name in ("channels_last", "compile", "bf16", "freeze_bn", "head_only", "progress"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.device not in DEVICES:

@@ -230,7 +230,7 @@ class _Run:
             for module in self.model.modules():
                 if isinstance(module, _BatchNorm):
                     module.eval()
-        device, steps = self.ctx.device, len(self.train_loader)
+        device = self.ctx.device
         sums = torch.zeros(3, dtype=torch.float64, device=device)  # loss x images, correct, images
         began = time.perf_counter()
         bar = tqdm(self.train_loader, desc=f"epoch {epoch + 1}/{self.config.epochs}", unit="batch",
@@ -243,7 +243,8 @@ class _Run:
             targets = labels
             if self.mix is not None:
                 images, targets = self.mix(images, labels)
-            logits, loss = self._loss(self.network(images), targets)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
+                logits, loss = self._loss(self.network(images), targets)
             global_loss = loss.detach().clone()
             distributed.all_reduce_sum(global_loss)
             if not torch.isfinite(global_loss):
@@ -341,8 +342,10 @@ class _Run:
             self.say(f"weight decay {recipe.weight_decay:g} {where}")
         procs = (f"{self.ctx.world_size} processes, global batch {config.batch_size} ({self.batch} each)"
                  if self.ctx.distributed else f"batch {config.batch_size}")
+        speed = [name for name, on in (("channels_last", config.channels_last), ("torch.compile", config.compile),
+                                       ("bf16 autocast", config.bf16)) if on]
         self.say(f"{procs}, {s.iters_per_epoch} steps per epoch, {config.epochs} epochs, device {self.ctx.device}"
-                 + (f"; resuming after epoch {start}" if start else ""))
+                 + (f" ({', '.join(speed)})" if speed else "") + (f"; resuming after epoch {start}" if start else ""))
 
 
 def _lagging_statistics(record: dict, classes: int) -> str:
