@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lightnets.cli import main
-from lightnets.explain import conv_tricks, relu_manifold
+from lightnets.explain import conv_tricks, regularisation, relu_manifold
 
 
 def test_relu_keeps_the_spiral_only_in_many_dimensions():
@@ -78,3 +78,33 @@ def test_conv_tricks_bad_input_is_one_line(capsys, argv, message):
     assert main(["explain", "conv-tricks", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_regularisation_trains_the_four_settings_from_one_start(tmp_path):
+    from lightnets.explain.regularisation import plot_regularisation
+
+    def run():
+        return regularisation(2, width=1 / 16, per_class=5, batch_size=10, threads=1)
+
+    result = run()
+    assert [r.label for r in result.runs] == ["neither", "dropout", "augmentation", "dropout + augmentation"]
+    assert (result.train_images, result.test_images, result.epochs) == (50, 1000, 2)
+    assert all(len(r.train_top1) == len(r.test_top1) == len(r.train_loss) == 2 for r in result.runs)
+    neither, dropout, augmentation, _ = result.runs
+    # the same start and the same batches: only the dropout masks or the crops tell the runs apart
+    assert neither.train_loss != dropout.train_loss and neither.train_loss != augmentation.train_loss
+    assert [r.to_dict() for r in run().runs] == [r.to_dict() for r in result.runs]  # reproducible
+    assert plot_regularisation(result, tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_regularisation_cli_writes_the_curves_and_refuses_bad_input(capsys, tmp_path):
+    png = tmp_path / "curves.png"
+    assert main(["explain", "regularisation", "--epochs", "1", "--width", "0.0625", "--per-class", "2",
+                 "--batch-size", "10", "--threads", "1", "--png", str(png), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["train_images"] == 20 and [r["label"] for r in doc["runs"]][0] == "neither" and png.is_file()
+    for argv, message in ((["--epochs", "0"], "epochs must be an integer >= 1, got 0"),
+                          (["--per-class", "2"], "batch_size 64 is more than the 20 training images")):
+        assert main(["explain", "regularisation", *argv]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err

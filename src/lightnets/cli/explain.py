@@ -5,6 +5,9 @@
 - ``conv-tricks``: the survey's convolution tricks at a size you give: params, MACs, memory
   traffic, receptive field and measured CPU time of each construction beside the layer it
   replaces. ``conv-cost`` stays as the simplest case (standard vs depthwise separable).
+- ``regularisation``: the CNN-history seed's dropout and data augmentation, measured: one
+  small AlexNet trained four times on the embedded sample (with and without each), train
+  and test top-1 per epoch in one PNG.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from .table import format_table, print_json
 
 
 def register(sub) -> None:
-    p = sub.add_parser("explain", help="the seeds' explanations, computed (relu-manifold, conv-tricks)")
+    p = sub.add_parser("explain", help="the seeds' explanations, computed (relu-manifold, conv-tricks, "
+                                          "regularisation)")
     topics = p.add_subparsers(dest="topic", required=True, metavar="TOPIC")
     relu = topics.add_parser("relu-manifold", help="MobileNetV2 Fig. 1: a spiral through ReLU in n dimensions")
     relu.add_argument("--dims", default="2,3,5,15,30", help="embedding dimensions n (default: the figure's)")
@@ -33,6 +37,17 @@ def register(sub) -> None:
     tricks.add_argument("--bottleneck", type=int, default=None, help="bottleneck width (default C/4)")
     tricks.add_argument("--runs", type=int, default=20, help="timed runs per layer, 1 thread (0: count only)")
     tricks.set_defaults(func=run_conv_tricks)
+    reg = topics.add_parser("regularisation", help="dropout and augmentation against overfitting: a small AlexNet "
+                                                   "on the embedded sample, with and without each")
+    reg.add_argument("--epochs", type=int, default=30, help="epochs of each of the four runs (default 30)")
+    reg.add_argument("--width", type=float, default=0.125, help="AlexNet width multiplier (default 0.125)")
+    reg.add_argument("--per-class", type=int, default=None, help="training images per class (default: all 500)")
+    reg.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    reg.add_argument("--batch-size", type=int, default=64, help="training batch (default 64)")
+    reg.add_argument("--seed", type=int, default=0)
+    reg.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    reg.add_argument("--png", type=Path, default=Path("regularisation.png"), help="where to write the curves")
+    reg.set_defaults(func=run_regularisation)
     for topic in topics.choices.values():  # as on every command; SUPPRESS keeps `explain --json TOPIC`
         topic.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
         topic.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
@@ -78,4 +93,31 @@ def run_conv_tricks(args) -> int:
                              f"batch 1, 1 thread, median of {args.runs} runs"))
     print("MACs are not time: the layers that move many bytes per multiply-add (depthwise, grouped, the shuffle) "
           "save less time than MACs, or none.")
+    return 0
+
+
+def run_regularisation(args) -> int:
+    import sys
+
+    from ..explain.regularisation import plot_regularisation, regularisation
+
+    def say(line: str) -> None:  # per-epoch lines on stderr, so that --json keeps stdout to the document
+        print(line, file=sys.stderr, flush=True)
+
+    result = regularisation(args.epochs, width=args.width, per_class=args.per_class, lr=args.lr,
+                            batch_size=args.batch_size, seed=args.seed,
+                            threads=args.threads, progress=say)
+    plot_regularisation(result, args.png)
+    if args.json:
+        print_json({**result.to_dict(), "png": args.png})
+        return 0
+    print(format_table(["dropout", "augmentation", "train top-1 (%)", "test top-1 (%)", "gap (points)",
+                        "best test (%)"],
+                       [["yes" if r.dropout else "no", "yes" if r.augment else "no", r.train_top1[-1],
+                         r.test_top1[-1], r.gap, max(r.test_top1)] for r in result.runs],
+                       title=f"AlexNet small-input x{result.width:g} ({result.params:,} params), "
+                             f"{result.train_images:,} train / {result.test_images:,} test images of the embedded "
+                             f"sample, {result.epochs} epochs of Adam (lr {result.lr:g}); after the last epoch"))
+    print(f"curves: {args.png}. Train top-1 is on the training images as they are (eval mode): the gap to test "
+          "top-1 is the overfitting; dropout and augmentation each narrow it, as AlexNet's Section 4 argues.")
     return 0
