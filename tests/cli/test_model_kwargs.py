@@ -10,7 +10,7 @@ from lightnets.cli import build_parser, main
 from lightnets.cli.model_kwargs import parse_model_kwargs
 
 BUILDS_A_MODEL = {"profile", "table", "grid", "bench", "train"}
-V1_VALID = "valid: separable=true, shallow=false, act=relu, drop_rate=0.2, bn_eps=1e-05, small_input=false (the defaults)"
+V1_VALID = "valid: separable=true, shallow=false, act=relu, drop_rate=0.2, bn_eps=1e-05, small_input=false, widths=None (the defaults)"
 
 
 def run(capsys, *argv):
@@ -30,6 +30,8 @@ def test_values_take_the_type_of_the_default():
         "separable": False, "shallow": True, "act": "relu6", "drop_rate": 0.0, "bn_eps": 0.001}
     assert type(parse_model_kwargs("mobilenet_v1", ["drop_rate=0"])["drop_rate"]) is float
     assert parse_model_kwargs("mobilenet_v3_small", ["minimal=true"]) == {"minimal": True}
+    widths = {"stem": 16, "blocks": [32] * 13}
+    assert parse_model_kwargs("mobilenet_v1", [f"widths={json.dumps(widths)}"]) == {"widths": widths}
 
 
 @pytest.mark.parametrize("kwargs, params_m, macs_m", [
@@ -58,6 +60,7 @@ def test_profile_counts_the_papers_variants(capsys, kwargs, params_m, macs_m):
     (["shallow=true", "shallow=false"], "--model-kwargs shallow: given twice"),
     (["width=0.5"], "--model-kwargs width: width has its own option, --width"),
     (["in_chans=1"], "in_chans has its own option, --in-chans"),
+    (['widths={"stem": 16,'], "--model-kwargs widths: the value is not valid JSON"),
 ])
 def test_a_bad_pair_is_one_line_naming_the_key_and_the_valid_ones(capsys, pairs, message):
     code, out, err = run(capsys, "profile", "mobilenet_v1", "--model-kwargs", *pairs)
@@ -68,7 +71,7 @@ def test_a_bad_pair_is_one_line_naming_the_key_and_the_valid_ones(capsys, pairs,
 def test_a_preset_is_not_a_variant_of_its_name(capsys):
     code, _, err = run(capsys, "profile", "mobilenet_v3_small_minimal", "--model-kwargs", "minimal=false")
     assert code == 2 and "mobilenet_v3_small_minimal has no variant option 'minimal'; valid: drop_rate=0.2, " \
-                         "bn_eps=0.001, small_input=false (the defaults)" in err
+                         "bn_eps=0.001, small_input=false, widths=None (the defaults)" in err
 
 
 @pytest.mark.parametrize("argv", [

@@ -3,12 +3,14 @@
 
 The keys are the builder's (:func:`lightnets.models.registry.variant_names`); each value is
 read as the type of the key's default, found in the config of the model built with its
-defaults: ``true``/``false``, an integer, a number or a word. An unknown key or a value of
+defaults: ``true``/``false``, an integer, a number or a word; a value that starts with ``{``
+is JSON (``widths={"stem": 16, ...}``: a ``model.widths`` plan written as JSON). An unknown key or a value of
 the wrong type is a ``ValueError`` naming the key and the valid ones, before any work.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
 # Options the shared model arguments already spell; variant_names leaves them out.
@@ -53,6 +55,12 @@ def _defaults(model: str, keys: list[str]) -> dict[str, Any]:
 
 
 def _value(key: str, text: str, default: Any, listing: str) -> Any:
+    if text.startswith("{"):  # a dict-valued option (widths), as JSON
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"--model-kwargs {key}: the value is not valid JSON ({e.msg} at character {e.pos})") \
+                from None
     value = _literal(text)
     kind = type(default)
     if kind is str:

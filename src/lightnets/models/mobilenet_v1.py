@@ -13,6 +13,7 @@ from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
+from .widths import resolve_widths
 
 
 @dataclass(frozen=True)
@@ -50,21 +51,28 @@ def mobilenet_v1(
     drop_rate: float = 0.2,
     bn_eps: float = 1e-5,
     small_input: bool = False,
+    widths: dict | None = None,
 ) -> LightNet:
     """MobileNetV1; ``separable=False`` is Table 4's "Conv MobileNet" with full 3x3 convs.
 
     The paper uses ReLU; ``act="relu6"`` gives the TF-slim / timm flavour. ``small_input``
     keeps the stem and the first stride-2 layer at stride 1 (total stride 8, for 32x32).
+    ``widths`` (:mod:`.widths`): ``stem`` and the output width of each of the ``blocks``.
     """
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
-    stem_chs = scale_width(STEM, width)
+    stages = SHALLOW_STAGES if shallow else STAGES
+    plan = resolve_widths(widths, {"stem": scale_width(STEM, width),
+                                   "blocks": [scale_width(spec.c, width) for spec in stages for _ in range(spec.n)]},
+                          "mobilenet_v1")
+    blocks = iter(plan["blocks"])
+    stem_chs = plan["stem"]
     strides = Downsamplings.for_input(small_input)
     stem_stride = strides(2)
     stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=act, bn_eps=bn_eps)
     body = StageStack(stem_chs, stride=stem_stride)
-    for spec in SHALLOW_STAGES if shallow else STAGES:
-        out_chs = scale_width(spec.c, width)
+    for spec in stages:
         for s in map(strides, first_stride(spec.n, spec.s)):
+            out_chs = next(blocks)
             if separable:
                 block = DepthwiseSeparableConv(body.chs, out_chs, s, act=act, bn_eps=bn_eps)
             else:
@@ -72,8 +80,10 @@ def mobilenet_v1(
             body.add(block, out_chs, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out",
-                    default_cfg=SMALL_INPUT_CFG if small_input else None)
+    model = LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out",
+                     default_cfg=SMALL_INPUT_CFG if small_input else None)
+    model.widths = plan
+    return model
 
 
 def mobilenet_v1_table(model: LightNet) -> PaperTable:

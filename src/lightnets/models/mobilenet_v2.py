@@ -14,6 +14,7 @@ from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
+from .widths import block_inputs, check_ties, resolve_widths
 
 
 @dataclass(frozen=True)
@@ -48,26 +49,41 @@ def mobilenet_v2(
     drop_rate: float = 0.2,
     bn_eps: float = 1e-5,
     small_input: bool = False,
+    widths: dict | None = None,
 ) -> LightNet:
     """MobileNetV2; ``small_input`` keeps the stem and the first stride-2 bottleneck at
-    stride 1 (total stride 8, for 32x32)."""
+    stride 1 (total stride 8, for 32x32). ``widths`` (:mod:`.widths`): ``stem``, each
+    block's ``expand`` (expanded) and ``out`` widths, and the ``last`` 1x1 conv's."""
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))  # LAST_CONV never narrows
     act = "relu6"
-    stem_chs = scale_width(STEM, width)
+    default = {"stem": scale_width(STEM, width), "expand": [], "out": []}
+    for spec in STAGES:
+        for _ in range(spec.n):
+            default["expand"].append((default["out"][-1] if default["out"] else default["stem"]) * spec.t)
+            default["out"].append(scale_width(spec.c, width))
+    default["last"] = scale_width(LAST_CONV, max(1.0, width))
     strides = Downsamplings.for_input(small_input)
     stem_stride = strides(2)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=act, bn_eps=bn_eps)
-    body = StageStack(stem_chs, stride=stem_stride)
+    block_strides = [strides(s) for spec in STAGES for s in first_stride(spec.n, spec.s)]
+    shortcuts = [s == 1 and i == o for s, i, o in zip(block_strides, block_inputs(default), default["out"])]
+    expands = [spec.t != 1 for spec in STAGES for _ in range(spec.n)]
+    plan = resolve_widths(widths, default, "mobilenet_v2")
+    check_ties(plan, shortcuts, expands, "mobilenet_v2")
+    stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=act, bn_eps=bn_eps)
+    body = StageStack(plan["stem"], stride=stem_stride)
+    blocks = iter(zip(plan["expand"], plan["out"], block_strides, shortcuts, expands))
     for spec in STAGES:
-        out_chs = scale_width(spec.c, width)
-        for s in map(strides, first_stride(spec.n, spec.s)):
-            body.add(InvertedResidual(body.chs, out_chs, body.chs * spec.t, 3, s, act=act, bn_eps=bn_eps), out_chs, s)
+        for _ in range(spec.n):
+            exp_chs, out_chs, s, shortcut, expand = next(blocks)
+            body.add(InvertedResidual(body.chs, out_chs, exp_chs, 3, s, act=act, bn_eps=bn_eps, expand=expand,
+                                      shortcut=shortcut), out_chs, s)
         body.end_stage()
-    last_chs = scale_width(LAST_CONV, max(1.0, width))
-    final_conv = ConvNormAct(body.chs, last_chs, 1, act=act, bn_eps=bn_eps)
-    head = ClassifierHead(last_chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
-                    default_cfg=SMALL_INPUT_CFG if small_input else None)
+    final_conv = ConvNormAct(body.chs, plan["last"], 1, act=act, bn_eps=bn_eps)
+    head = ClassifierHead(plan["last"], num_classes, drop_rate=drop_rate)
+    model = LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
+                     default_cfg=SMALL_INPUT_CFG if small_input else None)
+    model.widths = plan
+    return model
 
 
 def mobilenet_v2_table(model: LightNet) -> PaperTable:

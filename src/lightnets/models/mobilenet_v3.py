@@ -23,6 +23,7 @@ from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
+from .widths import block_inputs, check_ties, resolve_widths
 
 
 @dataclass(frozen=True)
@@ -97,41 +98,54 @@ def mobilenet_v3(
     drop_rate: float = 0.2,
     bn_eps: float = 1e-3,
     small_input: bool = False,
+    widths: dict | None = None,
 ) -> LightNet:
     """MobileNetV3 Large or Small; ``small_input`` keeps the stem and the first stride-2
-    bneck at stride 1 (total stride 8, for 32x32)."""
+    bneck at stride 1 (total stride 8, for 32x32). ``widths`` (:mod:`.widths`): ``stem``,
+    each bneck's ``expand`` and ``out`` widths (its SE width follows ``expand``), the
+    ``last`` 1x1 conv's and the head's ``hidden`` width."""
     if size not in ARCHITECTURES:
         raise ValueError(f"size must be one of {sorted(ARCHITECTURES)}, got {size!r}")
     arch = ARCHITECTURES[size]
     # expansions follow their rounded inputs and the hidden FC never narrows: not width-scaled
     width = check_width(width, (arch.stem, *(row.c for rows in arch.stages for row in rows), arch.last_conv))
     top_act = RE if minimal else HS
-    stem_chs = scale_width(arch.stem, width)
+    rows = [minimalistic(row) if minimal else row for stage in arch.stages for row in stage]
+    default = {"stem": scale_width(arch.stem, width), "expand": [], "out": []}
+    table_in = arch.stem  # the table's width of the block input, for the expansion ratio
+    for row in rows:
+        in_chs = default["out"][-1] if default["out"] else default["stem"]
+        default["expand"].append(scale_width(in_chs, row.exp / table_in))
+        default["out"].append(scale_width(row.c, width))
+        table_in = row.c
+    default["last"] = scale_width(arch.last_conv, width)
+    default["hidden"] = scale_width(arch.hidden, max(1.0, width))
     strides = Downsamplings.for_input(small_input)
     stem_stride = strides(2)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stride=stem_stride, act=top_act, bn_eps=bn_eps)
-    body = StageStack(stem_chs, stride=stem_stride)
-    table_in = arch.stem  # the table's width of the block input, for the expansion ratio
-    for rows in arch.stages:
-        for row in rows:
-            row = minimalistic(row) if minimal else row
-            exp_chs, out_chs = scale_width(body.chs, row.exp / table_in), scale_width(row.c, width)
-            table_in = row.c
-            s = strides(row.s)
+    block_strides = [strides(row.s) for row in rows]
+    inputs = block_inputs(default)
+    shortcuts = [s == 1 and i == o for s, i, o in zip(block_strides, inputs, default["out"])]
+    expands = [e != i for e, i in zip(default["expand"], inputs)]
+    plan = resolve_widths(widths, default, "mobilenet_v3")
+    check_ties(plan, shortcuts, expands, "mobilenet_v3")
+    stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=top_act, bn_eps=bn_eps)
+    body = StageStack(plan["stem"], stride=stem_stride)
+    blocks = iter(zip(rows, plan["expand"], plan["out"], block_strides, shortcuts, expands))
+    for stage in arch.stages:
+        for _ in stage:
+            row, exp_chs, out_chs, s, shortcut, expand = next(blocks)
             block = InvertedResidual(
                 body.chs, out_chs, exp_chs, row.k, s, act=row.nl,
-                se_reduced=se_width(exp_chs) if row.se else None, bn_eps=bn_eps,
+                se_reduced=se_width(exp_chs) if row.se else None, bn_eps=bn_eps, expand=expand, shortcut=shortcut,
             )
             body.add(block, out_chs, s)
         body.end_stage()
-    last_chs = scale_width(arch.last_conv, width)
-    final_conv = ConvNormAct(body.chs, last_chs, 1, act=top_act, bn_eps=bn_eps)
-    head = ClassifierHead(
-        last_chs, num_classes, hidden=scale_width(arch.hidden, max(1.0, width)), act=top_act,
-        drop_rate=drop_rate,
-    )
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
-                    default_cfg=SMALL_INPUT_CFG if small_input else None)
+    final_conv = ConvNormAct(body.chs, plan["last"], 1, act=top_act, bn_eps=bn_eps)
+    head = ClassifierHead(plan["last"], num_classes, hidden=plan["hidden"], act=top_act, drop_rate=drop_rate)
+    model = LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
+                     default_cfg=SMALL_INPUT_CFG if small_input else None)
+    model.widths = plan
+    return model
 
 
 NL_NAMES = {RE: "RE", HS: "HS"}

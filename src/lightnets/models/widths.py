@@ -1,0 +1,74 @@
+"""Per-layer widths as data: ``widths=`` in a family's config.
+
+A builder computes the channel count of every layer from its paper's table and the width
+multiplier: its *plan*, a dict of named slots, each an int or a list of ints in network
+order (MobileNetV2: ``stem``, ``expand`` and ``out`` per block, ``last``). ``widths=``
+replaces the plan's numbers, as NetAdapt or a search leaves them, while the width
+multiplier still decides the topology: which blocks have a shortcut or an expansion conv
+stays what the multiplier's network has, so a pruned network is the same architecture with
+fewer channels. It is an ordinary model: ``model.widths`` is the plan it was built with,
+and its config (``widths`` included) saves, reloads with ``create_model_from_config``,
+profiles, trains, folds and exports like any other.
+
+Channels a shortcut ties together (a block's input and output) must stay equal; a block
+without an expansion conv has its input width as its expanded width. :func:`check_ties`
+names the slot that breaks either.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+Plan = dict[str, Any]  # slot -> int, or list of ints in network order
+
+
+def _is_channels(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _layout(plan: Plan) -> str:
+    return ", ".join(f"{k}: {len(v)} ints" if isinstance(v, list) else f"{k}: int" for k, v in plan.items())
+
+
+def resolve_widths(widths: Plan | None, plan: Plan, family: str) -> Plan:
+    """``plan`` when ``widths`` is None, else ``widths`` checked against its layout (the same
+    slots, list lengths and positive channel counts) and returned as a fresh dict."""
+    if widths is None:
+        return {k: list(v) if isinstance(v, list) else v for k, v in plan.items()}
+    if not isinstance(widths, dict) or set(widths) != set(plan):
+        got = sorted(widths) if isinstance(widths, dict) else repr(widths)
+        raise ValueError(f"{family} widths must be a dict of {_layout(plan)}; got {got}")
+    resolved: Plan = {}
+    for slot, default in plan.items():
+        value = widths[slot]
+        if isinstance(default, list):
+            if not isinstance(value, (list, tuple)) or len(value) != len(default) \
+                    or not all(_is_channels(v) for v in value):
+                raise ValueError(f"{family} widths[{slot!r}] must be {len(default)} channel counts (integers >= 1), "
+                                 f"got {value!r}")
+            resolved[slot] = list(value)
+        else:
+            if not _is_channels(value):
+                raise ValueError(f"{family} widths[{slot!r}] must be a channel count (an integer >= 1), got {value!r}")
+            resolved[slot] = value
+    return resolved
+
+
+def block_inputs(plan: Plan) -> list[int]:
+    """The input width of each block of a plan with ``stem`` and per-block ``out``."""
+    return [plan["stem"], *plan["out"][:-1]]
+
+
+def check_ties(plan: Plan, shortcuts: Sequence[bool], expands: Sequence[bool], family: str) -> None:
+    """Each block with a shortcut keeps its output width equal to its input, and each block
+    without an expansion conv has ``expand`` equal to its input (``plan`` has ``stem`` and
+    per-block ``expand`` and ``out``)."""
+    for i, (width_in, shortcut, expand) in enumerate(zip(block_inputs(plan), shortcuts, expands, strict=True)):
+        source = "widths['stem']" if i == 0 else f"widths['out'][{i - 1}]"
+        if shortcut and plan["out"][i] != width_in:
+            raise ValueError(f"{family} block {i} has a shortcut, so widths['out'][{i}] must equal its input "
+                             f"{source} = {width_in}, got {plan['out'][i]}")
+        if not expand and plan["expand"][i] != width_in:
+            raise ValueError(f"{family} block {i} has no expansion conv, so widths['expand'][{i}] must equal its "
+                             f"input {source} = {width_in}, got {plan['expand'][i]}")
+
