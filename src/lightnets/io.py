@@ -81,6 +81,15 @@ def _umask() -> int:
     return mask
 
 
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/lightnets``, or ``~/.cache/lightnets`` where that is unset or not
+    absolute (as the XDG base directory specification says): where lightnets keeps what it
+    measured on this machine (matmul peaks, latency tables)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "lightnets"
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)

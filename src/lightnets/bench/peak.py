@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import json
-import os
 import platform
 import statistics
 import time
@@ -45,7 +44,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from ..io import atomic_path
+from ..io import atomic_path, user_cache_dir
 from .latency import thread_count
 from .progress import steps
 
@@ -173,11 +172,8 @@ def matmul_peak_gmacs(threads: int | None = None, precision: str = "fp32") -> fl
 
 
 def cache_path() -> Path:
-    """``$XDG_CACHE_HOME/lightnets/matmul_peak.json``, or under ``~/.cache`` where that is
-    unset or not absolute (as the XDG base directory specification says)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "lightnets" / "matmul_peak.json"
+    """``matmul_peak.json`` in :func:`~lightnets.io.user_cache_dir`."""
+    return user_cache_dir() / "matmul_peak.json"
 
 
 def cpu_model() -> str:

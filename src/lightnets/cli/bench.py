@@ -24,6 +24,8 @@ def register(sub) -> None:
                    help="comma-separated: eager, eager-folded-cl, ort-fp32, ort-int8, executorch-fp32, "
                         "executorch-int8, or 'all' (those installed; default eager)")
     p.add_argument("--per-layer", action="store_true", help="time per op kind next to its share of MACs")
+    p.add_argument("--predict", action="store_true", help="also predict each backend's latency from this machine's "
+                                                          "latency table (its missing units measured and cached)")
     p.add_argument("--remeasure-peak", action="store_true",
                    help="measure the matmul peaks again instead of using this machine's cached ones")
     p.set_defaults(func=run)
@@ -49,6 +51,8 @@ def run(args) -> int:
     timings = compare_backends(model, size, backends, threads=args.threads, batch=args.batch_size,
                                warmup=args.warmup, runs=args.runs, progress=progress)
     rows = [_row(name, t, macs, precision(name), peaks[precision(name)]) for name, t in timings.items()]
+    if args.predict:
+        _predict(rows, model, size, args)
     layers = None
     if args.per_layer:
         from ..bench.per_layer import per_layer_latency
@@ -59,10 +63,12 @@ def run(args) -> int:
                     "peaks": {p: peak.to_dict() if peak else None for p, peak in peaks.items()}, "backends": rows,
                     "per_layer": [vars(k) for k in layers] if layers else None})
         return 0
+    predicted = ["predicted (ms)", "error %"] if args.predict else []
     print(format_table(
-        ["backend", "median (ms)", "p90 (ms)", "GMAC/s", "peak", "% of peak", "floor (ms)"],
+        ["backend", "median (ms)", "p90 (ms)", "GMAC/s", "peak", "% of peak", "floor (ms)", *predicted],
         [[r["backend"], r["median_ms"], r["p90_ms"], r["gmac_per_s"], r["precision"],
-          None if r["peak_share"] is None else 100 * r["peak_share"], r["floor_ms"]] for r in rows],
+          None if r["peak_share"] is None else 100 * r["peak_share"], r["floor_ms"],
+          *([r["predicted_ms"], 100 * r["predicted_error"]] if args.predict else [])] for r in rows],
         title=f"{args.model} width={args.width:g} batch={args.batch_size} {size}x{size}, "
               f"{rows[0]['threads']} thread(s): {macs / 1e6:.1f}M MACs\n"
               f"matmul peaks: {_peak_note('fp32', peaks['fp32'])}; {_peak_note('int8', peaks['int8'])}\n"
@@ -77,6 +83,18 @@ def run(args) -> int:
             title="Eager time per op kind (per-layer hooks, batch 1) next to its share of multiply-adds",
         ))
     return 0
+
+
+def _predict(rows: list[dict], model, size: int, args) -> None:
+    """Each row's latency as this machine's latency table predicts it, and the relative
+    error against the measured median."""
+    from ..search import build_table, predict_latency
+
+    for row in rows:
+        table, _, _ = build_table(model, size, row["backend"], threads=row["threads"], batch=args.batch_size,
+                                  progress=not args.no_progress)
+        row["predicted_ms"] = predict_latency(model, size, table).total_ms
+        row["predicted_error"] = row["predicted_ms"] / row["median_ms"] - 1
 
 
 def _row(name: str, timing, macs: int, precision: str, peak) -> dict:

@@ -54,6 +54,9 @@ class InvertedResidual(nn.Module):
         self.project = ConvNormAct(expanded_chs, out_chs, 1, act=None, bn_eps=bn_eps)
         self.has_shortcut = shortcut
 
+    def extra_repr(self) -> str:
+        return f"shortcut={self.has_shortcut}"
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = x if self.expand is None else self.expand(x)
         out = self.dw(out)
