@@ -9,7 +9,7 @@ import lightnets
 from lightnets.cli import build_parser, main
 from lightnets.cli.model_kwargs import parse_model_kwargs
 
-BUILDS_A_MODEL = {"profile", "table", "grid", "bench", "train"}
+BUILDS_A_MODEL = {"profile", "table", "grid", "bench", "latency-table", "train"}
 V1_VALID = "valid: separable=true, shallow=false, act=relu, drop_rate=0.2, bn_eps=1e-05, small_input=false, widths=None (the defaults)"
 
 
