@@ -103,6 +103,18 @@ def in_layout(model: nn.Module, options: dict) -> nn.Module:
     return copy.deepcopy(model).to(memory_format=torch.channels_last if nhwc else torch.contiguous_format)
 
 
+def train_step(model: nn.Module, optimizer, loss_fn, x: torch.Tensor, y: torch.Tensor, options: dict) -> None:
+    """One SGD step as the engine takes it under the speed ``options`` (channels-last input,
+    bf16 autocast of the forward pass and loss)."""
+    if options.get("channels_last"):
+        x = x.contiguous(memory_format=torch.channels_last)
+    optimizer.zero_grad(set_to_none=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.get("bf16", False)):
+        loss = loss_fn(model(x), y)
+    loss.backward()
+    optimizer.step()
+
+
 def step_rates(variants: dict[str, tuple[nn.Module, dict]], rounds: int = 3, steps: int = 8) -> dict[str, float]:
     """Training images/s of one SGD step loop on random 32x32 batches for each variant (a
     model and its speed options: channels-last input, bf16 autocast), interleaved round by
@@ -113,16 +125,11 @@ def step_rates(variants: dict[str, tuple[nn.Module, dict]], rounds: int = 3, ste
     rates: dict[str, list[float]] = {n: [] for n in variants}
     for _ in range(rounds):
         for name, (model, options) in variants.items():
-            xb = x.contiguous(memory_format=torch.channels_last) if options.get("channels_last") else x
             model.train()
             for i in range(steps + 2):  # two warm-up steps
                 if i == 2:
                     t0 = time.perf_counter()
-                opts[name].zero_grad(set_to_none=True)
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.get("bf16", False)):
-                    loss = loss_fn(model(xb), y)
-                loss.backward()
-                opts[name].step()
+                train_step(model, opts[name], loss_fn, x, y, options)
             rates[name].append(steps * BATCH / (time.perf_counter() - t0))
     return {n: statistics.median(r) for n, r in rates.items()}
 
@@ -143,7 +150,6 @@ def loader_rate(dataset, workers: int, model: nn.Module | None = None, options: 
     ``model`` under its speed ``options`` when given), after two warm-up batches."""
     from torch.utils.data import DataLoader
 
-    options = options or {}
     loader = DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=workers, drop_last=True)
     opt = None if model is None else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
@@ -153,13 +159,7 @@ def loader_rate(dataset, workers: int, model: nn.Module | None = None, options: 
         if i == batches + 2:
             break
         if model is not None:
-            if options.get("channels_last"):
-                x = x.contiguous(memory_format=torch.channels_last)
-            opt.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=options.get("bf16", False)):
-                loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
+            train_step(model, opt, loss_fn, x, y, options or {})
     return batches * BATCH / (time.perf_counter() - t0)
 
 

@@ -14,7 +14,7 @@ from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, first_stride, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
-from .widths import block_inputs, check_ties, resolve_widths
+from .widths import resolve_block_widths
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,7 @@ def mobilenet_v2(
     strides = Downsamplings.for_input(small_input)
     stem_stride = strides(2)
     block_strides = [strides(s) for spec in STAGES for s in first_stride(spec.n, spec.s)]
-    shortcuts = [s == 1 and i == o for s, i, o in zip(block_strides, block_inputs(default), default["out"])]
-    expands = [spec.t != 1 for spec in STAGES for _ in range(spec.n)]
-    plan = resolve_widths(widths, default, "mobilenet_v2")
-    check_ties(plan, shortcuts, expands, "mobilenet_v2")
+    plan, shortcuts, expands = resolve_block_widths(widths, default, block_strides, "mobilenet_v2")
     stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=act, bn_eps=bn_eps)
     body = StageStack(plan["stem"], stride=stem_stride)
     blocks = iter(zip(plan["expand"], plan["out"], block_strides, shortcuts, expands))

@@ -23,7 +23,7 @@ from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
-from .widths import block_inputs, check_ties, resolve_widths
+from .widths import resolve_block_widths
 
 
 @dataclass(frozen=True)
@@ -123,11 +123,7 @@ def mobilenet_v3(
     strides = Downsamplings.for_input(small_input)
     stem_stride = strides(2)
     block_strides = [strides(row.s) for row in rows]
-    inputs = block_inputs(default)
-    shortcuts = [s == 1 and i == o for s, i, o in zip(block_strides, inputs, default["out"])]
-    expands = [e != i for e, i in zip(default["expand"], inputs)]
-    plan = resolve_widths(widths, default, "mobilenet_v3")
-    check_ties(plan, shortcuts, expands, "mobilenet_v3")
+    plan, shortcuts, expands = resolve_block_widths(widths, default, block_strides, "mobilenet_v3")
     stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=top_act, bn_eps=bn_eps)
     body = StageStack(plan["stem"], stride=stem_stride)
     blocks = iter(zip(rows, plan["expand"], plan["out"], block_strides, shortcuts, expands))

@@ -11,8 +11,8 @@ and its config (``widths`` included) saves, reloads with ``create_model_from_con
 profiles, trains, folds and exports like any other.
 
 Channels a shortcut ties together (a block's input and output) must stay equal; a block
-without an expansion conv has its input width as its expanded width. :func:`check_ties`
-names the slot that breaks either.
+without an expansion conv has its input width as its expanded width.
+:func:`resolve_block_widths` names the slot that breaks either.
 """
 
 from __future__ import annotations
@@ -54,16 +54,23 @@ def resolve_widths(widths: Plan | None, plan: Plan, family: str) -> Plan:
     return resolved
 
 
-def block_inputs(plan: Plan) -> list[int]:
+def _block_inputs(plan: Plan) -> list[int]:
     """The input width of each block of a plan with ``stem`` and per-block ``out``."""
     return [plan["stem"], *plan["out"][:-1]]
 
 
-def check_ties(plan: Plan, shortcuts: Sequence[bool], expands: Sequence[bool], family: str) -> None:
-    """Each block with a shortcut keeps its output width equal to its input, and each block
-    without an expansion conv has ``expand`` equal to its input (``plan`` has ``stem`` and
-    per-block ``expand`` and ``out``)."""
-    for i, (width_in, shortcut, expand) in enumerate(zip(block_inputs(plan), shortcuts, expands, strict=True)):
+def resolve_block_widths(widths: Plan | None, default: Plan, strides: Sequence[int],
+                         family: str) -> tuple[Plan, list[bool], list[bool]]:
+    """For a network of inverted residuals (``stem``, per-block ``expand`` and ``out``): the
+    plan (:func:`resolve_widths`), and each block's shortcut and expansion conv as the
+    ``default`` plan has them at these block ``strides`` (a shortcut where stride is 1 and
+    the widths match, an expansion conv where the expanded width differs from the input).
+    Widths that break either are refused, naming the slot."""
+    inputs = _block_inputs(default)
+    shortcuts = [s == 1 and i == o for s, i, o in zip(strides, inputs, default["out"], strict=True)]
+    expands = [e != i for e, i in zip(default["expand"], inputs)]
+    plan = resolve_widths(widths, default, family)
+    for i, (width_in, shortcut, expand) in enumerate(zip(_block_inputs(plan), shortcuts, expands)):
         source = "widths['stem']" if i == 0 else f"widths['out'][{i - 1}]"
         if shortcut and plan["out"][i] != width_in:
             raise ValueError(f"{family} block {i} has a shortcut, so widths['out'][{i}] must equal its input "
@@ -71,4 +78,4 @@ def check_ties(plan: Plan, shortcuts: Sequence[bool], expands: Sequence[bool], f
         if not expand and plan["expand"][i] != width_in:
             raise ValueError(f"{family} block {i} has no expansion conv, so widths['expand'][{i}] must equal its "
                              f"input {source} = {width_in}, got {plan['expand'][i]}")
-
+    return plan, shortcuts, expands

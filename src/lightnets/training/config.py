@@ -29,8 +29,9 @@ class TrainConfig:
     NHWC memory layout, ``compile`` trains through ``torch.compile`` and ``bf16`` runs the
     forward pass and the loss under ``torch.autocast`` to bfloat16 (mixed precision: the
     weights, gradients, optimizer state and validation stay fp32). The saved weights are the
-    same module's either way; docs/benchmarks/cifar10.md measures what each gains on a CPU. The fields in :attr:`RUNTIME_FIELDS` may change when a run is resumed; the
-    others define the run and must not.
+    same module's either way; docs/benchmarks/cifar10.md measures what each gains on a CPU.
+    The fields in :attr:`RUNTIME_FIELDS` may change when a run is resumed; the others
+    define the run and must not.
     """
 
     out_dir: str | Path
