@@ -82,7 +82,7 @@ def mobilenet_v1(
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
     model = LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out",
                      default_cfg=SMALL_INPUT_CFG if small_input else None)
-    model.widths = plan
+    model.widths, model.width_ties = plan, []  # no shortcuts: every width is free
     return model
 
 

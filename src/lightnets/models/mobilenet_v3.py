@@ -23,7 +23,7 @@ from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
-from .widths import resolve_block_widths
+from .widths import block_ties, resolve_block_widths
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def mobilenet_v3(
     head = ClassifierHead(plan["last"], num_classes, hidden=plan["hidden"], act=top_act, drop_rate=drop_rate)
     model = LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
                      default_cfg=SMALL_INPUT_CFG if small_input else None)
-    model.widths = plan
+    model.widths, model.width_ties = plan, block_ties(shortcuts, expands)
     return model
 
 

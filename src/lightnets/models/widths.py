@@ -12,7 +12,9 @@ profiles, trains, folds and exports like any other.
 
 Channels a shortcut ties together (a block's input and output) must stay equal; a block
 without an expansion conv has its input width as its expanded width.
-:func:`resolve_block_widths` names the slot that breaks either.
+:func:`resolve_block_widths` names the slot that breaks either, and ``model.width_ties``
+(:func:`block_ties`) lists the positions each tie holds equal, so that a pruner narrows
+them together (:mod:`lightnets.search.pruning`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 Plan = dict[str, Any]  # slot -> int, or list of ints in network order
+Position = tuple[str, "int | None"]  # (slot, index into its list), or (slot, None) for an int slot
 
 
 def _is_channels(value: Any) -> bool:
@@ -79,3 +82,17 @@ def resolve_block_widths(widths: Plan | None, default: Plan, strides: Sequence[i
             raise ValueError(f"{family} block {i} has no expansion conv, so widths['expand'][{i}] must equal its "
                              f"input {source} = {width_in}, got {plan['expand'][i]}")
     return plan, shortcuts, expands
+
+
+def block_ties(shortcuts: Sequence[bool], expands: Sequence[bool]) -> list[tuple[Position, Position]]:
+    """The pairs of plan positions a network of inverted residuals holds equal: a block's
+    input and output where it has a shortcut, its input and expanded width where it has no
+    expansion conv (a block's input is ``stem`` or the previous block's ``out``)."""
+    ties = []
+    for i, (shortcut, expand) in enumerate(zip(shortcuts, expands, strict=True)):
+        width_in: Position = ("stem", None) if i == 0 else ("out", i - 1)
+        if shortcut:
+            ties.append((width_in, ("out", i)))
+        if not expand:
+            ties.append((width_in, ("expand", i)))
+    return ties
