@@ -1,0 +1,128 @@
+"""Multiplier sweeps: MobileNetV1's Figures 4-5 (accuracy against cost over width and
+resolution multipliers), with the latency measured on this machine's backend instead of MACs.
+
+Each point (a width multiplier and an input resolution) is trained with the training engine
+in a folder of its own, scored on the data's validation split and timed whole on the backend
+(batch 1). ``sweep.json`` holds every finished point and is rewritten atomically after each,
+so a killed sweep goes on where it stopped: finished points are kept, the point in progress
+resumes from its ``last.pth``. The Pareto front (:func:`~.reward.pareto_front`) marks the
+points no other beats on both latency and accuracy; with a target, MnasNet's reward ranks them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from ..analysis import profile
+from ..bench.backends import compare_backends
+from ..checkpoint import load_model
+from ..data import Preprocessing, open_data
+from ..io import atomic_path, atomic_write_text
+from ..models import create_model
+from ..training import TrainConfig, train
+from .reward import mnas_reward, pareto_front
+
+STATE, PLOT = "sweep.json", "sweep.png"
+SMALL_INPUT = 64  # inputs up to this size are prepared the CIFAR way (as lightnets train does)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    width: float
+    resolution: int
+
+    @property
+    def folder(self) -> str:
+        return f"w{self.width:g}-r{self.resolution}"
+
+
+def preprocessing(model, resolution: int) -> Preprocessing:
+    if resolution <= SMALL_INPUT:
+        return Preprocessing.cifar(resolution, in_chans=model.in_chans)
+    return Preprocessing.from_model(model.default_cfg, model.in_chans, resolution)
+
+
+def mark(rows: list[dict], target_ms: float | None = None, setting: str = "soft") -> list[dict]:
+    """``rows`` with ``pareto`` (on the front of top-1 against measured latency) and, given a
+    target, MnasNet's ``reward``."""
+    front = set(pareto_front([(r["latency_ms"], r["top1"]) for r in rows]))
+    return [{**r, "pareto": i in front,
+             "reward": None if target_ms is None else mnas_reward(r["top1"], r["latency_ms"], target_ms, setting)}
+            for i, r in enumerate(rows)]
+
+
+def plot_sweep(path: Path, rows: list[dict], title: str) -> Path:
+    """Top-1 against measured latency, a point per sweep point, the Pareto front joined."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter([r["latency_ms"] for r in rows], [r["top1"] for r in rows], color="tab:blue", zorder=2)
+    for r in rows:
+        ax.annotate(f"{r['width']:g} @ {r['resolution']}", (r["latency_ms"], r["top1"]), textcoords="offset points",
+                    xytext=(4, 4), fontsize=7)
+    front = sorted((r for r in rows if r["pareto"]), key=lambda r: r["latency_ms"])
+    ax.plot([r["latency_ms"] for r in front], [r["top1"] for r in front], "-", color="tab:red", label="Pareto front")
+    ax.set(xlabel="measured latency (ms)", ylabel="top-1 (%)", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    return path
+
+
+def sweep(model_name: str, points: list[SweepPoint], data_root: str, out_dir: Path, *, epochs: int,
+          backend: str = "ort-fp32", threads: int = 1, recipe: str = "sgd-cosine", batch_size: int = 64,
+          lr: float | None = None, seed: int = 0, model_kwargs: dict | None = None, progress: bool = True,
+          say: Callable[[str], None] = print) -> list[dict]:
+    """Train, score and time each point, resumably; the rows in ``points``' order."""
+    if not points:
+        raise ValueError("a sweep needs at least one width and one resolution")
+    out_dir = Path(out_dir)
+    settings = {"model": model_name, "epochs": epochs, "backend": backend, "threads": threads, "recipe": recipe,
+                "batch_size": batch_size, "lr": lr, "seed": seed, "model_kwargs": model_kwargs or {},
+                "data": data_root}
+    state_path = out_dir / STATE
+    done: dict[str, dict] = {}
+    if state_path.is_file():
+        doc = json.loads(state_path.read_text())
+        if doc.get("settings") != settings:
+            raise ValueError(f"{out_dir} holds a sweep with other settings ({doc.get('settings')}); continue it "
+                             "with the same model, epochs, backend, threads, recipe and data, or choose another --out")
+        done = {r["folder"]: r for r in doc["rows"]}
+        say(f"continuing the sweep in {out_dir}: {len(done)} point(s) done")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data_by_resolution = {}
+    for point in points:
+        if point.folder in done:
+            continue
+        torch.manual_seed(seed)
+        model = create_model(model_name, width=point.width, **(model_kwargs or {}))
+        pre = preprocessing(model, point.resolution)
+        if point.resolution not in data_by_resolution:
+            data_by_resolution[point.resolution] = open_data(data_root, pre=pre, seed=seed)
+        data = data_by_resolution[point.resolution]
+        if model.num_classes != len(data.classes):
+            model.reset_classifier(len(data.classes))
+        folder = out_dir / point.folder
+        resume = (folder / "last.pth").is_file()
+        say(f"point {point.folder}: {'resuming' if resume else 'training'} {model_name} width {point.width:g} at "
+            f"{point.resolution}px for {epochs} epoch(s)")
+        config = TrainConfig(folder, recipe=recipe, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                             progress=progress)
+        result = train(model, data, pre, config, resume=resume, say=say)
+        best = load_model(result.best)
+        latency = compare_backends(best, point.resolution, (backend,), threads=threads, rounds=3)[backend]
+        counted = profile(best, point.resolution)
+        done[point.folder] = {"folder": point.folder, "width": point.width, "resolution": point.resolution,
+                              "top1": result.best_top1, "latency_ms": latency.median_ms, "macs": counted.macs,
+                              "params": counted.params, "checkpoint": str(result.best)}
+        atomic_write_text(state_path, json.dumps({"settings": settings, "rows": list(done.values())}, indent=1)
+                          + "\n")
+        say(f"  top-1 {result.best_top1:.2f}%, {latency.median_ms:.3f} ms on {backend}")
+    return [done[p.folder] for p in points]
