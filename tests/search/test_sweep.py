@@ -3,7 +3,6 @@ scored and timed, the Pareto front right, and a killed sweep continued where it 
 
 import json
 
-import pytest
 from PIL import Image
 
 from lightnets.cli import main
