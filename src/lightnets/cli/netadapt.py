@@ -50,6 +50,8 @@ def register(sub) -> None:
     p.add_argument("--out", default=None, help="output folder (default runs/netadapt-<date>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last iteration")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
+    p.add_argument("--channels-last", action="store_true", help="fine-tune in the NHWC memory layout")
+    p.add_argument("--bf16", action="store_true", help="fine-tune in mixed precision (bfloat16 autocast)")
     p.set_defaults(func=run)
 
 
@@ -70,7 +72,7 @@ def run(args) -> int:
         initial_reduction=args.initial_reduction, decay=args.decay, step=args.step, short_steps=args.short_steps,
         long_epochs=args.long_epochs, lr=args.lr, batch_size=args.batch_size, held_out=args.held_out,
         seed=args.seed, max_iterations=args.max_iterations, rank=args.rank, warmup=args.warmup, runs=args.runs,
-        progress=not args.no_progress)
+        progress=not args.no_progress, channels_last=args.channels_last, bf16=args.bf16)
     table = open_table(args.backend, threads, 1)
     if table.note:
         print(f"note: {table.note}", file=sys.stderr)

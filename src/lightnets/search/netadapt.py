@@ -60,7 +60,8 @@ class NetAdaptConfig:
     latency), the backend and threads it is measured on, the reduction schedule, the width
     granularity, the fine-tuning budgets and the held-out share of the training images.
     ``rank`` orders the proposals: ``accuracy`` (the paper's) or MnasNet's ``soft`` / ``hard``
-    reward at the target."""
+    reward at the target. ``channels_last`` and ``bf16`` are the fine-tunes' speed options,
+    as in :class:`~lightnets.training.TrainConfig`."""
 
     out_dir: str | Path
     target_ms: float | None = None
@@ -81,8 +82,10 @@ class NetAdaptConfig:
     warmup: int = 5
     runs: int = 20
     progress: bool = True
+    channels_last: bool = False
+    bf16: bool = False
 
-    RUNTIME_FIELDS = ("out_dir", "max_iterations", "progress", "long_epochs")
+    RUNTIME_FIELDS = ("out_dir", "max_iterations", "progress", "long_epochs", "channels_last", "bf16")
 
     def __post_init__(self) -> None:
         if (self.target_ms is None) == (self.target_ratio is None):
@@ -100,6 +103,9 @@ class NetAdaptConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
                 raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        for name in ("progress", "channels_last", "bf16"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.rank not in RANKS:
             raise ValueError(f"rank must be one of {', '.join(RANKS)}, got {self.rank!r}")
         object.__setattr__(self, "out_dir", Path(self.out_dir))
@@ -195,9 +201,13 @@ def _seed(seed: int, iteration: int, group: int) -> int:
     return (seed * 1_000_003 + iteration * 1_009 + group) % 2 ** 31
 
 
-def short_term_fine_tune(model: nn.Module, fit, *, steps_: int, lr: float, batch_size: int, seed: int) -> None:
-    """``steps_`` SGD steps (Nesterov momentum 0.9) on ``fit``, seeded, in place."""
+def short_term_fine_tune(model: nn.Module, fit, *, steps_: int, lr: float, batch_size: int, seed: int,
+                         channels_last: bool = False, bf16: bool = False) -> None:
+    """``steps_`` SGD steps (Nesterov momentum 0.9) on ``fit``, seeded, in place; the speed
+    options as the training engine applies them."""
     torch.manual_seed(seed)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    model.to(memory_format=layout)
     loader = DataLoader(fit, batch_size=min(batch_size, len(fit)), shuffle=True, drop_last=True,
                         generator=torch.Generator().manual_seed(seed))
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True)
@@ -206,7 +216,8 @@ def short_term_fine_tune(model: nn.Module, fit, *, steps_: int, lr: float, batch
     done = 0
     while done < steps_:
         for images, labels in loader:
-            loss = criterion(model(images), labels)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = criterion(model(images.contiguous(memory_format=layout)), labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -339,7 +350,8 @@ def netadapt(model: LightNet, data: DataSplits, pre: Preprocessing, config: NetA
                 width, predicted = chosen
                 candidate = prune(model, group, width)
                 short_term_fine_tune(candidate, fit, steps_=config.short_steps, lr=config.lr,
-                                     batch_size=config.batch_size, seed=_seed(config.seed, i, g))
+                                     batch_size=config.batch_size, seed=_seed(config.seed, i, g),
+                                     channels_last=config.channels_last, bf16=config.bf16)
                 top1 = _held_out_top1(candidate, held, num_classes, config.batch_size)
                 proposals.append(({"group": group.name, "from": group.width, "to": width,
                                    "predicted_ms": predicted, "top1": top1}, candidate))
@@ -393,7 +405,7 @@ def _long_term(model: LightNet, fit, held, data: DataSplits, pre: Preprocessing,
                         root=data.root, split=data.split)
     run = TrainConfig(out / "final", recipe="sgd-cosine", epochs=config.long_epochs,
                       batch_size=min(config.batch_size, len(fit)), lr=config.lr, seed=config.seed,
-                      threads=config.threads, progress=config.progress)
+                      progress=config.progress, channels_last=config.channels_last, bf16=config.bf16)
     resume = (out / "final" / "last.pth").is_file()
     say(f"long-term fine-tune: {config.long_epochs} epoch(s){' (resumed)' if resume else ''}")
     result = train(model.train(), splits, pre, run, resume=resume, say=say)
