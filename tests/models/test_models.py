@@ -1,5 +1,6 @@
 import functools
 import json
+import random
 
 import pytest
 import torch
@@ -196,12 +197,21 @@ def narrowed(name: str) -> dict:
     return widths
 
 
+def searched(name: str) -> list:
+    """A point of the platform-aware search space around the family's table (``stages=``)."""
+    from lightnets.search.space import MobileNetV3Space
+
+    space = MobileNetV3Space("small" if "small" in name else "large")
+    return space.stages(space.sample(random.Random(0)))
+
+
 # A value other than the default for every variant option a registered model has; a new
 # option fails test_every_variant_option_has_a_round_trip_case until it is added here.
 NON_DEFAULT = {"separable": False, "shallow": True, "act": "relu6", "minimal": True, "drop_rate": 0.3, "bn_eps": 1e-2,
                "growth_rate": 12, "compression": 1.0, "bn_size": 2, "memory_efficient": True, "split_expand": True,
                "aux_logits": True, "paper_5x5": True, "connection_table": False, "subsampling": "avg",
-               "stride_in_1x1": True, "base_width": 128, "small_input": True, "widths": narrowed}
+               "stride_in_1x1": True, "base_width": 128, "small_input": True, "widths": narrowed,
+               "stages": searched}
 COMMON = ({"num_classes": 7}, {"in_chans": 2}, {"width": 0.5}, {"resolution": 96})
 FIXED_WIDTH = {"lenet5"}  # its table fixes every width: width 1.0 only (tests/models/test_lenet.py)
 

@@ -13,6 +13,7 @@ from lightnets import create_model, profile
 from lightnets.checkpoint import load_checkpoint
 from lightnets.data import DataError, Preprocessing, open_data
 from lightnets.io import CheckpointError
+from lightnets.search import LatencyProbe
 from lightnets.search import netadapt as na
 from lightnets.search import open_table
 from lightnets.search.netadapt import NetAdaptConfig, TargetError, candidate_widths, choose_width, netadapt
@@ -36,8 +37,8 @@ def macs_latency(monkeypatch):
     def ms(self, model):
         return profile(model, self.resolution).macs / 1e6
 
-    monkeypatch.setattr(na._Latency, "predict", ms)
-    monkeypatch.setattr(na._Latency, "measure", ms)
+    monkeypatch.setattr(LatencyProbe, "predict", ms)
+    monkeypatch.setattr(LatencyProbe, "measure", ms)
 
 
 def tiny():

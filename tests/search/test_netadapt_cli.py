@@ -10,7 +10,7 @@ from lightnets import create_model, profile
 from lightnets.checkpoint import load_checkpoint, save_model
 from lightnets.cli import main
 from lightnets.data import Preprocessing
-from lightnets.search import netadapt as na
+from lightnets.search import LatencyProbe
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -22,8 +22,8 @@ def macs_latency(tmp_path, monkeypatch):
     def ms(self, model):
         return profile(model, self.resolution).macs / 1e6
 
-    monkeypatch.setattr(na._Latency, "predict", ms)
-    monkeypatch.setattr(na._Latency, "measure", ms)
+    monkeypatch.setattr(LatencyProbe, "predict", ms)
+    monkeypatch.setattr(LatencyProbe, "measure", ms)
 
 
 def checkpoint(tmp_path, name="mobilenet_v1"):

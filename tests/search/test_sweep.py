@@ -7,7 +7,7 @@ from PIL import Image
 
 from lightnets.cli import main
 from lightnets.search import sweep as sw
-from lightnets.search.sweep import mark
+from lightnets.search.reward import mark_front
 
 
 def tree(root):
@@ -23,10 +23,10 @@ def tree(root):
 def test_the_pareto_front_and_the_reward_on_known_points():
     rows = [{"latency_ms": ms, "top1": top1} for ms, top1 in ((1.0, 60.0), (2.0, 70.0), (2.5, 65.0), (3.0, 70.0),
                                                                (4.0, 75.0))]
-    marked = mark(rows, target_ms=2.0, setting="hard")
+    marked = mark_front(rows, target_ms=2.0, setting="hard")
     assert [r["pareto"] for r in marked] == [True, True, False, False, True]
     assert [r["reward"] for r in marked] == [60.0, 70.0, 65.0 * 2 / 2.5, 70.0 * 2 / 3, 75.0 / 2]
-    assert mark(rows)[0]["reward"] is None
+    assert mark_front(rows)[0]["reward"] is None
 
 
 ARGS = ["sweep", "mobilenet_v1", "--widths", "0.25,0.5", "--resolutions", "32,40", "--epochs", "1",

@@ -39,7 +39,8 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..bench.backends import BACKENDS, available_backends
     from ..io import check_output_dir
-    from ..search.sweep import PLOT, SweepPoint, mark, plot_sweep, sweep
+    from ..search.reward import mark_front
+    from ..search.sweep import PLOT, SweepPoint, plot_sweep, sweep
 
     widths = parse_list(args.widths, float, "--widths")
     resolutions = parse_list(args.resolutions, int, "--resolutions")
@@ -57,7 +58,7 @@ def run(args) -> int:
     rows = sweep(args.model, points, args.data, out, epochs=args.epochs, backend=args.backend, threads=args.threads,
                  recipe=args.recipe, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                  model_kwargs=model_kwargs, progress=not args.no_progress, say=say)
-    rows = mark(rows, args.target_ms, args.reward)
+    rows = mark_front(rows, args.target_ms, args.reward)
     png = plot_sweep(out / PLOT, rows, f"{args.model} on {args.backend}, {args.threads} thread(s)")
     if args.json:
         print_json({"model": args.model, "backend": args.backend, "threads": args.threads, "epochs": args.epochs,

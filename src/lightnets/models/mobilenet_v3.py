@@ -77,6 +77,40 @@ SMALL = Architecture(
 ARCHITECTURES = {"large": LARGE, "small": SMALL}
 
 
+def parse_stages(stages: list) -> tuple[tuple[Bneck, ...], ...]:
+    """Bneck rows from data (a searched architecture): a list of stages, each a non-empty list
+    of dicts with exactly Bneck's fields."""
+    fields = set(Bneck.__dataclass_fields__)
+    if not isinstance(stages, (list, tuple)) or not stages:
+        raise ValueError(f"stages must be a non-empty list of stages (lists of bneck dicts), got {stages!r}")
+    parsed = []
+    for i, stage in enumerate(stages):
+        if not isinstance(stage, (list, tuple)) or not stage:
+            raise ValueError(f"stages[{i}] must be a non-empty list of bneck dicts, got {stage!r}")
+        rows = []
+        for j, row in enumerate(stage):
+            if not isinstance(row, dict) or set(row) != fields:
+                raise ValueError(f"stages[{i}][{j}] must be a dict of {', '.join(sorted(fields))}, got {row!r}")
+            k, exp, c, s = row["k"], row["exp"], row["c"], row["s"]
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (k, exp, c, s)) \
+                    or k % 2 == 0 or s not in (1, 2):
+                raise ValueError(f"stages[{i}][{j}]: k must be an odd integer, exp and c integers >= 1 and s 1 or 2, "
+                                 f"got {row!r}")
+            if not isinstance(row["se"], bool) or row["nl"] not in (RE, HS):
+                raise ValueError(f"stages[{i}][{j}]: se must be true or false and nl {RE!r} or {HS!r}, got {row!r}")
+            rows.append(Bneck(**row))
+        parsed.append(tuple(rows))
+    return tuple(parsed)
+
+
+def architecture(size: str, stages: list | None = None) -> Architecture:
+    """The paper's table for ``size``, its bneck rows replaced by ``stages`` when given."""
+    if size not in ARCHITECTURES:
+        raise ValueError(f"size must be one of {sorted(ARCHITECTURES)}, got {size!r}")
+    arch = ARCHITECTURES[size]
+    return arch if stages is None else replace(arch, stages=parse_stages(stages))
+
+
 def se_width(expanded: int) -> int:
     """MobileNetV3's SE rule: a quarter of the expanded width, a multiple of 8."""
     return make_divisible(expanded / 4, 8)
@@ -99,14 +133,16 @@ def mobilenet_v3(
     bn_eps: float = 1e-3,
     small_input: bool = False,
     widths: dict | None = None,
+    stages: list | None = None,
 ) -> LightNet:
     """MobileNetV3 Large or Small; ``small_input`` keeps the stem and the first stride-2
     bneck at stride 1 (total stride 8, for 32x32). ``widths`` (:mod:`.widths`): ``stem``,
     each bneck's ``expand`` and ``out`` widths (its SE width follows ``expand``), the
-    ``last`` 1x1 conv's and the head's ``hidden`` width."""
-    if size not in ARCHITECTURES:
-        raise ValueError(f"size must be one of {sorted(ARCHITECTURES)}, got {size!r}")
-    arch = ARCHITECTURES[size]
+    ``last`` 1x1 conv's and the head's ``hidden`` width. ``stages`` replaces the table's
+    bneck rows (a list of stages, each a list of dicts of k, exp, c, se, nl, s), as a
+    platform-aware search leaves them (:mod:`lightnets.search.space`); stem, last conv and
+    head stay ``size``'s."""
+    arch = architecture(size, stages)
     # expansions follow their rounded inputs and the hidden FC never narrows: not width-scaled
     width = check_width(width, (arch.stem, *(row.c for rows in arch.stages for row in rows), arch.last_conv))
     top_act = RE if minimal else HS
@@ -151,7 +187,7 @@ def mobilenet_v3_table(model: LightNet) -> PaperTable:
     """Table 1 (Large) or 2 (Small): one row per bneck (kernel, exp size, #out, SE, NL, s),
     the stem, the last 1x1 conv, the pool and the two 1x1 convs after it (NBN: no BN)."""
     config = model.config
-    arch = ARCHITECTURES[config["size"]]
+    arch = architecture(config["size"], config.get("stages"))
     top = NL_NAMES[RE if config["minimal"] else HS]
     rows = [TableRow(("stem",), ("conv2d", "-", model.stem.conv.out_channels, "-", top, model.stem.conv.stride[0]))]
     specs = [minimalistic(row) if config["minimal"] else row for stage in arch.stages for row in stage]

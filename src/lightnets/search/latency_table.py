@@ -263,3 +263,32 @@ def predict_latency(model: nn.Module, resolution: int, table: LatencyTable) -> P
     timed = tuple((u, table.units[u.key]["ms"]) for u in units)
     total = table.overhead_ms + sum(max(0.0, ms - table.overhead_ms) for _, ms in timed)
     return Prediction(total, table.overhead_ms, timed)
+
+
+class LatencyProbe:
+    """A network's latency at ``resolution`` on ``table``'s backend, threads and batch, two
+    ways: predicted from the table (its missing units measured first) and measured whole
+    (:func:`~lightnets.bench.backends.compare_backends`, 3 interleaved rounds). NetAdapt and
+    the search ask this one object, so that a test can give them a latency of its own."""
+
+    def __init__(self, table: LatencyTable, resolution: int, *, warmup: int = 5, runs: int = 20):
+        self.table, self.resolution, self.warmup, self.runs = table, resolution, warmup, runs
+
+    def predict(self, model: nn.Module) -> float:
+        ident = self.table.identity
+        build_table(model.eval(), self.resolution, ident["backend"], threads=ident["threads"], batch=ident["batch"],
+                    warmup=self.warmup, runs=self.runs, table=self.table)
+        return predict_latency(model, self.resolution, self.table).total_ms
+
+    def predict_config(self, config: dict) -> float:
+        from ..models import create_model_from_config
+
+        return self.predict(create_model_from_config(config))
+
+    def measure(self, model: nn.Module) -> float:
+        from ..bench.backends import compare_backends
+
+        ident = self.table.identity
+        return compare_backends(model.eval(), self.resolution, (ident["backend"],), threads=ident["threads"],
+                                batch=ident["batch"], warmup=self.warmup, runs=self.runs,
+                                rounds=3)[ident["backend"]].median_ms

@@ -36,16 +36,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..bench.backends import compare_backends
 from ..bench.progress import steps
 from ..checkpoint import load_checkpoint, save_model
 from ..data import DataSplits, Preprocessing
 from ..data.selection_split import selection_split
 from ..io import CheckpointError, atomic_path, atomic_write_text
-from ..models import LightNet, create_model_from_config
+from ..models import LightNet
 from ..training import TrainConfig, train
 from ..training.evaluate import evaluate
-from .latency_table import LatencyTable, build_table, predict_latency
+from .latency_table import LatencyProbe, LatencyTable
 from .pruning import WidthGroup, model_widths, narrowed_config, narrowed_plan, prune, width_groups
 from .reward import REWARDS, mnas_reward
 
@@ -147,26 +146,6 @@ class NetAdaptResult:
 def candidate_widths(width: int, step: int) -> list[int]:
     """The multiples of ``step`` below ``width``, widest first, down to ``step``."""
     return list(range(step * ((width - 1) // step), step - 1, -step))
-
-
-class _Latency:
-    """Predicted (table) and measured (whole network) latency on one backend."""
-
-    def __init__(self, table: LatencyTable, resolution: int, config: NetAdaptConfig):
-        self.table, self.resolution, self.config = table, resolution, config
-
-    def predict(self, model: nn.Module) -> float:
-        build_table(model, self.resolution, self.config.backend, threads=self.config.threads, batch=1,
-                    warmup=self.config.warmup, runs=self.config.runs, table=self.table)
-        return predict_latency(model, self.resolution, self.table).total_ms
-
-    def predict_config(self, config: dict) -> float:
-        return self.predict(create_model_from_config(config).eval())
-
-    def measure(self, model: nn.Module) -> float:
-        c = self.config
-        return compare_backends(model.eval(), self.resolution, (c.backend,), threads=c.threads, warmup=c.warmup,
-                                runs=c.runs, rounds=3)[c.backend].median_ms
 
 
 def choose_width(model: nn.Module, group: WidthGroup, limit_ms: float, step: int,
@@ -289,7 +268,7 @@ def netadapt(model: LightNet, data: DataSplits, pre: Preprocessing, config: NetA
                               "(--resume), or choose another output folder")
     fit, held = selection_split(data.train, pre, config.held_out, config.seed, MIN_HELD_OUT_PER_CLASS)
     num_classes = len(data.classes)
-    latency = _Latency(table, pre.input_size, config)
+    latency = LatencyProbe(table, pre.input_size, warmup=config.warmup, runs=config.runs)
 
     if resume:
         doc = json.loads(state_path.read_text())

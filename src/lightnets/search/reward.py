@@ -49,3 +49,12 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
             front.append(i)
             best = points[i][1]
     return front
+
+
+def mark_front(rows: Sequence[dict], target_ms: float | None = None, setting: str = "soft") -> list[dict]:
+    """``rows`` (dicts with ``latency_ms`` and ``top1``) with ``pareto`` (on the front) and,
+    given a target, MnasNet's ``reward``; None without one."""
+    front = set(pareto_front([(r["latency_ms"], r["top1"]) for r in rows]))
+    return [{**r, "pareto": i in front,
+             "reward": None if target_ms is None else mnas_reward(r["top1"], r["latency_ms"], target_ms, setting)}
+            for i, r in enumerate(rows)]

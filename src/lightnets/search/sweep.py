@@ -22,10 +22,10 @@ from ..analysis import profile
 from ..bench.backends import compare_backends
 from ..checkpoint import load_model
 from ..data import Preprocessing, open_data
-from ..io import atomic_path, atomic_write_text
+from ..io import atomic_write_text
 from ..models import create_model
 from ..training import TrainConfig, train
-from .reward import mnas_reward, pareto_front
+from .pareto_plot import plot_front
 
 STATE, PLOT = "sweep.json", "sweep.png"
 SMALL_INPUT = 64  # inputs up to this size are prepared the CIFAR way (as lightnets train does)
@@ -47,33 +47,9 @@ def preprocessing(model, resolution: int) -> Preprocessing:
     return Preprocessing.from_model(model.default_cfg, model.in_chans, resolution)
 
 
-def mark(rows: list[dict], target_ms: float | None = None, setting: str = "soft") -> list[dict]:
-    """``rows`` with ``pareto`` (on the front of top-1 against measured latency) and, given a
-    target, MnasNet's ``reward``."""
-    front = set(pareto_front([(r["latency_ms"], r["top1"]) for r in rows]))
-    return [{**r, "pareto": i in front,
-             "reward": None if target_ms is None else mnas_reward(r["top1"], r["latency_ms"], target_ms, setting)}
-            for i, r in enumerate(rows)]
-
-
 def plot_sweep(path: Path, rows: list[dict], title: str) -> Path:
     """Top-1 against measured latency, a point per sweep point, the Pareto front joined."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
-    ax = fig.subplots()
-    ax.scatter([r["latency_ms"] for r in rows], [r["top1"] for r in rows], color="tab:blue", zorder=2)
-    for r in rows:
-        ax.annotate(f"{r['width']:g} @ {r['resolution']}", (r["latency_ms"], r["top1"]), textcoords="offset points",
-                    xytext=(4, 4), fontsize=7)
-    front = sorted((r for r in rows if r["pareto"]), key=lambda r: r["latency_ms"])
-    ax.plot([r["latency_ms"] for r in front], [r["top1"] for r in front], "-", color="tab:red", label="Pareto front")
-    ax.set(xlabel="measured latency (ms)", ylabel="top-1 (%)", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    return path
+    return plot_front(path, [{**r, "label": f"{r['width']:g} @ {r['resolution']}"} for r in rows], title)
 
 
 def sweep(model_name: str, points: list[SweepPoint], data_root: str, out_dir: Path, *, epochs: int,
