@@ -56,6 +56,14 @@ def test_a_sweep_trains_times_and_continues_where_it_stopped(tmp_path, capsys, m
     assert [r["top1"] for r in again["rows"][:3]] == [r["top1"] for r in doc["rows"][:3]]
     assert main([*ARGS, "--data", str(data), "--out", str(out)]) == 0
     assert "continuing the sweep" in capsys.readouterr().out
+    # fine-tuning every point from a checkpoint: a resolution sweep at its width
+    source = doc["rows"][0]["checkpoint"]
+    tuned = [*ARGS[:3], "0.25", *ARGS[4:], "--data", str(data), "--init-from", source, "--json"]
+    assert main([*tuned, "--out", str(tmp_path / "tuned")]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["width"], r["resolution"]) for r in rows] == [(0.25, 32), (0.25, 40)]
+    assert main([*ARGS, "--data", str(data), "--init-from", source, "--out", str(tmp_path / "t2")]) == 2
+    assert "whose weights fit no other width (0.5)" in capsys.readouterr().err
 
 
 def test_sweep_errors(tmp_path, capsys):

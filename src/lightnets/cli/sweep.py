@@ -29,6 +29,8 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=64, help="training batch (default 64)")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: the recipe's)")
     p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and shuffles (default 0)")
+    p.add_argument("--init-from", default=None, metavar="CKPT",
+                   help="fine-tune every point from this lightnets checkpoint (its width only: a resolution sweep)")
     p.add_argument("--target-ms", type=float, default=None, help="rank the points by MnasNet's reward at this target")
     p.add_argument("--reward", choices=("soft", "hard"), default="soft", help="the reward's setting (default soft)")
     p.add_argument("--out", default=None, help="output folder (default runs/sweep-<model>-<date>-<time>)")
@@ -57,7 +59,7 @@ def run(args) -> int:
     model_kwargs = {**args.model_kwargs, **({"in_chans": args.in_chans} if args.in_chans else {})}
     rows = sweep(args.model, points, args.data, out, epochs=args.epochs, backend=args.backend, threads=args.threads,
                  recipe=args.recipe, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                 model_kwargs=model_kwargs, progress=not args.no_progress, say=say)
+                 model_kwargs=model_kwargs, init_from=args.init_from, progress=not args.no_progress, say=say)
     rows = mark_front(rows, args.target_ms, args.reward)
     png = plot_sweep(out / PLOT, rows, f"{args.model} on {args.backend}, {args.threads} thread(s)")
     if args.json:

@@ -2,8 +2,9 @@
 resolution multipliers), with the latency measured on this machine's backend instead of MACs.
 
 Each point (a width multiplier and an input resolution) is trained with the training engine
-in a folder of its own, scored on the data's validation split and timed whole on the backend
-(batch 1). ``sweep.json`` holds every finished point and is rewritten atomically after each,
+(from scratch, or fine-tuned from a checkpoint at that checkpoint's width) in a folder of
+its own, scored on the data's validation split and timed whole on the backend (batch 1).
+``sweep.json`` holds every finished point and is rewritten atomically after each,
 so a killed sweep goes on where it stopped: finished points are kept, the point in progress
 resumes from its ``last.pth``. The Pareto front (:func:`~.reward.pareto_front`) marks the
 points no other beats on both latency and accuracy; with a target, MnasNet's reward ranks them.
@@ -24,7 +25,7 @@ from ..checkpoint import load_model
 from ..data import Preprocessing, open_data
 from ..io import atomic_write_text
 from ..models import create_model
-from ..training import TrainConfig, train
+from ..training import TrainConfig, fit_classifier, load_pretrained, train
 from .pareto_plot import plot_front
 
 STATE, PLOT = "sweep.json", "sweep.png"
@@ -54,15 +55,26 @@ def plot_sweep(path: Path, rows: list[dict], title: str) -> Path:
 
 def sweep(model_name: str, points: list[SweepPoint], data_root: str, out_dir: Path, *, epochs: int,
           backend: str = "ort-fp32", threads: int = 1, recipe: str = "sgd-cosine", batch_size: int = 64,
-          lr: float | None = None, seed: int = 0, model_kwargs: dict | None = None, progress: bool = True,
-          say: Callable[[str], None] = print) -> list[dict]:
-    """Train, score and time each point, resumably; the rows in ``points``' order."""
+          lr: float | None = None, seed: int = 0, model_kwargs: dict | None = None, init_from: str | None = None,
+          progress: bool = True, say: Callable[[str], None] = print) -> list[dict]:
+    """Train, score and time each point, resumably; the rows in ``points``' order.
+
+    ``init_from`` (a lightnets checkpoint of ``model_name``) fine-tunes every point from its
+    weights instead of training from scratch; they fit its own width only, so every point
+    must have that width (a resolution sweep of a trained model)."""
     if not points:
         raise ValueError("a sweep needs at least one width and one resolution")
     out_dir = Path(out_dir)
+    if init_from is not None:
+        source, _ = load_pretrained(init_from, model_name)
+        other = sorted({p.width for p in points} - {source.config["width"]})
+        if other:
+            raise ValueError(f"{init_from} holds {model_name} width {source.config['width']:g}, whose weights fit "
+                             f"no other width ({', '.join(f'{w:g}' for w in other)}); sweep widths from scratch "
+                             "(without --init-from), or resolutions at its width")
     settings = {"model": model_name, "epochs": epochs, "backend": backend, "threads": threads, "recipe": recipe,
                 "batch_size": batch_size, "lr": lr, "seed": seed, "model_kwargs": model_kwargs or {},
-                "data": data_root}
+                "data": data_root, "init_from": None if init_from is None else str(init_from)}
     state_path = out_dir / STATE
     done: dict[str, dict] = {}
     if state_path.is_file():
@@ -78,13 +90,15 @@ def sweep(model_name: str, points: list[SweepPoint], data_root: str, out_dir: Pa
         if point.folder in done:
             continue
         torch.manual_seed(seed)
-        model = create_model(model_name, width=point.width, **(model_kwargs or {}))
+        if init_from is None:
+            model = create_model(model_name, width=point.width, **(model_kwargs or {}))
+        else:
+            model, _ = load_pretrained(init_from, model_name)
         pre = preprocessing(model, point.resolution)
         if point.resolution not in data_by_resolution:
             data_by_resolution[point.resolution] = open_data(data_root, pre=pre, seed=seed)
         data = data_by_resolution[point.resolution]
-        if model.num_classes != len(data.classes):
-            model.reset_classifier(len(data.classes))
+        fit_classifier(model, len(data.classes))
         folder = out_dir / point.folder
         resume = (folder / "last.pth").is_file()
         say(f"point {point.folder}: {'resuming' if resume else 'training'} {model_name} width {point.width:g} at "
