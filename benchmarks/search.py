@@ -56,7 +56,7 @@ TRAIN_THREADS = 2
 # NetAdapt against the multiplier: the model, data and schedule (see the module docstring)
 BASE = ("mobilenet_v1", 0.5)
 HELD_OUT, SEED = 0.02, 0
-NETADAPT = dict(target_ratio=0.5, backend="ort-fp32", threads=THREADS, initial_reduction=0.15, decay=0.9,
+NETADAPT = dict(target_ratio=0.5, backend="ort-fp32", threads=THREADS, initial_reduction=0.06, decay=0.96,
                 short_steps=20, lr=0.01, batch_size=64, held_out=HELD_OUT, seed=SEED)
 MULTIPLIERS = (0.5, 0.45, 0.4, 0.375, 0.35, 0.325, 0.3, 0.275, 0.25, 0.2)
 
@@ -127,7 +127,12 @@ def trained(model, splits, pre, out: Path, epochs: int):
     return train(model, splits, pre, config, resume=(out / "last.pth").is_file())
 
 
-def run_netadapt(tarball: Path, epochs: int, long_epochs: int) -> dict:
+def run_minutes(result) -> float:
+    """A training run's wall-clock minutes, from its per-epoch record (a resumed run too)."""
+    return sum(r["epoch_seconds"] for r in result.history) / 60
+
+
+def run_netadapt(tarball: Path, epochs: int, long_epochs: int, previous: dict | None) -> dict:
     from cifar10 import extract  # benchmarks/cifar10.py: the archive, unpacked once
 
     from lightnets.checkpoint import load_model
@@ -143,11 +148,10 @@ def run_netadapt(tarball: Path, epochs: int, long_epochs: int) -> dict:
     splits = DataSplits(fit, held, data.classes, source="CIFAR-10 train less NetAdapt's held-out images",
                         root=data.root)
     name, width = BASE
-    began = time.perf_counter()
     torch.manual_seed(SEED)
     base_run = trained(create_model(name, width=width, num_classes=10, small_input=True), splits, pre, OUT / "base",
                        epochs)
-    base_minutes = (time.perf_counter() - began) / 60
+    base_minutes = run_minutes(base_run)
     base = load_model(base_run.best)
     print(f"base: held-out top-1 {base_run.best_top1:.2f}% after {epochs} epochs ({base_minutes:.1f} min)", flush=True)
 
@@ -155,9 +159,11 @@ def run_netadapt(tarball: Path, epochs: int, long_epochs: int) -> dict:
     config = NetAdaptConfig(OUT / "netadapt", long_epochs=long_epochs, progress=False, channels_last=True, bf16=True,
                             **NETADAPT)
     table = open_table(config.backend, THREADS, 1)
-    result = netadapt(base, data, pre, config, table, resume=(OUT / "netadapt" / "netadapt.json").is_file(),
-                      say=lambda line: print(line, flush=True))
+    resumed = (OUT / "netadapt" / "netadapt.json").is_file()
+    result = netadapt(base, data, pre, config, table, resume=resumed, say=lambda line: print(line, flush=True))
     netadapt_minutes = (time.perf_counter() - began) / 60
+    if resumed and previous:  # a resumed run's own time is not NetAdapt's: keep the first run's
+        netadapt_minutes = previous["rows"][1]["minutes"]
     adapted = load_model(result.final)
     shutil.copyfile(result.trajectory, DOC.with_name("search_netadapt.png"))
 
@@ -172,11 +178,10 @@ def run_netadapt(tarball: Path, epochs: int, long_epochs: int) -> dict:
                            "macs": profile(model, 32).macs})
     torch.set_num_threads(TRAIN_THREADS)
     chosen = min(candidates, key=lambda c: abs(c["latency_ms"] - target))
-    began = time.perf_counter()
     torch.manual_seed(SEED)
     multiplier_run = trained(create_model(name, width=chosen["width"], num_classes=10, small_input=True), splits,
                              pre, OUT / f"multiplier-{chosen['width']:g}", epochs + long_epochs)
-    multiplier_minutes = (time.perf_counter() - began) / 60
+    multiplier_minutes = run_minutes(multiplier_run)
     rows = []
     for label, path, ms, minutes in (
             (f"{name} {width:g} (base)", base_run.best, base_ms, base_minutes),
@@ -260,7 +265,7 @@ def main() -> None:
     if args.part == "predictor":
         results["predictor"] = run_predictor(args.models, args.backends.split(","), args.runs, args.resume)
     elif args.part == "netadapt":
-        results["netadapt"] = run_netadapt(args.tarball, args.epochs, args.long_epochs)
+        results["netadapt"] = run_netadapt(args.tarball, args.epochs, args.long_epochs, results.get("netadapt"))
     OUT.mkdir(parents=True, exist_ok=True)
     atomic_write_text(results_file, json.dumps(results, indent=1))
     parts = [render(results[k]) for k, render in (("predictor", render_predictor), ("netadapt", render_netadapt))

@@ -71,14 +71,14 @@ def test_bad_stages_are_refused():
         get_space("resnet")
 
 
-ARGS = ["search", "--space", "mobilenet_v3_small", "--data", "sample", "--resolution", "16", "--width", "0.25",
+ARGS = ["search", "--space", "mobilenet_v3_small", "--data", "sample", "--resolution", "32", "--width", "0.25",
         "--epochs", "1", "--batch-size", "64", "--held-out", "0.02", "--backend", "eager", "--no-progress"]
 
 
 def test_search_rejects_over_budget_trains_the_rest_and_continues(tmp_path, capsys, monkeypatch):
     space = get_space("mobilenet_v3_small")
     costs = [profile(create_model(space.model_name, width=0.25, num_classes=10,
-                                  stages=space.stages(space.sample(pa.trial_rng(0, t)))), 16).macs / 1e6
+                                  stages=space.stages(space.sample(pa.trial_rng(0, t)))), 32).macs / 1e6
              for t in range(4)]
     budget = sorted(costs)[1] + 1e-6  # two of the four trials are over it
     out = tmp_path / "s"
@@ -110,3 +110,7 @@ def test_search_rejects_over_budget_trains_the_rest_and_continues(tmp_path, caps
 def test_a_budget_below_the_spaces_floor_names_it(tmp_path, capsys):
     assert main([*ARGS, "--budget-ms", "0.001", "--trials", "1", "--out", str(tmp_path / "s")]) == 2
     assert "below the floor of the mobilenet_v3_small space" in capsys.readouterr().err
+    too_small = [*ARGS, "--budget-ms", "1", "--out", str(tmp_path / "t")]
+    too_small[too_small.index("--resolution") + 1] = "16"
+    assert main(too_small) == 2
+    assert "--resolution 16 is smaller than mobilenet_v3_small's total stride 32" in capsys.readouterr().err

@@ -50,6 +50,7 @@ def run(args) -> int:
 
     from ..data import open_data
     from ..models import create_model
+    from ..models.base import describe_min_input
     from ..io import check_output_dir
     from ..search import open_table
     from ..search.pareto_plot import plot_front
@@ -61,13 +62,16 @@ def run(args) -> int:
     space = get_space(args.space)
     out = check_output_dir(Path(args.out) if args.out else Path("runs") / f"search-{time.strftime('%Y%m%d-%H%M%S')}",
                            "--out")
-    if args.resolution < 8:
-        raise ValueError(f"--resolution must be at least 8 pixels, got {args.resolution}")
     table = open_table(args.backend, args.threads, 1)
     if table.note:
         print(f"note: {table.note}", file=sys.stderr)
-    with torch.device("meta"):  # the space's model for its preprocessing: no memory, no init
-        pre = preprocessing(create_model(space.model_name), args.resolution)
+    with torch.device("meta"):  # the space's model for its input size and preprocessing: no memory, no init
+        probe = create_model(space.model_name, small_input=args.small_input)
+    if args.resolution < probe.min_input:
+        raise ValueError(f"--resolution {args.resolution} is smaller than {space.model_name}'s "
+                         f"{describe_min_input(probe.total_stride, probe.min_input)}"
+                         f"{'' if args.small_input else ' (--small-input divides it by 4)'}")
+    pre = preprocessing(probe, args.resolution)
     data = open_data(args.data, pre=pre, seed=args.seed)
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else \
         (lambda line: print(line, flush=True))
