@@ -83,7 +83,7 @@ def latency_ms(model, size: int, backend: str, runs: int = 20) -> float:
 
 
 def run_predictor(pattern: str, backends: list[str], runs: int, resume: bool) -> dict:
-    names = [n for n in list_models() if fnmatch.fnmatch(n, pattern)]
+    names = [n for n in list_models() if any(fnmatch.fnmatch(n, p) for p in pattern.split(","))]
     if not names:
         raise SystemExit(f"no registered model matches {pattern!r}")
     today = time.strftime("%Y-%m-%d")
@@ -251,7 +251,7 @@ def render_netadapt(part: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=("predictor", "netadapt", "doc"))
-    parser.add_argument("--models", default="*", help="predictor: shell-style pattern of names (default: all)")
+    parser.add_argument("--models", default="*", help="predictor: comma-separated shell-style patterns of names (default: all)")
     parser.add_argument("--backends", default="eager,ort-fp32", help="predictor: comma-separated")
     parser.add_argument("--runs", type=int, default=20, help="predictor: timed runs per measurement")
     parser.add_argument("--resume", action="store_true", help=f"predictor: keep today's rows in {PARTIAL.name}")
