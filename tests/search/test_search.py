@@ -46,11 +46,18 @@ def test_the_space_is_the_table_around_its_choices():
     assert model(torch.randn(1, 3, 64, 64)).shape == (1, 10)
 
 
-def test_a_searched_network_saves_and_reloads(tmp_path):
+def test_a_searched_network_saves_reloads_and_prints_its_own_table(tmp_path):
+    from lightnets.models.mobilenet_v3 import mobilenet_v3_table
+
     space = get_space("mobilenet_v3_small")
-    model = create_model("mobilenet_v3_small", num_classes=10, stages=space.stages(space.sample(random.Random(0))))
+    stages = space.stages(space.sample(random.Random(0)))
+    model = create_model("mobilenet_v3_small", num_classes=10, stages=stages)
     again = load_model(save_model(model, tmp_path / "m.pth"))
     assert again.config["stages"] == model.config["stages"] and repr(again) == repr(model)
+    table = mobilenet_v3_table(model)
+    assert table.source.startswith("MobileNetV3-Small with searched stages")
+    bnecks = [row.cells for row in table.rows if row.cells[0].startswith("bneck")]
+    assert [cells[0] for cells in bnecks] == [f"bneck, {r['k']}x{r['k']}" for stage in stages for r in stage]
 
 
 def test_the_smallest_point_does_the_least_work():

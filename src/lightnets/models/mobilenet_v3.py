@@ -202,5 +202,9 @@ def mobilenet_v3_table(model: LightNet) -> PaperTable:
              TableRow(("head.hidden", "head.act"), ("conv2d 1x1, NBN", "-", hidden.out_features, "-", top, 1)),
              TableRow(("head.fc",), ("conv2d 1x1, NBN", "-", model.num_classes or "-", "-", "-", 1))]
     table = 1 if config["size"] == "large" else 2
-    return PaperTable(f"MobileNetV3-{config['size'].title()} (arXiv:1905.02244), Table {table}",
+    source = f"MobileNetV3-{config['size'].title()} (arXiv:1905.02244), Table {table}"
+    if config.get("stages") is not None:
+        source = (f"MobileNetV3-{config['size'].title()} with searched stages, in the layout of arXiv:1905.02244 "
+                 f"Table {table}")
+    return PaperTable(source,
                       ("Operator", "exp size", "#out", "SE", "NL", "s"), tuple(rows))
