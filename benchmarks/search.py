@@ -39,7 +39,6 @@ import torch
 
 from doc_sections import write_doc  # benchmarks/doc_sections.py, beside this script
 from lightnets import create_model, list_models, profile
-from lightnets.bench.backends import compare_backends
 from lightnets.bench.peak import cpu_model
 from lightnets.bench.progress import steps
 from lightnets.cli.table import format_table
@@ -62,24 +61,27 @@ MULTIPLIERS = (0.5, 0.45, 0.4, 0.375, 0.35, 0.325, 0.3, 0.275, 0.25, 0.2)
 
 
 def measure(name: str, backend: str, runs: int) -> dict:
-    from lightnets.search import build_table, open_table, predict_latency
+    from lightnets.search import network_units
 
     torch.manual_seed(0)
     model = create_model(name).eval()
     size = model.default_cfg["input_size"][-1]
+    probe = latency_probe(size, backend, runs)
     began = time.perf_counter()
-    table, units, measured_now = build_table(model, size, backend, threads=THREADS, runs=runs,
-                                             table=open_table(backend, THREADS, 1))
-    predicted = predict_latency(model, size, table).total_ms
+    predicted = probe.predict(model)
     table_s = time.perf_counter() - began
-    whole = latency_ms(model, size, backend, runs)
+    whole = probe.measure(model)
+    units, _ = network_units(model, size)
     return {"model": name, "backend": backend, "resolution": size, "units": len(units),
             "distinct": len({u.key for u in units}), "predicted_ms": predicted, "measured_ms": whole,
             "error": predicted / whole - 1, "table_s": table_s, "date": time.strftime("%Y-%m-%d")}
 
 
-def latency_ms(model, size: int, backend: str, runs: int = 20) -> float:
-    return compare_backends(model.eval(), size, (backend,), threads=THREADS, runs=runs, rounds=3)[backend].median_ms
+def latency_probe(size: int, backend: str, runs: int = 20):
+    """This machine's table for ``backend`` at batch 1, :data:`THREADS` thread(s)."""
+    from lightnets.search import LatencyProbe, open_table
+
+    return LatencyProbe(open_table(backend, THREADS, 1), size, runs=runs)
 
 
 def run_predictor(pattern: str, backends: list[str], runs: int, resume: bool) -> dict:
@@ -144,7 +146,7 @@ def run_netadapt(tarball: Path, epochs: int, long_epochs: int, previous: dict | 
     torch.set_num_threads(TRAIN_THREADS)
     pre = Preprocessing.cifar(32)
     data = open_data(extract(tarball), pre=pre, cache_dir=CACHE)
-    fit, held = selection_split(data.train, pre, HELD_OUT, SEED, 5)  # the images NetAdapt will hold out
+    fit, held = selection_split(data.train, pre, HELD_OUT, SEED)  # the images NetAdapt will hold out
     splits = DataSplits(fit, held, data.classes, source="CIFAR-10 train less NetAdapt's held-out images",
                         root=data.root)
     name, width = BASE
@@ -169,12 +171,12 @@ def run_netadapt(tarball: Path, epochs: int, long_epochs: int, previous: dict | 
 
     # the multiplier whose measured latency is nearest the NetAdapt result's, measured side by side
     torch.set_num_threads(THREADS)
-    target = latency_ms(adapted, 32, config.backend)
-    base_ms = latency_ms(base, 32, config.backend)
+    probe = latency_probe(32, config.backend)
+    target, base_ms = probe.measure(adapted), probe.measure(base)
     candidates = []
     for w in MULTIPLIERS:
         model = create_model(name, width=w, num_classes=10, small_input=True)
-        candidates.append({"width": w, "latency_ms": latency_ms(model, 32, config.backend),
+        candidates.append({"width": w, "latency_ms": probe.measure(model),
                            "macs": profile(model, 32).macs})
     torch.set_num_threads(TRAIN_THREADS)
     chosen = min(candidates, key=lambda c: abs(c["latency_ms"] - target))

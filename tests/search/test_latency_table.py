@@ -13,12 +13,6 @@ from lightnets.search import build_table, network_units, open_table, predict_lat
 from lightnets.search import latency_table as lt
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
 def tiny():
     torch.manual_seed(0)
     return create_model("mobilenet_v1", width=0.25, num_classes=10).eval()

@@ -2,7 +2,7 @@
 iteration, the same trajectory after a resume, and the bad inputs refused.
 
 The latency is the network's multiply-adds (1 ms per million) in most tests, so that the
-trajectory is exact on a noisy machine; tests/search/test_netadapt_cli.py times for real."""
+trajectory is exact on a noisy machine (conftest.py); test_latency_table.py times for real."""
 
 import json
 
@@ -13,7 +13,6 @@ from lightnets import create_model, profile
 from lightnets.checkpoint import load_checkpoint
 from lightnets.data import DataError, Preprocessing, open_data
 from lightnets.io import CheckpointError
-from lightnets.search import LatencyProbe
 from lightnets.search import netadapt as na
 from lightnets.search import open_table
 from lightnets.search.netadapt import NetAdaptConfig, TargetError, candidate_widths, choose_width, netadapt
@@ -25,20 +24,6 @@ PRE = Preprocessing.cifar(32)
 @pytest.fixture(scope="module")
 def sample():
     return open_data("sample", pre=PRE)
-
-
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-
-@pytest.fixture
-def macs_latency(monkeypatch):
-    def ms(self, model):
-        return profile(model, self.resolution).macs / 1e6
-
-    monkeypatch.setattr(LatencyProbe, "predict", ms)
-    monkeypatch.setattr(LatencyProbe, "measure", ms)
 
 
 def tiny():

@@ -1,29 +1,20 @@
 """`lightnets netadapt`: a trained checkpoint narrowed to a target from the command line,
-its JSON, its files and its errors (latency as multiply-adds, as in test_netadapt.py)."""
+its JSON, its files and its errors (latency as multiply-adds: conftest.py)."""
 
 import json
 
 import pytest
 import torch
 
-from lightnets import create_model, profile
+from lightnets import create_model
 from lightnets.checkpoint import load_checkpoint, save_model
 from lightnets.cli import main
 from lightnets.data import Preprocessing
-from lightnets.search import LatencyProbe
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
-@pytest.fixture(autouse=True)
-def macs_latency(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-    def ms(self, model):
-        return profile(model, self.resolution).macs / 1e6
-
-    monkeypatch.setattr(LatencyProbe, "predict", ms)
-    monkeypatch.setattr(LatencyProbe, "measure", ms)
+pytestmark = pytest.mark.usefixtures("macs_latency")  # tests/search/conftest.py
 
 
 def checkpoint(tmp_path, name="mobilenet_v1"):

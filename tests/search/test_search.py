@@ -2,7 +2,7 @@
 search`): the space's points are ordinary MobileNetV3s, trials over the budget are rejected
 before training, the rest ranked by the reward, and a killed search continues.
 
-Latency is the network's multiply-adds (1 ms per million), as in test_netadapt.py."""
+Latency is the network's multiply-adds (1 ms per million, conftest.py)."""
 
 import json
 import random
@@ -13,20 +13,12 @@ import torch
 from lightnets import create_model, profile
 from lightnets.checkpoint import load_model, save_model
 from lightnets.cli import main
-from lightnets.search import LatencyProbe, mnas_reward
+from lightnets.search import mnas_reward
 from lightnets.search import platform_aware as pa
 from lightnets.search.space import KERNELS, MobileNetV3Space, StageChoice, get_space
 
 
-@pytest.fixture(autouse=True)
-def macs_latency(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-
-    def ms(self, model):
-        return profile(model, self.resolution).macs / 1e6
-
-    monkeypatch.setattr(LatencyProbe, "predict", ms)
-    monkeypatch.setattr(LatencyProbe, "measure", ms)
+pytestmark = pytest.mark.usefixtures("macs_latency")  # tests/search/conftest.py
 
 
 def test_the_space_is_the_table_around_its_choices():

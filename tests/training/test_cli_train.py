@@ -57,10 +57,12 @@ def run_cli(capsys, *argv):
 
 def test_help_lists_what_the_packages_accept():
     from lightnets.data import AUGMENTS, SAMPLE
+    from lightnets.data.preprocessing import SMALL_INPUT
     from lightnets.training import INIT_SOURCES, RECIPES
 
     assert train_cli.RECIPES == tuple(RECIPES) and train_cli.INIT_SOURCES == INIT_SOURCES
     assert train_cli.AUGMENTS == tuple(AUGMENTS) and train_cli.SAMPLE == SAMPLE
+    assert train_cli.SMALL_INPUT == SMALL_INPUT
 
 
 def test_train_stop_resume_and_fine_tune(tmp_path, folder, capsys):

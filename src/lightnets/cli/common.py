@@ -52,6 +52,15 @@ def add_model_args(parser: argparse.ArgumentParser, *, sizes: bool = True,
                              "shallow=true (true/false, numbers, words; an unknown key lists the valid ones)")
 
 
+def progress_lines(args: argparse.Namespace):
+    """How a long-running command says what it does, a line at a time as it happens: on
+    stdout, or on stderr under ``--json`` (stdout holds the document)."""
+    import sys
+
+    stream = sys.stderr if args.json else sys.stdout
+    return lambda line: print(line, file=stream, flush=True)
+
+
 def add_threads_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's current)")
 

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from .common import progress_lines
 from .table import format_table, print_json
 
 RANKS = ("accuracy", "soft", "hard")  # lightnets.search.netadapt.RANKS, without importing it
@@ -84,8 +85,7 @@ def run(args) -> int:
     data = open_as_trained(args.data, pre=pre, trained_on=extra.get("data"))
     if extra.get("classes") is not None and list(extra["classes"]) != list(data.classes):
         raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(extra['classes'])}")
-    say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else \
-        (lambda line: print(line, flush=True))
+    say = progress_lines(args)
     result = netadapt(model, data, pre, config, table, resume=args.resume, say=say)
     last = result.iterations[-1] if result.iterations else result.start
     if args.json:

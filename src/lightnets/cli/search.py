@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from .common import progress_lines
 from .table import format_table, print_json
 
 SPACES = ("mobilenet_v3", "mobilenet_v3_small")  # lightnets.search.space.SPACES, without importing it
@@ -48,16 +49,15 @@ def register(sub) -> None:
 def run(args) -> int:
     import torch
 
-    from ..data import open_data
+    from ..data import Preprocessing, open_data
     from ..models import create_model
     from ..models.base import describe_min_input
     from ..io import check_output_dir
     from ..search import open_table
     from ..search.pareto_plot import plot_front
     from ..search.platform_aware import PLOT, search
-    from ..search.reward import pareto_front
+    from ..search.reward import mark_front
     from ..search.space import get_space
-    from ..search.sweep import preprocessing
 
     space = get_space(args.space)
     out = check_output_dir(Path(args.out) if args.out else Path("runs") / f"search-{time.strftime('%Y%m%d-%H%M%S')}",
@@ -71,16 +71,15 @@ def run(args) -> int:
         raise ValueError(f"--resolution {args.resolution} is smaller than {space.model_name}'s "
                          f"{describe_min_input(probe.total_stride, probe.min_input)}"
                          f"{'' if args.small_input else ' (--small-input divides it by 4)'}")
-    pre = preprocessing(probe, args.resolution)
+    pre = Preprocessing.for_size(probe.default_cfg, probe.in_chans, args.resolution)
     data = open_data(args.data, pre=pre, seed=args.seed)
-    say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else \
-        (lambda line: print(line, flush=True))
+    say = progress_lines(args)
     records = search(space, budget_ms=args.budget_ms, trials=args.trials, data=data, pre=pre, table=table,
                      out_dir=out, epochs=args.epochs, width=args.width, small_input=args.small_input,
                      setting=args.reward, batch_size=args.batch_size, lr=args.lr, recipe=args.recipe,
                      held_out=args.held_out, seed=args.seed, progress=not args.no_progress, say=say)
     trained = [r for r in records if r["status"] == "trained"]
-    front = {trained[i]["trial"] for i in pareto_front([(r["latency_ms"], r["top1"]) for r in trained])}
+    front = {r["trial"] for r in mark_front(trained) if r["pareto"]}
     records = [{**r, "pareto": r["trial"] in front} for r in records]
     png = None
     if trained:

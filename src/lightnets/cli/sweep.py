@@ -4,11 +4,10 @@ against measured latency with the Pareto front marked (:mod:`lightnets.search.sw
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-from .common import add_model_args, parse_list
+from .common import add_model_args, parse_list, progress_lines
 from .table import format_table, print_json
 
 
@@ -53,8 +52,7 @@ def run(args) -> int:
         raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
     out = check_output_dir(Path(args.out) if args.out else
                            Path("runs") / f"sweep-{args.model}-{time.strftime('%Y%m%d-%H%M%S')}", "--out")
-    say = (lambda line: print(line, file=sys.stderr, flush=True)) if args.json else \
-        (lambda line: print(line, flush=True))
+    say = progress_lines(args)
     points = [SweepPoint(w, r) for w in widths for r in resolutions]
     model_kwargs = {**args.model_kwargs, **({"in_chans": args.in_chans} if args.in_chans else {})}
     rows = sweep(args.model, points, args.data, out, epochs=args.epochs, backend=args.backend, threads=args.threads,

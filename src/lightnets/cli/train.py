@@ -222,7 +222,4 @@ def _preprocessing(args, model):
     if size < model.min_input:
         raise ValueError(f"--resolution {size} is smaller than {args.model}'s "
                          f"{describe_min_input(model.total_stride, model.min_input)}; use at least {model.min_input}")
-    style = args.style or ("cifar" if size <= SMALL_INPUT else "imagenet")
-    if style == "cifar":
-        return Preprocessing.cifar(size, in_chans=model.in_chans)
-    return Preprocessing.from_model(cfg, model.in_chans, size)
+    return Preprocessing.for_size(cfg, model.in_chans, size, args.style)

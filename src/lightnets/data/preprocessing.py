@@ -24,6 +24,7 @@ from .errors import DataError
 INTERPOLATIONS = ("bilinear", "bicubic", "nearest")
 STYLES = ("imagenet", "cifar")
 IN_CHANS = {1: "L", 3: "RGB"}  # channels -> the PIL mode images are converted to
+SMALL_INPUT = 64  # inputs up to this size get the "cifar" style by default (for_size)
 
 # Per-channel mean / std of the 50,000 CIFAR-10 training images (original arrays).
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
@@ -111,6 +112,18 @@ class Preprocessing:
         return cls(input_size=input_size, mean=CIFAR10_GRAY_MEAN if gray else CIFAR10_MEAN,
                    std=CIFAR10_GRAY_STD if gray else CIFAR10_STD, interpolation="bilinear",
                    crop_pct=1.0, style="cifar", in_chans=in_chans)
+
+    @classmethod
+    def for_size(cls, default_cfg: dict[str, Any], in_chans: int, input_size: int,
+                 style: str | None = None) -> Preprocessing:
+        """:meth:`cifar` or :meth:`from_model` at ``input_size``: ``style``, by default
+        ``"cifar"`` for inputs of :data:`SMALL_INPUT` pixels or less."""
+        style = style or ("cifar" if input_size <= SMALL_INPUT else "imagenet")
+        if style not in STYLES:
+            raise DataError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+        if style == "cifar":
+            return cls.cifar(input_size, in_chans=in_chans)
+        return cls.from_model(default_cfg, in_chans, input_size)
 
     @classmethod
     def from_model(cls, default_cfg: dict[str, Any], in_chans: int, input_size: int | None = None) -> Preprocessing:

@@ -21,6 +21,8 @@ from .preprocessing import Preprocessing
 from .split import stratified_split
 from .transforms import eval_transform
 
+MIN_PER_CLASS = 5  # fewer held-out images per class cannot tell candidates apart
+
 
 def _unaugmented(dataset: Dataset, pre: Preprocessing) -> Dataset:
     """``dataset``'s images prepared for evaluation (a shallow copy, the images shared)."""
@@ -35,7 +37,7 @@ def _unaugmented(dataset: Dataset, pre: Preprocessing) -> Dataset:
 
 
 def selection_split(train: Dataset, pre: Preprocessing, fraction: float, seed: int,
-                    min_per_class: int = 1) -> tuple[Subset, Subset]:
+                    min_per_class: int = MIN_PER_CLASS) -> tuple[Subset, Subset]:
     """``(fit, held_out)`` subsets of the training dataset ``train`` (as :func:`open_data`
     made it): ``fraction`` of each class held out, prepared without augmentation. Raises
     :class:`DataError` when a class would hold out fewer than ``min_per_class`` images."""

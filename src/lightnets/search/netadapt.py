@@ -49,7 +49,6 @@ from .pruning import WidthGroup, model_widths, narrowed_config, narrowed_plan, p
 from .reward import REWARDS, mnas_reward
 
 STATE, FINAL, PLOT = "netadapt.json", "netadapt.pth", "trajectory.png"
-MIN_HELD_OUT_PER_CLASS = 5  # fewer held-out images per class cannot tell proposals apart
 RANKS = ("accuracy", *REWARDS)
 
 
@@ -266,7 +265,7 @@ def netadapt(model: LightNet, data: DataSplits, pre: Preprocessing, config: NetA
     if not resume and state_path.exists():
         raise CheckpointError(f"{out} already holds a NetAdapt run ({state_path}); continue it with resume "
                               "(--resume), or choose another output folder")
-    fit, held = selection_split(data.train, pre, config.held_out, config.seed, MIN_HELD_OUT_PER_CLASS)
+    fit, held = selection_split(data.train, pre, config.held_out, config.seed)
     num_classes = len(data.classes)
     latency = LatencyProbe(table, pre.input_size, warmup=config.warmup, runs=config.runs)
 
@@ -359,7 +358,7 @@ def netadapt(model: LightNet, data: DataSplits, pre: Preprocessing, config: NetA
                           "after changing nothing but max_iterations, or start again with other settings")
     stopped = f"target met: measured {current['measured_ms']:.3f} ms <= {target:.3f} ms"
     say(stopped)
-    final, final_top1 = _long_term(model, fit, held, data, pre, config, say)
+    final, final_top1 = _long_term(model, current["top1"], fit, held, data, pre, config, say)
     return NetAdaptResult(out, target, start, iterations, stopped, final, final_top1)
 
 
@@ -370,14 +369,14 @@ def _narrowest(model: nn.Module, step: int) -> dict:
     return plan
 
 
-def _long_term(model: LightNet, fit, held, data: DataSplits, pre: Preprocessing, config: NetAdaptConfig,
-               say: Callable[[str], None]) -> tuple[Path, float]:
-    """Fine-tune the result with the training engine (held-out images as its validation),
-    and write ``netadapt.pth``: the engine's best, or the last iteration's network."""
+def _long_term(model: LightNet, top1: float, fit, held, data: DataSplits, pre: Preprocessing,
+               config: NetAdaptConfig, say: Callable[[str], None]) -> tuple[Path, float]:
+    """Fine-tune the result (held-out top-1 ``top1``) with the training engine (held-out
+    images as its validation), and write ``netadapt.pth``: the engine's best, or the last
+    iteration's network."""
     out = config.out_dir
     path = out / FINAL
     if config.long_epochs == 0:
-        top1 = _held_out_top1(model, held, len(data.classes), config.batch_size)
         save_model(model, path, extra=_extra(pre, data, {"long_epochs": 0, "top1": top1}))
         return path, top1
     splits = DataSplits(fit, held, list(data.classes), source=f"{data.source}, {len(held)} held out",

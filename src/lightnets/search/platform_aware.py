@@ -33,7 +33,6 @@ from .reward import REWARDS, mnas_reward
 from .space import MobileNetV3Space, StageChoice
 
 STATE, PLOT = "search.json", "search.png"
-MIN_HELD_OUT_PER_CLASS = 5
 
 
 class BudgetError(ValueError):
@@ -66,7 +65,7 @@ def search(space: MobileNetV3Space, *, budget_ms: float, trials: int, data: Data
                 "small_input": small_input, "setting": setting, "batch_size": batch_size, "lr": lr,
                 "recipe": recipe, "held_out": held_out, "seed": seed, "backend": backend, "threads": threads,
                 "resolution": resolution, "data": data.root}
-    fit, held = selection_split(data.train, pre, held_out, seed, MIN_HELD_OUT_PER_CLASS)
+    fit, held = selection_split(data.train, pre, held_out, seed)
     splits = DataSplits(fit, held, list(data.classes), source=f"{data.source}, {len(held)} held out", root=data.root)
 
     def build(choices: tuple[StageChoice, ...]):

@@ -29,7 +29,6 @@ from ..training import TrainConfig, fit_classifier, load_pretrained, train
 from .pareto_plot import plot_front
 
 STATE, PLOT = "sweep.json", "sweep.png"
-SMALL_INPUT = 64  # inputs up to this size are prepared the CIFAR way (as lightnets train does)
 
 
 @dataclass(frozen=True)
@@ -40,12 +39,6 @@ class SweepPoint:
     @property
     def folder(self) -> str:
         return f"w{self.width:g}-r{self.resolution}"
-
-
-def preprocessing(model, resolution: int) -> Preprocessing:
-    if resolution <= SMALL_INPUT:
-        return Preprocessing.cifar(resolution, in_chans=model.in_chans)
-    return Preprocessing.from_model(model.default_cfg, model.in_chans, resolution)
 
 
 def plot_sweep(path: Path, rows: list[dict], title: str) -> Path:
@@ -94,7 +87,7 @@ def sweep(model_name: str, points: list[SweepPoint], data_root: str, out_dir: Pa
             model = create_model(model_name, width=point.width, **(model_kwargs or {}))
         else:
             model, _ = load_pretrained(init_from, model_name)
-        pre = preprocessing(model, point.resolution)
+        pre = Preprocessing.for_size(model.default_cfg, model.in_chans, point.resolution)
         if point.resolution not in data_by_resolution:
             data_by_resolution[point.resolution] = open_data(data_root, pre=pre, seed=seed)
         data = data_by_resolution[point.resolution]
