@@ -88,3 +88,10 @@ def test_a_model_without_a_paper_table_says_so(monkeypatch, capsys):
     monkeypatch.setitem(registry.MODELS, "mobilenet_v1", type(entry)(entry.builder, entry.preset, entry.paper))
     assert main(["table", "mobilenet_v1"]) == 2
     assert "mobilenet_v1 has no paper table in lightnets yet" in capsys.readouterr().err
+
+
+def test_the_table_defaults_to_the_models_own_input_size(capsys):
+    assert main(["table", "mobilenet_v3_small"]) == 0
+    out = capsys.readouterr().out
+    assert "width 1, 224x224 input" in out.splitlines()[0]
+    assert f"total: {profile(create_model('mobilenet_v3_small'), 224).macs:,} MACs" in out
