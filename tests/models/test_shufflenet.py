@@ -94,12 +94,13 @@ def test_v2_params_and_macs_are_torchvisions(name):
 def test_the_authors_v2_layout_widens_stage_2s_right_branch():
     """The authors' code keeps a stride-2 left branch at its input width: 24 + 92 channels in 1x's Stage 2 where
     torchvision has 58 + 58; the same network where a stage only doubles (0.5x, and Stages 3-4 always)."""
-    ours, authors = meta_model("shufflenet_v2_x1_0"), meta_model("shufflenet_v2_x1_0", left_keeps_width=True)
+    ours, authors = meta_model("shufflenet_v2_x1_0"), meta_model("shufflenet_v2_x1_0", authors_layout=True)
     assert (ours.stages[0][0].left.pw.conv.out_channels, ours.stages[0][0].right.pw2.conv.out_channels) == (58, 58)
     assert (authors.stages[0][0].left.pw.conv.out_channels, authors.stages[0][0].right.pw2.conv.out_channels) == (
         24, 92)
     assert profile(authors, 224).macs - profile(ours, 224).macs == (24 * 24 + 58 * 92 - 24 * 58 - 58 * 58) * 28 * 28
-    assert repr(meta_model("shufflenet_v2_x0_5", left_keeps_width=True)) == repr(meta_model("shufflenet_v2_x0_5"))
+    small, authors_small = meta_model("shufflenet_v2_x0_5"), meta_model("shufflenet_v2_x0_5", authors_layout=True)
+    assert profile(authors_small, 224).macs == profile(small, 224).macs and authors_small.head.fc.bias is None
 
 
 def test_every_shufflenet_row_is_checked_or_set_aside():

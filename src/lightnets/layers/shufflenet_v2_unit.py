@@ -28,7 +28,8 @@ class ShuffleNetV2Unit(nn.Module):
         if stride not in (1, 2):
             raise ValueError(f"stride must be 1 or 2, got {stride}")
         if out_chs % 2:
-            raise ValueError(f"a ShuffleNet V2 unit concatenates two equal branches: out_chs must be even, got {out_chs}")
+            raise ValueError(f"a ShuffleNet V2 unit's right branch works at half its output width: out_chs must be "
+                             f"even, got {out_chs}")
         if stride == 1 and in_chs != out_chs:
             raise ValueError(f"a stride-1 ShuffleNet V2 unit splits its input in two halves and keeps one: in_chs "
                              f"{in_chs} must equal out_chs {out_chs}")

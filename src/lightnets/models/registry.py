@@ -94,8 +94,8 @@ MODELS: dict[str, Entry] = {
     **{f"shufflenet_v1_g{g}": Entry(shufflenet_v1, {"groups": g}, SHUFFLENET_V1, shufflenet_v1_table)
        for g in OUTPUT_CHANNELS},
     # torchvision's names: each fixes one of Table 5's widths
-    **{f"shufflenet_v2_x{w:.1f}".replace(".", "_"): Entry(shufflenet_v2, {"width": w}, SHUFFLENET_V2, shufflenet_v2_table)
-       for w in SHUFFLENET_V2_WIDTHS},
+    **{f"shufflenet_v2_x{w:.1f}".replace(".", "_"): Entry(shufflenet_v2, {"width": w}, SHUFFLENET_V2,
+                                                           shufflenet_v2_table) for w in SHUFFLENET_V2_WIDTHS},
 }
 
 

@@ -4,9 +4,12 @@ Conv1 is a 3x3 convolution with stride 2 (BN, ReLU), then a 3x3 max pool of stri
 units (:mod:`..layers.shufflenet_v2_unit`), each stage's first of stride 2; Conv5 is a 1x1 convolution (BN, ReLU),
 then global average pooling and a 1000-way FC. ``width`` picks one of Table 5's four columns (0.5x, 1x, 1.5x, 2x),
 each its own channel list: the paper does not derive them by a rule, and 2x widens Conv5 to 2048. The registered
-names are torchvision's, whose networks these are. ``left_keeps_width=True`` is the authors' code's layout of a
-stride-2 unit (its left branch keeps the input width; :mod:`..layers.shufflenet_v2_unit`): the network of their
-repository's and Table 8's 146 / 299 / 591 MFLOPs, where torchvision's counts 145 / 296 / 583.
+names are torchvision's, whose networks these are.
+
+``authors_layout=True`` builds the network of the authors' code (megvii-model/ShuffleNet-Series), whose counts their
+repository and Table 8 print: a stride-2 unit's left branch keeps its input width (:mod:`..layers.shufflenet_v2_unit`;
+146 / 299 / 591 MFLOPs for 1x / 1.5x / 2x, where torchvision's layout counts 145 / 296 / 583) and the classifier has
+no bias. Their channel split takes alternate channels rather than halves, a permutation that changes no count.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def shufflenet_v2(
     in_chans: int = 3,
     width: float = 1.0,
     bn_eps: float = 1e-5,
-    left_keeps_width: bool = False,
+    authors_layout: bool = False,
     small_input: bool = False,
 ) -> LightNet:
     """ShuffleNet V2 at one of Table 5's widths; ``small_input`` drops Conv1's stride and the max pool (total
@@ -64,18 +67,18 @@ def shufflenet_v2(
     if isinstance(width, bool) or not isinstance(width, (int, float)) or float(width) not in WIDTHS:
         raise ValueError(f"ShuffleNet V2 width must be one of {', '.join(map(str, WIDTHS))} (the columns of Table 5), "
                          f"got {width!r}")
-    if not isinstance(left_keeps_width, bool):
-        raise ValueError(f"left_keeps_width must be True or False, got {left_keeps_width!r}")
+    if not isinstance(authors_layout, bool):
+        raise ValueError(f"authors_layout must be True or False, got {authors_layout!r}")
     channels = WIDTHS[float(width)]
     stem = pooled_stem(in_chans, channels.conv1, 3, bn_eps, check_small_input(small_input))
     body = StageStack(channels.conv1, stride=pooled_stem_stride(small_input))
     for spec, c in zip(STAGES, channels.stages):
         for s in first_stride(spec.n, spec.s):
-            left = body.chs if left_keeps_width and s == 2 else None
+            left = body.chs if authors_layout and s == 2 else None  # the stride-2 left branch keeps its input width
             body.add(ShuffleNetV2Unit(body.chs, c, s, bn_eps, left), c, s)
         body.end_stage()
     final_conv = ConvNormAct(body.chs, channels.conv5, 1, bn_eps=bn_eps)
-    head = ClassifierHead(channels.conv5, num_classes)
+    head = ClassifierHead(channels.conv5, num_classes, bias=not authors_layout)
     return LightNet(stem, body, head, in_chans=in_chans, init="pytorch", final_conv=final_conv,
                     default_cfg=SMALL_INPUT_CFG if small_input else None)
 
