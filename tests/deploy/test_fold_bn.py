@@ -16,7 +16,9 @@ from lightnets.deploy import fold_bn
 # layers); MobileNetV3-Small likewise with 10 bnecks after the first; ResNet-18: stem, 8
 # basic blocks x 2, 3 downsample projections; GoogLeNet: 3 stem convs, 9 inception modules x 6
 # convs (aux heads off); MnasNet: 3 in the stem and separable conv, 16 inverted residuals x 3,
-# the last conv; ShuffleNetV2: stem, 3 downsampling units x 5, 13 units x 3, conv5.
+# the last conv; ShuffleNetV2: stem, 3 downsampling units x 5, 13 units x 3, conv5 (lightnets'
+# shufflenet_v2_x0_5 has the same layers); ShuffleNet V1 (g=1): stem, 16 units x 3 (the stride-2
+# units' average-pool shortcuts have no BN).
 # DenseNet-121: norm0 and each dense layer's norm2 (after its 1x1 conv) fold: 1 + (6 + 12 + 24
 # + 16) = 59; each dense layer's norm1, each transition's norm and norm5 are pre-activation BNs
 # on a concatenation and stay: 58 + 3 + 1 = 62; lightnets' densenet121 has the same layers in
@@ -43,6 +45,8 @@ COUNTS = {
     "vgg11": (0, 0),
     "nin": (0, 0),
     "resnet18": (20, 0),
+    "shufflenet_v1_g1": (49, 0),
+    "shufflenet_v2_x0_5": (56, 0),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),

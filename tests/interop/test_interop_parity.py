@@ -6,7 +6,7 @@ import torchvision
 from safetensors.torch import save_file
 
 from lightnets.interop import SOURCES, convert_state_dict, load_reference_weights, resolve
-from lightnets.interop.sources import RESNETS
+from lightnets.interop.sources import RESNETS, SHUFFLENET_V2
 from lightnets.models import create_model
 
 TOLERANCE = 1e-4  # max abs difference of logits, float32
@@ -33,7 +33,8 @@ def every_source() -> list:
 
 
 # torchvision models without .features: their last block's output
-LAST_BLOCK = {"googlenet": "inception5b", "inception_v3": "Mixed_7c", **dict.fromkeys(RESNETS, "layer4")}
+LAST_BLOCK = {"googlenet": "inception5b", "inception_v3": "Mixed_7c", **dict.fromkeys(RESNETS, "layer4"),
+              **dict.fromkeys(SHUFFLENET_V2, "conv5")}
 
 
 def source_features(source: str, model: torch.nn.Module, x: torch.Tensor, arch: str = "") -> torch.Tensor:

@@ -40,7 +40,7 @@ class Layout:
         for i, (cin, cout, (kh, kw), groups) in enumerate(self.convs):
             layers.append(nn.Conv2d(cin, cout, (kh, kw), padding=(kh // 2, kw // 2), groups=groups, bias=False))
             if i == 0 and self.shuffle:
-                layers.append(ChannelShuffle(self.shuffle))
+                layers.append(ChannelShuffle(self.shuffle, cout))
         return nn.Sequential(*layers)
 
     @property

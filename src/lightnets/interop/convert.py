@@ -25,7 +25,8 @@ import torch
 
 from ..io import CheckpointError, load_state_dict_file
 from ..models import MODELS, LightNet, create_model
-from . import alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, resnet_keys, timm_keys, torchvision_keys
+from . import (alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, resnet_keys, shufflenet_v2_keys, timm_keys,
+               torchvision_keys)
 from .sources import SOURCES, resolve
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
@@ -34,7 +35,8 @@ KEY_RULES = {
     "torchvision": {"mobilenet_v2": torchvision_keys.module_names, "mobilenet_v3": torchvision_keys.module_names,
                     "densenet": densenet_keys.module_names, "googlenet": inception_keys.googlenet_torchvision,
                     "inception_v3": inception_keys.inception_v3, "alexnet": alexnet_vgg_keys.alexnet_module_names,
-                    "vgg": alexnet_vgg_keys.vgg_module_names, "resnet": resnet_keys.module_names},
+                    "vgg": alexnet_vgg_keys.vgg_module_names, "resnet": resnet_keys.module_names,
+                    "shufflenet_v2": shufflenet_v2_keys.module_names},
     "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
              "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names,
              "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,

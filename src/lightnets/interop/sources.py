@@ -42,6 +42,7 @@ def _timm_widths(prefix: str, model: str, widths: tuple[float, ...], **variant: 
 
 # torchvision and timm name their ResNets as lightnets does and build the same networks.
 RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "wide_resnet101_2")
+SHUFFLENET_V2 = ("shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0")
 
 SOURCES: dict[str, dict[str, Target]] = {
     "torchvision": {
@@ -55,6 +56,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         **{name: Target(name, bn_eps=None) for name in (
             "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn")},
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},
+        **{name: Target(name, width=float(name[-3:].replace("_", "."))) for name in SHUFFLENET_V2},
     },
     "timm": {
         **_timm_widths("mobilenetv1", "mobilenet_v1", (1.0, 1.25), act="relu6"),

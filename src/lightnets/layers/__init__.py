@@ -18,6 +18,8 @@ from .mlpconv import MlpConv
 from .norm_act import NormAct
 from .pooled_stem import pooled_stem, pooled_stem_stride
 from .shortcut import projection_shortcut
+from .shufflenet_unit import ShuffleNetUnit
+from .shufflenet_v2_unit import ShuffleNetV2Unit
 from .squeeze_excite import SqueezeExcite
 from .subsampling import Subsampling
 
@@ -42,6 +44,8 @@ __all__ = [
     "MlpConv",
     "NormAct",
     "Pool",
+    "ShuffleNetUnit",
+    "ShuffleNetV2Unit",
     "SqueezeExcite",
     "Subsampling",
     "Transition",

@@ -33,9 +33,10 @@ class Head(nn.Module):
 
     num_features: int
     num_classes: int
+    bias: bool = True  # the classifier's bias (ShuffleNet V1's authors' code has none)
 
     def make_classifier(self, num_classes: int) -> nn.Module:
-        return nn.Linear(self.num_features, num_classes)
+        return nn.Linear(self.num_features, num_classes, bias=self.bias)
 
     def reset(self, num_classes: int) -> None:
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 0:
@@ -58,8 +59,10 @@ class ClassifierHead(Head):
         hidden: int | None = None,
         act: str | None = None,
         drop_rate: float = 0.0,
+        bias: bool = True,
     ):
         super().__init__()
+        self.bias = bias
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.hidden = nn.Linear(in_chs, hidden) if hidden else None
         self.act = make_activation(act) if hidden else None

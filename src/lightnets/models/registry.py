@@ -30,6 +30,8 @@ from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
 from .nin import nin
 from .paper_table import PaperTable
 from .resnet import resnet, resnet_table
+from .shufflenet_v1 import OUTPUT_CHANNELS, shufflenet_v1, shufflenet_v1_table
+from .shufflenet_v2 import WIDTHS as SHUFFLENET_V2_WIDTHS, shufflenet_v2, shufflenet_v2_table
 from .vgg import vgg
 
 
@@ -42,6 +44,7 @@ class Entry:
 
 
 RESNET, WIDE_RESNET = "ResNet, arXiv:1512.03385", "Wide ResNet, arXiv:1605.07146"
+SHUFFLENET_V1, SHUFFLENET_V2 = "ShuffleNet V1, arXiv:1707.01083", "ShuffleNet V2, arXiv:1807.11164"
 # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses.
 NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64}
 
@@ -87,6 +90,12 @@ MODELS: dict[str, Entry] = {
     "resnet152": Entry(resnet, {"depth": 152}, RESNET, resnet_table),
     "wide_resnet50_2": Entry(resnet, {"depth": 50, "base_width": 128}, WIDE_RESNET, resnet_table),
     "wide_resnet101_2": Entry(resnet, {"depth": 101, "base_width": 128}, WIDE_RESNET, resnet_table),
+    "shufflenet_v1": Entry(shufflenet_v1, paper=SHUFFLENET_V1, table=shufflenet_v1_table),
+    **{f"shufflenet_v1_g{g}": Entry(shufflenet_v1, {"groups": g}, SHUFFLENET_V1, shufflenet_v1_table)
+       for g in OUTPUT_CHANNELS},
+    # torchvision's names: each fixes one of Table 5's widths
+    **{f"shufflenet_v2_x{w:.1f}".replace(".", "_"): Entry(shufflenet_v2, {"width": w}, SHUFFLENET_V2,
+                                                           shufflenet_v2_table) for w in SHUFFLENET_V2_WIDTHS},
 }
 
 
@@ -154,7 +163,13 @@ def create_model(
                                    or resolution > MAX_RESOLUTION):
         raise ValueError(f"resolution must be an integer from the network's total stride up to {MAX_RESOLUTION} "
                          f"(input pixels a side), got {resolution!r}")
-    model = entry.builder(**entry.preset, **given, width=width, **variant)
+    preset = dict(entry.preset)
+    if "width" in preset:  # a name that fixes the width (shufflenet_v2_x0_5) takes no other
+        if width not in (1.0, preset["width"]):
+            raise ValueError(f"{name} is the width-{preset['width']:g} network and takes no other width, got "
+                             f"width={width!r}")
+        width = preset.pop("width")
+    model = entry.builder(**preset, **given, width=width, **variant)
     model.config["name"] = name
     if resolution is not None:
         if resolution < model.min_input:
