@@ -64,11 +64,9 @@ def test_required_sources_map_to_the_right_model_and_eps():
 
 
 @pytest.mark.parametrize("source, arch", every_source())
-def test_logits_and_features_match_the_source(source, arch, reference, tmp_path):
+def test_logits_and_features_match_the_source(source, arch, reference):
     ref = reference(source, arch)
-    path = tmp_path / "ref.pth"
-    torch.save(ref.state_dict(), path)
-    model = load_reference_weights(path, source, arch).eval()
+    model = load_reference_weights(ref.state_dict(), source, arch).eval()  # files: the safetensors test, the CLI's
     size = max(64, model.min_input)  # the smallest input that still leaves every stage a map
     x = torch.randn(2, 3, size, size)
     with torch.no_grad():
@@ -127,3 +125,13 @@ def test_parity_check_catches_a_wrong_batchnorm_eps(reference):
     x = torch.randn(2, 3, 224, 224)
     with torch.no_grad():
         assert max_diff(model(x), ref(x)) > 100 * TOLERANCE
+
+
+def test_the_model_owns_its_tensors_in_its_own_dtype(reference):
+    state = reference("torchvision", "mobilenet_v3_small").state_dict()
+    half = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    model = load_reference_weights(half, "torchvision", "mobilenet_v3_small")
+    weight = model.state_dict()["stem.conv.weight"]
+    assert weight.dtype == torch.float32 and weight.data_ptr() != half["features.0.0.weight"].data_ptr()
+    assert all(p.requires_grad and not p.is_meta for p in model.parameters())
+    assert not any(b.is_meta for b in model.buffers())

@@ -157,8 +157,28 @@ def load_reference_weights(
     kwargs = target.create_kwargs()
     if _has_aux(target) and not any(key.startswith(AUX_PREFIX) for key in converted):
         kwargs["aux_logits"] = False
-    model = create_model(target.model, num_classes=found_classes, in_chans=found_in_chans, **kwargs)
-    model.load_state_dict(converted)
+    with torch.device("meta"):  # no weights drawn only to be overwritten: VGG-16 builds in a tenth of the time
+        model = create_model(target.model, num_classes=found_classes, in_chans=found_in_chans, **kwargs)
+    return _assign(model, converted)
+
+
+def _assign(model: LightNet, converted: dict[str, torch.Tensor]) -> LightNet:
+    """``model`` (built on the meta device) holding copies of ``converted`` in its own dtypes.
+
+    Copies, so that the model never shares the caller's tensors, and in fresh memory: a
+    tensor read from a safetensors file can sit at an alignment that sends convolutions down
+    another kernel path, off the source's outputs by 1e-4. A ``num_batches_tracked`` the
+    checkpoint lacks starts at 0, as in a freshly built model.
+    """
+    expected = model.state_dict()
+    tensors = {key: value.to(dtype=expected[key].dtype, copy=True) for key, value in converted.items()}
+    for key, value in expected.items():
+        if key not in tensors and key.endswith(OPTIONAL_SUFFIX):
+            tensors[key] = torch.zeros(value.shape, dtype=value.dtype)
+    model.load_state_dict(tensors, assign=True)
+    left = [name for name, t in (*model.named_parameters(), *model.named_buffers()) if t.is_meta]
+    if left:  # a buffer outside the state dict (non-persistent): a model the key rules do not describe
+        raise RuntimeError(f"{model.config['name']}: tensors not in its state dict, left unset: {left[:SHOWN]}")
     return model
 
 
