@@ -26,7 +26,8 @@ def module_names(model: LightNet) -> dict[str, str]:
                 if hasattr(block, conv):
                     names |= rename(f"{path}.{conv}", prefix, {"conv": conv, "bn": f"bn{k}"})
             for k in range(len(getattr(block, "splits", ()))):
-                names |= {f"{path}.splits.{k}.conv": f"{prefix}.convs.{k}", f"{path}.splits.{k}.bn": f"{prefix}.bns.{k}"}
+                names |= {f"{path}.splits.{k}.conv": f"{prefix}.convs.{k}",
+                          f"{path}.splits.{k}.bn": f"{prefix}.bns.{k}"}
             if block.shortcut is not None:
                 names |= rename(f"{path}.shortcut", f"{prefix}.downsample", SHORTCUT)
     return names
