@@ -25,7 +25,8 @@ from lightnets.deploy import fold_bn
 # the same order. DPN-68: the stem's and each of the 22 dual path blocks' two BNs after a conv
 # fold, 1 + 2 x 22 = 45; each block's first BN (and each stage's projection BN) normalises the
 # concatenated paths (the first block's the max pool's output) and stays, as does the final
-# BN: 22 + 4 + 1 = 27. LeNet-5, AlexNet, VGG without BN and NIN have no BN.
+# BN: 22 + 4 + 1 = 27. Res2NeXt-50: the stem, each of the 16 blocks' 1x1 conv, 3 split convs and last 1x1 conv, and
+# the 4 projections: 1 + 16 x 5 + 4 = 85. LeNet-5, AlexNet, VGG without BN and NIN have no BN.
 COUNTS = {
     "mobilenet_v1": (27, 0),
     "mobilenet_v2": (52, 0),
@@ -45,6 +46,7 @@ COUNTS = {
     "vgg11": (0, 0),
     "nin": (0, 0),
     "resnet18": (20, 0),
+    "res2next50": (85, 0),
     "shufflenet_v1_g1": (49, 0),
     "shufflenet_v2_x0_5": (56, 0),
     "torchvision.resnet18": (20, 0),

@@ -159,9 +159,10 @@ def test_bad_options_name_what_is_valid():
         create_model("resnet18", depth=20)
     with pytest.raises(ValueError, match="resnet34 has no variant option base_width, stride_in_1x1; valid: bn_eps"):
         create_model("resnet34", stride_in_1x1=True, base_width=128)
-    with pytest.raises(ValueError, match=r"ResNet-18 is built of basic blocks .*got stride_in_1x1=True, base_width=64"):
+    with pytest.raises(ValueError, match=r"ResNet-18 is built of basic blocks .*got stride_in_1x1=True, base_width=64, "
+                                         r"cardinality=1"):
         resnet(depth=18, stride_in_1x1=True)
-    with pytest.raises(ValueError, match=r"base_width must be an integer >= 8 .*got 0"):
+    with pytest.raises(ValueError, match=r"base_width must be an integer >= 1 .*got 0"):
         create_model("resnet50", base_width=0)
     with pytest.raises(ValueError, match="stride_in_1x1 must be True or False, got 1"):
         create_model("resnet50", stride_in_1x1=1)

@@ -10,8 +10,9 @@ from lightnets.deploy import export_onnx
 # registered name -> the width its test builds at (small, to keep the suite short)
 FAMILIES = {
     "mobilenet_v1": 0.25, "mobilenet_v2": 0.25, "mobilenet_v3_small": 0.5, "mobilenet_v3_large": 0.25,
-    "resnet18": 0.25, "resnet50": 0.125, "densenet121": 0.25, "dpn68": 0.25, "vgg11_bn": 0.125,
-    "alexnet": 0.125, "alexnet_towers": 0.125, "shufflenet_v1_g3": 0.25, "shufflenet_v2_x0_5": 0.5,
+    "resnet18": 0.25, "resnet50": 0.125, "resnext50_32x4d": 0.25, "res2next50": 0.25, "densenet121": 0.25,
+    "dpn68": 0.25, "vgg11_bn": 0.125, "alexnet": 0.125, "alexnet_towers": 0.125, "shufflenet_v1_g3": 0.25,
+    "shufflenet_v2_x0_5": 0.5,
 }
 
 

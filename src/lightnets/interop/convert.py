@@ -40,7 +40,8 @@ KEY_RULES = {
     "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
              "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names,
              "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,
-             "inception_resnet_v2": inception_keys.inception_resnet_v2_timm, "resnet": resnet_keys.module_names},
+             "inception_resnet_v2": inception_keys.inception_resnet_v2_timm, "resnet": resnet_keys.module_names,
+             "res2net": resnet_keys.module_names},
 }
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem

@@ -1,9 +1,10 @@
-"""torchvision's and timm's module name for every layer of a lightnets ResNet.
+"""torchvision's and timm's module name for every layer of a lightnets ResNet, ResNeXt or Res2Net.
 
 timm keeps torchvision's names (torchvision/models/resnet.py, timm/models/resnet.py), so one rule serves both:
 ``conv1`` / ``bn1`` the stem, ``layer{i+1}.{j}`` the j-th block of stage i, ``conv1`` .. ``conv3`` with ``bn1`` ..
 ``bn3`` inside a block, ``downsample.0`` / ``downsample.1`` the projection shortcut's conv and BN, ``fc`` the
-classifier.
+classifier. A ResNeXt's grouped 3x3 conv is ``conv2`` as in ResNet. timm's Res2Net is its ResNet with the
+``Bottle2neck`` block (timm/models/res2net.py): the splits' 3x3 convs are ``convs.{k}`` with BNs ``bns.{k}``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def module_names(model: LightNet) -> dict[str, str]:
             for k, conv in enumerate(CONVS, start=1):
                 if hasattr(block, conv):
                     names |= rename(f"{path}.{conv}", prefix, {"conv": conv, "bn": f"bn{k}"})
+            for k in range(len(getattr(block, "splits", ()))):
+                names |= {f"{path}.splits.{k}.conv": f"{prefix}.convs.{k}",
+                          f"{path}.splits.{k}.bn": f"{prefix}.bns.{k}"}
             if block.shortcut is not None:
                 names |= rename(f"{path}.shortcut", f"{prefix}.downsample", SHORTCUT)
     return names

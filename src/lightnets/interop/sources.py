@@ -40,8 +40,12 @@ def _timm_widths(prefix: str, model: str, widths: tuple[float, ...], **variant: 
     return {f"{prefix}_{round(w * 100):03d}": Target(model, width=w, **variant) for w in widths}
 
 
-# torchvision and timm name their ResNets as lightnets does and build the same networks.
-RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "wide_resnet101_2")
+# torchvision and timm name their ResNets and ResNeXts as lightnets does and build the same networks; timm also has
+# ResNeXt-101 32x4d and the Res2Nets.
+RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2", "wide_resnet101_2",
+           "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d")
+RES2NETS = ("res2net50_26w_4s", "res2net50_48w_2s", "res2net50_14w_8s", "res2net50_26w_6s", "res2net50_26w_8s",
+            "res2next50")
 SHUFFLENET_V2 = ("shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0")
 
 SOURCES: dict[str, dict[str, Target]] = {
@@ -69,6 +73,8 @@ SOURCES: dict[str, dict[str, Target]] = {
         "inception_v4": Target("inception_v4", bn_eps=1e-3),
         "inception_resnet_v2": Target("inception_resnet_v2", bn_eps=1e-3),
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},  # timm's default ResNets are torchvision's ("v1.5")
+        "resnext101_32x4d": Target("resnext101_32x4d", bn_eps=1e-5),
+        **{name: Target(name, bn_eps=1e-5) for name in RES2NETS},
     },
 }
 

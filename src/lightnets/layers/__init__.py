@@ -9,6 +9,7 @@ from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
 from .dual_path import DualPathBlock
+from .groups import check_groups
 from .inception import Branch, Conv, InceptionModule, Pool, make_pool
 from .inception_residual import InceptionResidual
 from .inverted_residual import InvertedResidual
@@ -17,6 +18,7 @@ from .make_divisible import check_width, make_divisible, scale_width
 from .mlpconv import MlpConv
 from .norm_act import NormAct
 from .pooled_stem import pooled_stem, pooled_stem_stride
+from .res2net_split import Res2NetBottleneck
 from .shortcut import projection_shortcut
 from .shufflenet_unit import ShuffleNetUnit
 from .shufflenet_v2_unit import ShuffleNetV2Unit
@@ -44,11 +46,13 @@ __all__ = [
     "MlpConv",
     "NormAct",
     "Pool",
+    "Res2NetBottleneck",
     "ShuffleNetUnit",
     "ShuffleNetV2Unit",
     "SqueezeExcite",
     "Subsampling",
     "Transition",
+    "check_groups",
     "check_width",
     "make_activation",
     "make_divisible",

@@ -8,6 +8,11 @@ addition of the shortcut (:mod:`.shortcut`).
 Where the block halves the resolution, the stride sits on the 3x3 conv (torchvision's and timm's layout, "ResNet
 v1.5") or, with ``stride_in_1x1=True``, on the first 1x1 conv, as in the paper's Caffe models: the same parameters,
 but the 3x3 then runs on the smaller map, so ResNet-50 costs 3.86 GMACs instead of 4.09.
+
+``groups`` makes it ResNeXt's grouped bottleneck (Xie et al. 2016, arXiv:1611.05431, Fig. 3(c)): the 3x3 conv splits
+its ``mid_chs`` into ``groups`` paths (the cardinality C, each of width d = ``mid_chs / groups``), the aggregated
+transformations of Fig. 3(a) in one grouped conv. ResNeXt-50 32x4d's conv2_x block is 256 -> 128 -> 128 (C = 32,
+d = 4) -> 256.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from torch import nn
 
 from .activations import make_activation
 from .conv_norm_act import ConvNormAct
+from .groups import check_groups
 from .shortcut import projection_shortcut
 
 
@@ -29,11 +35,13 @@ class Bottleneck(nn.Module):
         stride: int = 1,
         stride_in_1x1: bool = False,
         bn_eps: float = 1e-5,
+        groups: int = 1,
     ):
+        check_groups(groups, mid_chs, "the bottleneck's 3x3 conv")
         super().__init__()
         stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
         self.conv1 = ConvNormAct(in_chs, mid_chs, 1, stride_1x1, bn_eps=bn_eps)
-        self.conv2 = ConvNormAct(mid_chs, mid_chs, 3, stride_3x3, bn_eps=bn_eps)
+        self.conv2 = ConvNormAct(mid_chs, mid_chs, 3, stride_3x3, groups, bn_eps=bn_eps)
         self.conv3 = ConvNormAct(mid_chs, out_chs, 1, act=None, bn_eps=bn_eps)
         self.shortcut = projection_shortcut(in_chs, out_chs, stride, bn_eps)
         self.act = make_activation("relu")

@@ -29,6 +29,7 @@ from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
 from .nin import nin
 from .paper_table import PaperTable
+from .res2net import res2net
 from .resnet import resnet, resnet_table
 from .shufflenet_v1 import OUTPUT_CHANNELS, shufflenet_v1, shufflenet_v1_table
 from .shufflenet_v2 import WIDTHS as SHUFFLENET_V2_WIDTHS, shufflenet_v2, shufflenet_v2_table
@@ -45,8 +46,13 @@ class Entry:
 
 RESNET, WIDE_RESNET = "ResNet, arXiv:1512.03385", "Wide ResNet, arXiv:1605.07146"
 SHUFFLENET_V1, SHUFFLENET_V2 = "ShuffleNet V1, arXiv:1707.01083", "ShuffleNet V2, arXiv:1807.11164"
+RESNEXT, RES2NET = "ResNeXt, arXiv:1611.05431", "Res2Net, arXiv:1904.01169"
 # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses.
-NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64}
+NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64, "cardinality": 1}
+# ResNeXt-depth CxDd: cardinality C, D channels in each group of conv2_x's 3x3 convs
+RESNEXTS = {(50, 32, 4), (101, 32, 4), (101, 32, 8), (101, 64, 4)}
+# Res2Net-50 WwSs: width w of each of the S scales in conv2_x (the paper's Table 1 and 5 configurations)
+RES2NETS = {(26, 4), (48, 2), (14, 8), (26, 6), (26, 8)}
 
 MODELS: dict[str, Entry] = {
     "mobilenet_v1": Entry(mobilenet_v1, paper="MobileNetV1, arXiv:1704.04861", table=mobilenet_v1_table),
@@ -96,6 +102,12 @@ MODELS: dict[str, Entry] = {
     # torchvision's names: each fixes one of Table 5's widths
     **{f"shufflenet_v2_x{w:.1f}".replace(".", "_"): Entry(shufflenet_v2, {"width": w}, SHUFFLENET_V2,
                                                            shufflenet_v2_table) for w in SHUFFLENET_V2_WIDTHS},
+    **{f"resnext{depth}_{c}x{d}d": Entry(resnet, {"depth": depth, "cardinality": c, "base_width": d}, RESNEXT,
+                                         resnet_table) for depth, c, d in sorted(RESNEXTS)},
+    **{f"res2net50_{w}w_{s}s": Entry(res2net, {"depth": 50, "base_width": w, "scale": s}, RES2NET)
+       for w, s in sorted(RES2NETS)},
+    "res2next50": Entry(res2net, {"depth": 50, "base_width": 4, "scale": 4, "cardinality": 8},
+                        "Res2NeXt-50 (Res2Net paper, arXiv:1904.01169, Section 4.2)"),
 }
 
 

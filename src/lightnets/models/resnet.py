@@ -1,4 +1,4 @@
-"""ResNet (He et al. 2015, arXiv:1512.03385), Table 1, and the wide ResNet-50-2 / 101-2.
+"""ResNet (He et al. 2015, arXiv:1512.03385), Table 1, the wide ResNet-50-2 / 101-2 and ResNeXt-50 / 101.
 
 conv1 is a 7x7 convolution with stride 2 (BN, ReLU) and conv2_x begins with a 3x3 max pool of stride 2; four stages of
 basic blocks (ResNet-18/34) or bottlenecks (ResNet-50/101/152) follow, each after the first halving the resolution in
@@ -10,6 +10,11 @@ ResNet-50 4.09 GMACs) or on its first 1x1 conv (``True``, the paper's Caffe mode
 the same. ``base_width`` is the bottleneck width of conv2_x (torchvision's ``width_per_group``); later stages scale it
 with their ``c``. Wide ResNet-50-2 / 101-2 (Zagoruyko & Komodakis 2016, arXiv:1605.07146, as torchvision builds them)
 are ResNet-50 / 101 with ``base_width=128``: twice the 3x3 convs' width, the same outer widths.
+
+ResNeXt (Xie et al. 2016, arXiv:1611.05431, Table 1) is the same network with grouped bottlenecks: ``cardinality``
+C groups of width d = ``base_width`` in conv2_x's 3x3 conv (C x d channels, doubling per stage with ``c``), as
+torchvision's ``groups`` / ``width_per_group``: ResNeXt-50 32x4d has [1x1, 128; 3x3, 128, C=32; 1x1, 256] in conv2_x.
+The paper strides the 3x3 conv (fb.resnet.torch's layout, as torchvision and timm do).
 
 ``width`` scales every stage's ``c`` and the stem by the lightnets width policy (multiples of 8); the bottleneck's
 inner width follows its scaled ``c`` as at full width, so ``width=1.0`` is exactly torchvision's network.
@@ -60,7 +65,7 @@ DEPTHS = {
     152: Depth(Bottleneck, (3, 8, 36, 3)),
 }
 EXPANSION = 4  # a bottleneck's last 1x1 conv: [1x1, 64; 3x3, 64; 1x1, 256]
-BASE_WIDTH = 64  # the paper's bottleneck width in conv2_x
+BASE_WIDTH = 64  # the paper's bottleneck width in conv2_x (ResNeXt: the width of each of its groups)
 
 
 @model_builder
@@ -72,14 +77,17 @@ def resnet(
     depth: int = 50,
     stride_in_1x1: bool = False,
     base_width: int = BASE_WIDTH,
+    cardinality: int = 1,
     bn_eps: float = 1e-5,
     small_input: bool = False,
 ) -> LightNet:
-    """ResNet-18 to 152; ``small_input`` is the CIFAR stem (3x3 conv at stride 1, no max
-    pool; total stride 8, for 32x32)."""
+    """ResNet-18 to 152 (ResNeXt with ``cardinality`` > 1); ``small_input`` is the CIFAR stem (3x3 conv at stride 1,
+    no max pool; total stride 8, for 32x32)."""
     column = _check_depth(depth)
-    _check_bottleneck_options(depth, column, stride_in_1x1, base_width)
+    _check_bottleneck_options(depth, column, stride_in_1x1, base_width, cardinality)
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
+    if column.block is Bottleneck:
+        check_group_width(width, base_width)
     stem_chs = scale_width(STEM, width)
     stem = pooled_stem(in_chans, stem_chs, 7, bn_eps, check_small_input(small_input))
     body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
@@ -89,8 +97,9 @@ def resnet(
             if column.block is BasicBlock:
                 body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps), c, s)
             else:
-                mid = c * base_width // BASE_WIDTH
-                body.add(Bottleneck(body.chs, EXPANSION * c, mid, s, stride_in_1x1, bn_eps=bn_eps), EXPANSION * c, s)
+                mid = group_width(c, base_width) * cardinality
+                block = Bottleneck(body.chs, EXPANSION * c, mid, s, stride_in_1x1, bn_eps, cardinality)
+                body.add(block, EXPANSION * c, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out_convs",
@@ -104,34 +113,59 @@ def _check_depth(depth: int) -> Depth:
     return DEPTHS[depth]
 
 
-def _check_bottleneck_options(depth: int, column: Depth, stride_in_1x1: bool, base_width: int) -> None:
+def group_width(c: int, base_width: int) -> int:
+    """The width of each group of a stage's 3x3 convs: ``base_width`` in conv2_x, scaled with the stage's ``c``
+    (floored, as torchvision's ``int(planes * width_per_group / 64)``)."""
+    return c * base_width // BASE_WIDTH
+
+
+def check_group_width(width: float, base_width: int) -> None:
+    """A ValueError where ``width`` leaves conv2_x (the narrowest stage) groups of no channel."""
+    c = scale_width(STAGES[0].c, width)
+    if group_width(c, base_width) < 1:
+        raise ValueError(f"width={width:g} with base_width={base_width} leaves conv2_x's 3x3 conv groups of "
+                         f"{c} x {base_width} / {BASE_WIDTH} < 1 channel; take a larger width or base_width")
+
+
+def _check_bottleneck_options(depth: int, column: Depth, stride_in_1x1: bool, base_width: int,
+                              cardinality: int) -> None:
     if not isinstance(stride_in_1x1, bool):
         raise ValueError(f"stride_in_1x1 must be True or False, got {stride_in_1x1!r}")
-    if isinstance(base_width, bool) or not isinstance(base_width, int) or base_width < 8:
-        raise ValueError(f"base_width must be an integer >= 8 (conv2_x's bottleneck width: 64 in the paper, 128 for "
-                         f"wide ResNet), got {base_width!r}")
-    if column.block is BasicBlock and (stride_in_1x1 or base_width != BASE_WIDTH):
+    if isinstance(base_width, bool) or not isinstance(base_width, int) or base_width < 1:
+        raise ValueError(f"base_width must be an integer >= 1 (the width of conv2_x's bottleneck, or of each of its "
+                         f"groups: 64 in the paper, 128 for wide ResNet, 4 for ResNeXt 32x4d), got {base_width!r}")
+    if isinstance(cardinality, bool) or not isinstance(cardinality, int) or cardinality < 1:
+        raise ValueError(f"cardinality must be an integer >= 1 (the groups of every bottleneck's 3x3 conv: 1 in "
+                         f"ResNet, 32 in ResNeXt 32x4d), got {cardinality!r}")
+    if column.block is BasicBlock and (stride_in_1x1 or base_width != BASE_WIDTH or cardinality != 1):
         raise ValueError(f"ResNet-{depth} is built of basic blocks (two 3x3 convs), which have no bottleneck: "
-                         f"stride_in_1x1 and base_width apply to ResNet-50/101/152 only, got "
-                         f"stride_in_1x1={stride_in_1x1!r}, base_width={base_width!r}")
+                         f"stride_in_1x1, base_width and cardinality apply to ResNet-50/101/152 only, got "
+                         f"stride_in_1x1={stride_in_1x1!r}, base_width={base_width!r}, cardinality={cardinality!r}")
 
 
 def resnet_table(model: LightNet) -> PaperTable:
     """Table 1's column for the built network: conv1, conv2_x (the max pool and its blocks) to conv5_x as
-    ``[kernel, width; ...] x n``, and the pool and FC; widths are the built model's (``width``, ``base_width``)."""
-    depth = model.config["depth"]
+    ``[kernel, width; ...] x n``, and the pool and FC; widths are the built model's (``width``, ``base_width``).
+    A ResNeXt (``cardinality`` > 1) gets the ResNeXt paper's Table 1 instead: stages conv1 to conv5 and the 3x3 convs'
+    groups as ``C=32``."""
+    depth, cardinality = model.config["depth"], model.config["cardinality"]
     stem = model.stem.conv.conv
     rows = [TableRow(("stem.conv",), ("conv1", f"{stem.kernel_size[0]}x{stem.kernel_size[1]}, {stem.out_channels}, "
                                                 f"stride {stem.stride[0]}"))]
     for i, (spec, stage) in enumerate(zip(STAGES, model.stages)):
         block = stage[0]
         convs = [getattr(block, name).conv for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
-        cell = "[" + "; ".join(f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}" for c in convs) + "]"
+        cell = "[" + "; ".join(f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}"
+                               + (f", C={c.groups}" if c.groups > 1 else "") for c in convs) + "]"
         cell = f"{cell} x {len(stage)}"
         modules = (f"stages.{i}",)
         if i == 0 and hasattr(model.stem, "pool"):  # Table 1 prints conv1's max pool in conv2_x
             cell, modules = f"3x3 max pool, stride 2; {cell}", ("stem.pool", *modules)
-        rows.append(TableRow(modules, (spec.name, cell)))
+        rows.append(TableRow(modules, (spec.name if cardinality == 1 else spec.name.removesuffix("_x"), cell)))
     fc = f", {model.num_classes}-d fc, softmax" if model.num_classes else ""
-    rows.append(TableRow(("head",), ("-", f"average pool{fc}")))
-    return PaperTable("ResNet (arXiv:1512.03385), Table 1", ("layer name", f"{depth}-layer"), tuple(rows))
+    rows.append(TableRow(("head",), ("-", f"{'average' if cardinality == 1 else 'global average'} pool{fc}")))
+    if cardinality == 1:
+        return PaperTable("ResNet (arXiv:1512.03385), Table 1", ("layer name", f"{depth}-layer"), tuple(rows))
+    group = model.stages[0][0].conv2.conv.out_channels // cardinality
+    return PaperTable("ResNeXt (arXiv:1611.05431), Table 1", ("stage", f"ResNeXt-{depth} ({cardinality}x{group}d)"),
+                      tuple(rows))
