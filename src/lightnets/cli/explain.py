@@ -172,9 +172,9 @@ def run_design_rules(args) -> int:
     return 0
 
 
-def guideline_table(result, guideline) -> str:
+def guideline_table(result, guideline, title: bool = True) -> str:
     """One guideline's networks: counts, measured times and the paper's time ratios (also
-    benchmarks/design_rules.py's tables)."""
+    benchmarks/design_rules.py's tables, under headings of their own: ``title=False``)."""
     from ..explain.design_rules import PLATFORMS
 
     timings = [(b, n) for n in result.batches for b in result.backends] if result.runs else []
@@ -186,4 +186,4 @@ def guideline_table(result, guideline) -> str:
                      *("-" if p is None else f"{p:.2f}" for p in r.paper)])
     return format_table(["network", "widths", "MACs (M)", "MACs ratio", "traffic (MB)", "traffic ratio",
                          *(f"{b} b{n}: ms (ratio)" for b, n in timings), *(f"paper {p} ratio" for p in PLATFORMS)],
-                        rows, title=f"{guideline.name} ({guideline.table}): {guideline.claim}")
+                        rows, title=f"{guideline.name} ({guideline.table}): {guideline.claim}" if title else None)

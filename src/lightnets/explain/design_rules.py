@@ -397,14 +397,17 @@ def plot_design_rules(result: DesignRulesResult, path: str | Path) -> Path:
         ax.grid(axis="y", alpha=0.3)
     for ax in axes[panels:]:
         ax.set_visible(False)
-    legend = {}
+    legend = {}  # the bars in panel order, then the paper's markers of any panel
     for ax in axes[:panels]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             legend.setdefault(label, handle)
+    legend = dict(sorted(legend.items(), key=lambda item: item[0].startswith("paper")))
     fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncols=min(4, len(legend)), fontsize=8)
     threads = thread_words(result.threads)
+    timed = (f"{threads}, median of {result.rounds} interleaved rounds of {result.runs} runs" if result.runs
+             else "counted only")
     fig.suptitle(f"ShuffleNet V2's guidelines on this CPU: c = {result.channels}, {result.size}x{result.size} input, "
-                 f"{threads}, median of {result.rounds} interleaved rounds of {result.runs} runs", fontsize=10)
+                 f"{timed}", fontsize=10)
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
