@@ -8,6 +8,9 @@
 - ``regularisation``: the CNN-history seed's dropout and data augmentation, measured: one
   small AlexNet trained four times on the embedded sample (with and without each), train
   and test top-1 per epoch in one PNG.
+- ``design-rules``: ShuffleNet V2's four guidelines (Tables 1-4), each a set of networks of
+  equal MACs that differ in one respect, counted (MACs, memory traffic) and timed on this CPU
+  on eager and ONNX Runtime at two batches, beside the paper's GPU and ARM time ratios; a PNG.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from .table import format_table, print_json
 
 def register(sub) -> None:
     p = sub.add_parser("explain", help="the seeds' explanations, computed (relu-manifold, conv-tricks, "
-                                          "regularisation)")
+                                          "regularisation, design-rules)")
     topics = p.add_subparsers(dest="topic", required=True, metavar="TOPIC")
     relu = topics.add_parser("relu-manifold", help="MobileNetV2 Fig. 1: a spiral through ReLU in n dimensions")
     relu.add_argument("--dims", default="2,3,5,15,30", help="embedding dimensions n (default: the figure's)")
@@ -48,6 +51,25 @@ def register(sub) -> None:
     reg.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     reg.add_argument("--png", type=Path, default=Path("regularisation.png"), help="where to write the curves")
     reg.set_defaults(func=run_regularisation)
+    rules = topics.add_parser("design-rules", help="ShuffleNet V2's guidelines G1-G4 measured: equal widths, group "
+                                                   "convs, fragmentation, elementwise ops at equal MACs")
+    rules.add_argument("--channels", type=int, default=64,
+                       help="c, the width of each guideline's first network (default 64, a width every table's "
+                            "ARM columns have)")
+    rules.add_argument("--size", type=int, default=56, help="input height and width (default 56, the paper's)")
+    rules.add_argument("--guidelines", default="G1,G2,G3,G4", help="which of G1,G2,G3,G4 (default: all)")
+    rules.add_argument("--backends", default="eager,ort-fp32",
+                       help="comma-separated: eager, eager-folded-cl, ort-fp32, ort-int8, executorch-fp32, "
+                            "executorch-int8 (default eager,ort-fp32)")
+    rules.add_argument("--batches", default="1,8", help="batch sizes timed (default 1,8)")
+    rules.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+    rules.add_argument("--warmup", type=int, default=2, help="untimed calls before each timing (default 2)")
+    rules.add_argument("--runs", type=int, default=10, help="timed calls per network, backend, batch and round "
+                                                            "(default 10; 0: count only)")
+    rules.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median round stands "
+                                                             "(default 3)")
+    rules.add_argument("--png", type=Path, default=Path("design_rules.png"), help="where to write the panels")
+    rules.set_defaults(func=run_design_rules)
     for topic in topics.choices.values():  # as on every command; SUPPRESS keeps `explain --json TOPIC`
         topic.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
         topic.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
@@ -125,3 +147,43 @@ def run_regularisation(args) -> int:
           + (f"narrower with {', '.join(narrower)}." if narrower else
              "and no regulariser narrowed it in this run (overfitting takes epochs: raise --epochs)."))
     return 0
+
+
+def run_design_rules(args) -> int:
+    from ..explain.design_rules import design_rules, plot_design_rules, thread_words
+    from .common import progress_lines
+
+    result = design_rules(args.channels, size=args.size, guidelines=parse_list(args.guidelines, str, "--guidelines"),
+                          backends=parse_list(args.backends, str, "--backends"),
+                          batches=parse_list(args.batches, int, "--batches"), threads=args.threads,
+                          warmup=args.warmup, runs=args.runs, rounds=args.rounds, progress=progress_lines(args))
+    plot_design_rules(result, args.png)
+    if args.json:
+        print_json({**result.to_dict(), "png": args.png})
+        return 0
+    for g in result.guidelines:
+        print(guideline_table(result, g) + "\n")
+    timed = (f"times are the median of {result.rounds} interleaved rounds of {result.runs} runs" if result.runs
+             else "not timed (--runs 0)")
+    print(f"c = {result.channels}, {result.size}x{result.size} input, {thread_words(result.threads)}; {timed}. "
+          "Ratios are to each guideline's first network; traffic is fp32 bytes read and written at batch 1; the "
+          "paper's ratios are its speeds as times (GPU at batch 8, ARM at batch 1) where it measured this c at "
+          f"56x56. Panels: {args.png}")
+    return 0
+
+
+def guideline_table(result, guideline, title: bool = True) -> str:
+    """One guideline's networks: counts, measured times and the paper's time ratios (also
+    benchmarks/design_rules.py's tables, under headings of their own: ``title=False``)."""
+    from ..explain.design_rules import PLATFORMS
+
+    timings = [(b, n) for n in result.batches for b in result.backends] if result.runs else []
+    rows = []
+    for r in guideline.rows:
+        times = {(t.backend, t.batch): t for t in r.times}
+        rows.append([r.label, r.widths, r.macs / 1e6, f"{r.macs_ratio:.3f}", r.traffic / 1e6, f"{r.traffic_ratio:.2f}",
+                     *(f"{times[k].median_ms:.2f} ({times[k].ratio:.2f})" for k in timings),
+                     *("-" if p is None else f"{p:.2f}" for p in r.paper)])
+    return format_table(["network", "widths", "MACs (M)", "MACs ratio", "traffic (MB)", "traffic ratio",
+                         *(f"{b} b{n}: ms (ratio)" for b, n in timings), *(f"paper {p} ratio" for p in PLATFORMS)],
+                        rows, title=f"{guideline.name} ({guideline.table}): {guideline.claim}" if title else None)
