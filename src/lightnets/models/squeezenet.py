@@ -108,6 +108,6 @@ def squeezenet(
     body.end_stage()
     head = ConvClassifierHead(body.chs, num_classes, act="relu", drop_rate=drop_rate)
     cfg = dict(input_size=224, crop_pct=0.875)
-    return LightNet(nn.Identity(), body, head, in_chans=in_chans, init="pytorch",
+    return LightNet(nn.Identity(), body, head, in_chans=in_chans, init="kaiming_fan_out",
                     default_cfg=SMALL_INPUT_CFG if small_input else cfg,
                     min_input=arch.small_min_input if small_input else arch.min_input)
