@@ -45,3 +45,16 @@ def test_bad_options_are_refused_naming_the_valid_ones():
 def test_the_smallest_input_is_the_unpadded_stems():
     assert create_model("squeezenet1_0").min_input == 21 and create_model("squeezenet1_1").min_input == 17
     create_model("squeezenet1_1", width=0.25).eval()(torch.randn(1, 3, 17, 17))
+
+
+def test_an_epoch_on_the_tiny_problem_trains_with_the_engine(tmp_path):
+    from training.tiny_training import brightness_splits, preprocessing
+
+    from lightnets.training import TrainConfig, train
+
+    torch.manual_seed(0)
+    model = create_model("squeezenet1_1", width=0.25, num_classes=2, drop_rate=0.0, bypass="complex")
+    config = TrainConfig(out_dir=tmp_path / "run", recipe="mobilenet", epochs=1, batch_size=16, lr=0.01,
+                         threads=1, progress=False, device="cpu")
+    result = train(model, brightness_splits(64, 32), preprocessing(), config)
+    assert len(result.history) == 1 and torch.isfinite(torch.tensor(result.history[0]["train_loss"]))
