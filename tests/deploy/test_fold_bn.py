@@ -45,6 +45,7 @@ COUNTS = {
     "alexnet_towers": (0, 0),
     "vgg11": (0, 0),
     "nin": (0, 0),
+    "squeezenet1_1": (0, 0),
     "resnet18": (20, 0),
     "res2next50": (85, 0),
     "shufflenet_v1_g1": (49, 0),

@@ -12,7 +12,7 @@ FAMILIES = {
     "mobilenet_v1": 0.25, "mobilenet_v2": 0.25, "mobilenet_v3_small": 0.5, "mobilenet_v3_large": 0.25,
     "resnet18": 0.25, "resnet50": 0.125, "resnext50_32x4d": 0.25, "res2next50": 0.25, "densenet121": 0.25,
     "dpn68": 0.25, "vgg11_bn": 0.125, "alexnet": 0.125, "alexnet_towers": 0.125, "shufflenet_v1_g3": 0.25,
-    "shufflenet_v2_x0_5": 0.5,
+    "shufflenet_v2_x0_5": 0.5, "squeezenet1_0": 0.25, "squeezenet1_1": 0.25,
 }
 
 
@@ -28,6 +28,8 @@ def test_the_small_form_keeps_a_32x32_image_to_a_4x4_map(name):
     assert model(x).shape == (2, 10)
     if name.startswith("alexnet"):  # its unpadded pools end at 3x3: 32 -> 15 -> 7 -> 3
         assert model.total_stride == 8 and model.min_input == 15
+    elif name.startswith("squeezenet"):  # total stride 16 less conv1 and pool1: 4; 32 -> 6 (1.0), 7 (1.1)
+        assert model.total_stride == 4 and model.forward_features(x).shape[-2:] in ((6, 6), (7, 7))
     else:
         assert model.total_stride == 8 and model.forward_features(x).shape[-2:] == (4, 4)
 

@@ -25,8 +25,8 @@ import torch
 
 from ..io import CheckpointError, load_state_dict_file
 from ..models import MODELS, LightNet, create_model
-from . import (alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, resnet_keys, shufflenet_v2_keys, timm_keys,
-               torchvision_keys)
+from . import (alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, resnet_keys, shufflenet_v2_keys,
+               squeezenet_keys, timm_keys, torchvision_keys)
 from .sources import SOURCES, resolve
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
@@ -36,7 +36,7 @@ KEY_RULES = {
                     "densenet": densenet_keys.module_names, "googlenet": inception_keys.googlenet_torchvision,
                     "inception_v3": inception_keys.inception_v3, "alexnet": alexnet_vgg_keys.alexnet_module_names,
                     "vgg": alexnet_vgg_keys.vgg_module_names, "resnet": resnet_keys.module_names,
-                    "shufflenet_v2": shufflenet_v2_keys.module_names},
+                    "shufflenet_v2": shufflenet_v2_keys.module_names, "squeezenet": squeezenet_keys.module_names},
     "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
              "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names,
              "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,

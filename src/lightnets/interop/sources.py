@@ -57,6 +57,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "googlenet": Target("googlenet", bn_eps=1e-3, variant=(("aux_logits", True),)),
         "inception_v3": Target("inception_v3", bn_eps=1e-3, variant=(("aux_logits", True),)),
         "alexnet": Target("alexnet", bn_eps=None),
+        **{name: Target(name, bn_eps=None) for name in ("squeezenet1_0", "squeezenet1_1")},
         **{name: Target(name, bn_eps=None) for name in (
             "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn")},
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},

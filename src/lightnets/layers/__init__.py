@@ -9,6 +9,7 @@ from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
 from .dual_path import DualPathBlock
+from .fire import Fire
 from .groups import check_groups
 from .inception import Branch, Conv, InceptionModule, Pool, make_pool
 from .inception_residual import InceptionResidual
@@ -39,6 +40,7 @@ __all__ = [
     "DepthwiseSeparableConv",
     "DualPathBlock",
     "FanInGroup",
+    "Fire",
     "InceptionModule",
     "InceptionResidual",
     "InvertedResidual",
