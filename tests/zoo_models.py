@@ -30,3 +30,8 @@ def representatives() -> list[str]:
 
 
 REPRESENTATIVES = representatives()
+
+
+# Families whose unpadded convs trim every map by a border although they need no input above the total stride
+# (min_input stays the stride): Xception's two unpadded 3x3 stem convs take 7x7, its stride is 32.
+TRIMMED_BELOW_STRIDE = {"xception"}

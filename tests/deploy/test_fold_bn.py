@@ -26,7 +26,9 @@ from lightnets.deploy import fold_bn
 # fold, 1 + 2 x 22 = 45; each block's first BN (and each stage's projection BN) normalises the
 # concatenated paths (the first block's the max pool's output) and stays, as does the final
 # BN: 22 + 4 + 1 = 27. Res2NeXt-50: the stem, each of the 16 blocks' 1x1 conv, 3 split convs and last 1x1 conv, and
-# the 4 projections: 1 + 16 x 5 + 4 = 85. LeNet-5, AlexNet, VGG without BN and NIN have no BN.
+# the 4 projections: 1 + 16 x 5 + 4 = 85. Xception: the stem's 2, each module's separable convs' BN (after the pointwise
+# conv; the depthwise conv has none) and projection: 3 + 3 + 3 + 8 x 3 + 3, the exit flow's 2 separable convs: 40.
+# LeNet-5, AlexNet, VGG without BN and NIN have no BN.
 COUNTS = {
     "mobilenet_v1": (27, 0),
     "mobilenet_v2": (52, 0),
@@ -46,6 +48,7 @@ COUNTS = {
     "vgg11": (0, 0),
     "nin": (0, 0),
     "squeezenet1_1": (0, 0),
+    "xception": (40, 0),
     "resnet18": (20, 0),
     "res2next50": (85, 0),
     "shufflenet_v1_g1": (49, 0),

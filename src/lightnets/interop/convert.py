@@ -26,7 +26,7 @@ import torch
 from ..io import CheckpointError, load_state_dict_file
 from ..models import MODELS, LightNet, create_model
 from . import (alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, resnet_keys, shufflenet_v2_keys,
-               squeezenet_keys, timm_keys, torchvision_keys)
+               squeezenet_keys, timm_keys, torchvision_keys, xception_keys)
 from .sources import SOURCES, resolve
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
@@ -41,7 +41,7 @@ KEY_RULES = {
              "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names,
              "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,
              "inception_resnet_v2": inception_keys.inception_resnet_v2_timm, "resnet": resnet_keys.module_names,
-             "res2net": resnet_keys.module_names},
+             "res2net": resnet_keys.module_names, "xception": xception_keys.module_names},
 }
 OPTIONAL_SUFFIX = ".num_batches_tracked"
 SHOWN = 5  # offending keys listed per kind of problem

@@ -75,6 +75,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "inception_resnet_v2": Target("inception_resnet_v2", bn_eps=1e-3),
         **{name: Target(name, bn_eps=1e-5) for name in RESNETS},  # timm's default ResNets are torchvision's ("v1.5")
         "resnext101_32x4d": Target("resnext101_32x4d", bn_eps=1e-5),
+        "legacy_xception": Target("xception", bn_eps=1e-5),
         **{name: Target(name, bn_eps=1e-5) for name in RES2NETS},
     },
 }

@@ -25,6 +25,7 @@ from .shufflenet_unit import ShuffleNetUnit
 from .shufflenet_v2_unit import ShuffleNetV2Unit
 from .squeeze_excite import SqueezeExcite
 from .subsampling import Subsampling
+from .xception_module import XceptionModule
 
 __all__ = [
     "ACTIVATIONS",
@@ -54,6 +55,7 @@ __all__ = [
     "SqueezeExcite",
     "Subsampling",
     "Transition",
+    "XceptionModule",
     "check_groups",
     "check_width",
     "make_activation",

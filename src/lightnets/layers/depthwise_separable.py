@@ -1,8 +1,13 @@
-"""Depthwise separable convolution (MobileNetV1, Fig. 3 right).
+"""Depthwise separable convolution (MobileNetV1, Fig. 3 right; Xception's "separable convolution").
 
 A k x k depthwise conv filters each channel on its own (BN, activation), then a 1x1
 pointwise conv mixes channels (BN, activation). Against a standard k x k conv with N
 outputs it costs 1/N + 1/k^2 of the multiply-adds.
+
+``dw_norm_act=False`` is Xception's form (Chollet 2016, arXiv:1610.02357, Section 4.7): the
+depthwise conv feeds the pointwise one directly, with no BN and no nonlinearity between
+them (the paper finds the intermediate nonlinearity hurts); the BN and ``act`` (``None``:
+linear) come after the pointwise conv only.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ class DepthwiseSeparableConv(nn.Module):
         out_chs: int,
         stride: int = 1,
         kernel_size: int = 3,
-        act: str = "relu",
+        act: str | None = "relu",
         bn_eps: float = 1e-5,
+        dw_norm_act: bool = True,
     ):
         super().__init__()
-        self.dw = ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=act, bn_eps=bn_eps)
+        self.dw = (ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=act, bn_eps=bn_eps)
+                   if dw_norm_act else
+                   ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=None, norm=False, bias=False))
         self.pw = ConvNormAct(in_chs, out_chs, 1, act=act, bn_eps=bn_eps)
 
     def forward(self, x):

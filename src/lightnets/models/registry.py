@@ -35,6 +35,7 @@ from .squeezenet import squeezenet
 from .shufflenet_v1 import OUTPUT_CHANNELS, shufflenet_v1, shufflenet_v1_table
 from .shufflenet_v2 import WIDTHS as SHUFFLENET_V2_WIDTHS, shufflenet_v2, shufflenet_v2_table
 from .vgg import vgg
+from .xception import xception
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ MODELS: dict[str, Entry] = {
     "nin": Entry(nin, paper="Network in Network, arXiv:1312.4400"),
     "squeezenet1_0": Entry(squeezenet, {"version": "1_0"}, "SqueezeNet, arXiv:1602.07360"),
     "squeezenet1_1": Entry(squeezenet, {"version": "1_1"}, "SqueezeNet v1.1 (forresti/SqueezeNet)"),
+    "xception": Entry(xception, paper="Xception, arXiv:1610.02357"),
     "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK}, RESNET, resnet_table),
     "resnet50": Entry(resnet, {"depth": 50}, RESNET, resnet_table),
