@@ -9,6 +9,8 @@ from .conv_norm_act import ConvNormAct
 from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
 from .dual_path import DualPathBlock
+from .gather_excite import GatherExcite
+from .global_context import GlobalContext
 from .groups import check_groups
 from .inception import Branch, Conv, InceptionModule, Pool, make_pool
 from .inception_residual import InceptionResidual
@@ -19,6 +21,7 @@ from .mlpconv import MlpConv
 from .norm_act import NormAct
 from .pooled_stem import pooled_stem, pooled_stem_stride
 from .res2net_split import Res2NetBottleneck
+from .selective_kernel import SelectiveKernel
 from .shortcut import projection_shortcut
 from .shufflenet_unit import ShuffleNetUnit
 from .shufflenet_v2_unit import ShuffleNetV2Unit
@@ -39,6 +42,8 @@ __all__ = [
     "DepthwiseSeparableConv",
     "DualPathBlock",
     "FanInGroup",
+    "GatherExcite",
+    "GlobalContext",
     "InceptionModule",
     "InceptionResidual",
     "InvertedResidual",
@@ -47,6 +52,7 @@ __all__ = [
     "NormAct",
     "Pool",
     "Res2NetBottleneck",
+    "SelectiveKernel",
     "ShuffleNetUnit",
     "ShuffleNetV2Unit",
     "SqueezeExcite",
