@@ -47,6 +47,11 @@ class Entry:
 RESNET, WIDE_RESNET = "ResNet, arXiv:1512.03385", "Wide ResNet, arXiv:1605.07146"
 SHUFFLENET_V1, SHUFFLENET_V2 = "ShuffleNet V1, arXiv:1707.01083", "ShuffleNet V2, arXiv:1807.11164"
 RESNEXT, RES2NET = "ResNeXt, arXiv:1611.05431", "Res2Net, arXiv:1904.01169"
+SKNET, GENET, GCNET = "SKNet, arXiv:1903.06586", "GENet, arXiv:1810.12348", "GCNet, arXiv:1904.11492"
+# SKNet-50 / 101: ResNeXt 32x4d with selective kernels (r = 16, L = 32); timm's SK-ResNet-18 / 34: r = 8, L = 16 and
+# each branch on half the input channels
+SKNETS = {"skresnext50_32x4d": 50, "sknet101": 101}
+SK_RESNET = {"attention": "selective_kernel", "sk_reduction": 8, "sk_min_width": 16, "sk_split_input": True}
 # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses.
 NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64, "cardinality": 1}
 # ResNeXt-depth CxDd: cardinality C, D channels in each group of conv2_x's 3x3 convs
@@ -106,6 +111,12 @@ MODELS: dict[str, Entry] = {
                                          resnet_table) for depth, c, d in sorted(RESNEXTS)},
     **{f"res2net50_{w}w_{s}s": Entry(res2net, {"depth": 50, "base_width": w, "scale": s}, RES2NET)
        for w, s in sorted(RES2NETS)},
+    **{f"skresnet{depth}": Entry(resnet, {"depth": depth, **NO_BOTTLENECK, **SK_RESNET}, SKNET, resnet_table)
+       for depth in (18, 34)},
+    **{name: Entry(resnet, {"depth": depth, "cardinality": 32, "base_width": 4, "attention": "selective_kernel"},
+                   SKNET, resnet_table) for name, depth in SKNETS.items()},
+    "ge_resnet50": Entry(resnet, {"depth": 50, "attention": "gather_excite"}, GENET, resnet_table),
+    "gc_resnet50": Entry(resnet, {"depth": 50, "attention": "global_context"}, GCNET, resnet_table),
     "res2next50": Entry(res2net, {"depth": 50, "base_width": 4, "scale": 4, "cardinality": 8},
                         "Res2NeXt-50 (Res2Net paper, arXiv:1904.01169, Section 4.2)"),
 }

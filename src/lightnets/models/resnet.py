@@ -18,13 +18,30 @@ The paper strides the 3x3 conv (fb.resnet.torch's layout, as torchvision and tim
 
 ``width`` scales every stage's ``c`` and the stem by the lightnets width policy (multiples of 8); the bottleneck's
 inner width follows its scaled ``c`` as at full width, so ``width=1.0`` is exactly torchvision's network.
+
+``attention`` adds one of the attention blocks to every residual block, as its paper does:
+
+- ``"selective_kernel"``, SKNet (Li et al. 2019, arXiv:1903.06586, Table 1): every bottleneck's 3x3 conv (a basic
+  block's first one) becomes a selective kernel of 3x3 and dilated-3x3 branches (M = 2, the block's groups G, d =
+  max(C / ``sk_reduction``, ``sk_min_width``)); SKNet-50 / 101 are ResNeXt-50 / 101 32x4d so built (r = 16, L = 32),
+  timm's SK-ResNet-18 / 34 take r = 8, L = 16 and ``sk_split_input``;
+- ``"gather_excite"``, GENet (Hu et al. 2018, arXiv:1810.12348, Section 4): a gather-excite of form ``gather`` and
+  ``extent`` on every block's output before the addition; the global θ / θ⁺ gathers are sized for the default input
+  (224, or 32 with ``small_input``) and refuse others;
+- ``"global_context"``, GCNet (Cao et al. 2019, arXiv:1904.11492, Section 5.1): a GC block (bottleneck ratio
+  ``gc_ratio``, fusion by addition) on the output of every block of conv3_x to conv5_x (c3-c5).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from ..layers import BasicBlock, Bottleneck, check_width, pooled_stem, pooled_stem_stride, scale_width
+from torch import nn
+
+from ..layers import (BasicBlock, Bottleneck, GatherExcite, GlobalContext, SelectiveKernel, check_width, pooled_stem,
+                      pooled_stem_stride, scale_width)
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
@@ -66,6 +83,14 @@ DEPTHS = {
 }
 EXPANSION = 4  # a bottleneck's last 1x1 conv: [1x1, 64; 3x3, 64; 1x1, 256]
 BASE_WIDTH = 64  # the paper's bottleneck width in conv2_x (ResNeXt: the width of each of its groups)
+ATTENTIONS = ("selective_kernel", "gather_excite", "global_context")
+# each attention's own options and their defaults (given with another attention, they are refused)
+ATTENTION_OPTIONS = {
+    "selective_kernel": {"sk_reduction": 16, "sk_min_width": 32, "sk_split_input": False},  # SKNet's r, L
+    "gather_excite": {"gather": "theta_minus", "extent": "global"},
+    "global_context": {"gc_ratio": 1 / 16},
+}
+GC_STAGES = ("conv3_x", "conv4_x", "conv5_x")  # GCNet's c3-c5
 
 
 @model_builder
@@ -80,9 +105,19 @@ def resnet(
     cardinality: int = 1,
     bn_eps: float = 1e-5,
     small_input: bool = False,
+    attention: str | None = None,
+    sk_reduction: int = 16,
+    sk_min_width: int = 32,
+    sk_split_input: bool = False,
+    gather: str = "theta_minus",
+    extent: int | str = "global",
+    gc_ratio: float = 1 / 16,
 ) -> LightNet:
     """ResNet-18 to 152 (ResNeXt with ``cardinality`` > 1); ``small_input`` is the CIFAR stem (3x3 conv at stride 1,
-    no max pool; total stride 8, for 32x32)."""
+    no max pool; total stride 8, for 32x32); ``attention`` SKNet, GENet or GCNet."""
+    options = {"sk_reduction": sk_reduction, "sk_min_width": sk_min_width, "sk_split_input": sk_split_input,
+               "gather": gather, "extent": extent, "gc_ratio": gc_ratio}
+    _check_attention(attention, options)
     column = _check_depth(depth)
     _check_bottleneck_options(depth, column, stride_in_1x1, base_width, cardinality)
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
@@ -91,19 +126,52 @@ def resnet(
     stem_chs = scale_width(STEM, width)
     stem = pooled_stem(in_chans, stem_chs, 7, bn_eps, check_small_input(small_input))
     body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
+    conv3x3 = None
+    if attention == "selective_kernel":
+        conv3x3 = partial(_selective_kernel, reduction=sk_reduction, min_width=sk_min_width,
+                          split_input=sk_split_input, bn_eps=bn_eps)
+    input_side = SMALL_INPUT_CFG["input_size"] if small_input else 224
     for spec, n in zip(STAGES, column.n):
         c = scale_width(spec.c, width)
+        out_chs = c if column.block is BasicBlock else EXPANSION * c
         for s in first_stride(n, spec.s):
+            side = -(-input_side // (body.stride * s))  # the block's output map at the default input
+            attn = _attention(attention, spec.name, out_chs, side, bn_eps, **options)
             if column.block is BasicBlock:
-                body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps), c, s)
+                body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps, conv3x3=conv3x3, attn=attn), c, s)
             else:
                 mid = group_width(c, base_width) * cardinality
-                block = Bottleneck(body.chs, EXPANSION * c, mid, s, stride_in_1x1, bn_eps, cardinality)
-                body.add(block, EXPANSION * c, s)
+                block = Bottleneck(body.chs, out_chs, mid, s, stride_in_1x1, bn_eps, cardinality, conv3x3, attn)
+                body.add(block, out_chs, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out_convs",
                     default_cfg=SMALL_INPUT_CFG if small_input else None)
+
+
+def _selective_kernel(in_chs: int, out_chs: int, stride: int, groups: int, **options: Any) -> SelectiveKernel:
+    return SelectiveKernel(in_chs, out_chs, stride, groups, **options)
+
+
+def _attention(attention: str | None, stage: str, channels: int, side: int, bn_eps: float, *, gather: str,
+               extent: int | str, gc_ratio: float, **_sk: Any) -> nn.Module | None:
+    """The module on a block's output before the addition, for the block of ``stage`` whose output map is ``side``
+    pixels a side at the default input."""
+    if attention == "gather_excite":
+        return GatherExcite(channels, gather, extent, size=side, bn_eps=bn_eps)
+    if attention == "global_context" and stage in GC_STAGES:
+        return GlobalContext(channels, gc_ratio)
+    return None
+
+
+def _check_attention(attention: str | None, options: dict[str, Any]) -> None:
+    if attention is not None and attention not in ATTENTIONS:
+        raise ValueError(f"attention must be None or one of {', '.join(ATTENTIONS)}, got {attention!r}")
+    for kind, defaults in ATTENTION_OPTIONS.items():
+        given = {name: options[name] for name, default in defaults.items() if options[name] != default}
+        if given and attention != kind:
+            raise ValueError(f"{', '.join(f'{k}={v!r}' for k, v in given.items())} apply to attention={kind!r} "
+                             f"only, got attention={attention!r}")
 
 
 def _check_depth(depth: int) -> Depth:
