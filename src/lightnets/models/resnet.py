@@ -27,7 +27,7 @@ inner width follows its scaled ``c`` as at full width, so ``width=1.0`` is exact
   timm's SK-ResNet-18 / 34 take r = 8, L = 16 and ``sk_split_input``;
 - ``"gather_excite"``, GENet (Hu et al. 2018, arXiv:1810.12348, Section 4): a gather-excite of form ``gather`` and
   ``extent`` on every block's output before the addition; the global θ / θ⁺ gathers are sized for the default input
-  (224, or 32 with ``small_input``) and refuse others;
+  (224, or 32 with ``small_input``: the model's ``min_input``) and refuse other sizes;
 - ``"global_context"``, GCNet (Cao et al. 2019, arXiv:1904.11492, Section 5.1): a GC block (bottleneck ratio
   ``gc_ratio``, fusion by addition) on the output of every block of conv3_x to conv5_x (c3-c5).
 """
@@ -145,8 +145,9 @@ def resnet(
                 body.add(block, out_chs, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes)
+    sized = attention == "gather_excite" and gather != "theta_minus" and extent == "global"
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out_convs",
-                    default_cfg=SMALL_INPUT_CFG if small_input else None)
+                    default_cfg=SMALL_INPUT_CFG if small_input else None, min_input=input_side if sized else None)
 
 
 def _selective_kernel(in_chs: int, out_chs: int, stride: int, groups: int, **options: Any) -> SelectiveKernel:
