@@ -27,8 +27,9 @@ from lightnets.deploy import fold_bn
 # concatenated paths (the first block's the max pool's output) and stays, as does the final
 # BN: 22 + 4 + 1 = 27. Res2NeXt-50: the stem, each of the 16 blocks' 1x1 conv, 3 split convs and last 1x1 conv, and
 # the 4 projections: 1 + 16 x 5 + 4 = 85. SK-ResNet-18: the stem, each of the 8 blocks' two selective-kernel branches,
-its squeeze (a 1x1 conv on the pooled sum) and second conv, the 3 projections: 1 + 8 x 4 + 3 = 36. GE-ResNet-50 (GE-θ⁻:
-no parameters) and GC-ResNet-50 (LayerNorm, not BN): ResNet-50's 1 + 16 x 3 + 4 = 53. LeNet-5, AlexNet, VGG without BN and NIN have no BN.
+# its squeeze (a 1x1 conv on the pooled sum) and second conv, the 3 projections: 1 + 8 x 4 + 3 = 36. GE-ResNet-50
+# (GE-θ⁻: no parameters) and GC-ResNet-50 (LayerNorm, not BN): ResNet-50's 1 + 16 x 3 + 4 = 53.
+# LeNet-5, AlexNet, VGG without BN and NIN have no BN.
 COUNTS = {
     "mobilenet_v1": (27, 0),
     "mobilenet_v2": (52, 0),

@@ -79,6 +79,9 @@ class GatherExcite(nn.Module):
                                                     fc2=nn.Conv2d(reduced, channels, 1)))
         self.gate = make_activation("sigmoid")
 
+    def extra_repr(self) -> str:
+        return f"extent={self.extent!r}"
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         from ..models.tracing import is_tracing  # here: models imports layers
 

@@ -53,7 +53,7 @@ class SelectiveKernel(nn.Module):
         check_groups(groups, branch_in, "a selective kernel branch's input")
         check_groups(groups, out_chs, "a selective kernel branch's output")
         super().__init__()
-        self.split_input = split_input
+        self.branch_in = branch_in if split_input else None
         self.branches = nn.ModuleList(
             ConvNormAct(branch_in, out_chs, 3, stride, groups, bn_eps=bn_eps, dilation=(k - 1) // 2) for k in kernels)
         reduced = max(out_chs // reduction, min_width)  # d = max(C / r, L)
@@ -61,7 +61,8 @@ class SelectiveKernel(nn.Module):
         self.select = nn.Conv2d(reduced, len(kernels) * out_chs, 1, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        inputs = x.chunk(len(self.branches), 1) if self.split_input else (x,) * len(self.branches)
+        c = self.branch_in
+        inputs = [x] * len(self.branches) if c is None else [x[:, i * c:(i + 1) * c] for i in range(len(self.branches))]
         u = torch.stack([branch(part) for branch, part in zip(self.branches, inputs)], 1)  # (B, M, C, H, W)
         z = self.squeeze(u.sum(1).mean((2, 3), keepdim=True))
         weights = self.select(z).unflatten(1, (len(self.branches), -1)).softmax(1)  # across the M branches
