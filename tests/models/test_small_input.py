@@ -12,7 +12,7 @@ FAMILIES = {
     "mobilenet_v1": 0.25, "mobilenet_v2": 0.25, "mobilenet_v3_small": 0.5, "mobilenet_v3_large": 0.25,
     "resnet18": 0.25, "resnet50": 0.125, "resnext50_32x4d": 0.25, "res2next50": 0.25, "densenet121": 0.25,
     "dpn68": 0.25, "vgg11_bn": 0.125, "alexnet": 0.125, "alexnet_towers": 0.125, "shufflenet_v1_g3": 0.25,
-    "shufflenet_v2_x0_5": 0.5,
+    "shufflenet_v2_x0_5": 0.5, "skresnet18": 0.25, "ge_resnet50": 0.125, "gc_resnet50": 0.125,
 }
 
 

@@ -212,6 +212,20 @@ def _check_bottleneck_options(depth: int, column: Depth, stride_in_1x1: bool, ba
                          f"stride_in_1x1={stride_in_1x1!r}, base_width={base_width!r}, cardinality={cardinality!r}")
 
 
+def _conv(layer: nn.Module) -> nn.Conv2d:
+    """A block's conv: a selective kernel's first branch."""
+    return layer.branches[0].conv if isinstance(layer, SelectiveKernel) else layer.conv
+
+
+def _conv_cell(layer: nn.Module, sk_reduction: int) -> str:
+    """A conv as Table 1 prints it (``3x3, 128, C=32``); a selective kernel as SKNet's Table 1 does
+    (``SK[M=2, G=32, r=16], 128``)."""
+    c = _conv(layer)
+    if isinstance(layer, SelectiveKernel):
+        return f"SK[M={len(layer.branches)}, G={c.groups}, r={sk_reduction}], {c.out_channels}"
+    return f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}" + (f", C={c.groups}" if c.groups > 1 else "")
+
+
 def resnet_table(model: LightNet) -> PaperTable:
     """Table 1's column for the built network: conv1, conv2_x (the max pool and its blocks) to conv5_x as
     ``[kernel, width; ...] x n``, and the pool and FC; widths are the built model's (``width``, ``base_width``).
@@ -223,9 +237,8 @@ def resnet_table(model: LightNet) -> PaperTable:
                                                 f"stride {stem.stride[0]}"))]
     for i, (spec, stage) in enumerate(zip(STAGES, model.stages)):
         block = stage[0]
-        convs = [getattr(block, name).conv for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
-        cell = "[" + "; ".join(f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}"
-                               + (f", C={c.groups}" if c.groups > 1 else "") for c in convs) + "]"
+        convs = [getattr(block, name) for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
+        cell = "[" + "; ".join(_conv_cell(c, model.config["sk_reduction"]) for c in convs) + "]"
         cell = f"{cell} x {len(stage)}"
         modules = (f"stages.{i}",)
         if i == 0 and hasattr(model.stem, "pool"):  # Table 1 prints conv1's max pool in conv2_x
@@ -235,6 +248,6 @@ def resnet_table(model: LightNet) -> PaperTable:
     rows.append(TableRow(("head",), ("-", f"{'average' if cardinality == 1 else 'global average'} pool{fc}")))
     if cardinality == 1:
         return PaperTable("ResNet (arXiv:1512.03385), Table 1", ("layer name", f"{depth}-layer"), tuple(rows))
-    group = model.stages[0][0].conv2.conv.out_channels // cardinality
+    group = _conv(model.stages[0][0].conv2).out_channels // cardinality
     return PaperTable("ResNeXt (arXiv:1611.05431), Table 1", ("stage", f"ResNeXt-{depth} ({cardinality}x{group}d)"),
                       tuple(rows))
