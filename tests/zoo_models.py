@@ -2,7 +2,8 @@
 with the number of families, not of variants.
 
 Every MobileNet (each is its own table) and, for every other family, its smallest
-registered variant by parameters: the shared machinery (export, BN folding, the counter
+registered variant by parameters (the ResNet body's attention networks, SKNet, GENet and GCNet, each count as a
+family of their own: their blocks are other blocks): the shared machinery (export, BN folding, the counter
 against FlopCounterMode) sees each family's blocks; the variants of a family differ only
 in their table, which the family's own tests and the published rows check.
 """
@@ -21,11 +22,12 @@ def _params(name: str) -> int:
 
 
 def representatives() -> list[str]:
-    families: dict[str, list[str]] = {}
+    families: dict[tuple[str, str | None], list[str]] = {}
     for name in list_models():
-        families.setdefault(MODELS[name].builder.__name__, []).append(name)
-    chosen = [name for family, names in families.items() if family.startswith("mobilenet") for name in names]
-    chosen += [min(names, key=_params) for family, names in families.items() if not family.startswith("mobilenet")]
+        entry = MODELS[name]
+        families.setdefault((entry.builder.__name__, entry.preset.get("attention")), []).append(name)
+    chosen = [name for (family, _), names in families.items() if family.startswith("mobilenet") for name in names]
+    chosen += [min(names, key=_params) for (family, _), names in families.items() if not family.startswith("mobilenet")]
     return sorted(chosen)
 
 

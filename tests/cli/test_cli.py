@@ -196,7 +196,7 @@ def test_bench_needs_a_model(capsys):
 
 def test_report_without_latency(capsys):
     code, out, _ = run(capsys, "report", "--no-latency")
-    assert code == 0 and "186/186 rows as expected" in out
+    assert code == 0 and "188/188 rows as expected" in out
 
 
 @pytest.mark.parametrize("argv, message", [

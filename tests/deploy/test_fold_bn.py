@@ -28,6 +28,9 @@ from lightnets.deploy import fold_bn
 # BN: 22 + 4 + 1 = 27. Res2NeXt-50: the stem, each of the 16 blocks' 1x1 conv, 3 split convs and last 1x1 conv, and
 # the 4 projections: 1 + 16 x 5 + 4 = 85. Xception: the stem's 2, each module's separable convs' BN (after the pointwise
 # conv; the depthwise conv has none) and projection: 3 + 3 + 3 + 8 x 3 + 3, the exit flow's 2 separable convs: 40.
+# SK-ResNet-18: the stem, each of the 8 blocks' two selective-kernel branches,
+# its squeeze (a 1x1 conv on the pooled sum) and second conv, the 3 projections: 1 + 8 x 4 + 3 = 36. GE-ResNet-50
+# (GE-θ⁻: no parameters) and GC-ResNet-50 (LayerNorm, not BN): ResNet-50's 1 + 16 x 3 + 4 = 53.
 # LeNet-5, AlexNet, VGG without BN and NIN have no BN.
 COUNTS = {
     "mobilenet_v1": (27, 0),
@@ -51,6 +54,9 @@ COUNTS = {
     "xception": (40, 0),
     "resnet18": (20, 0),
     "res2next50": (85, 0),
+    "skresnet18": (36, 0),
+    "ge_resnet50": (53, 0),
+    "gc_resnet50": (53, 0),
     "shufflenet_v1_g1": (49, 0),
     "shufflenet_v2_x0_5": (56, 0),
     "torchvision.resnet18": (20, 0),

@@ -211,7 +211,9 @@ NON_DEFAULT = {"separable": False, "shallow": True, "act": "relu6", "minimal": T
                "growth_rate": 12, "compression": 1.0, "bn_size": 2, "memory_efficient": True, "split_expand": True,
                "aux_logits": True, "paper_5x5": True, "connection_table": False, "subsampling": "avg",
                "stride_in_1x1": True, "base_width": 128, "cardinality": 2, "se": True, "small_input": True,
-               "widths": narrowed, "version": "1_1", "bypass": "complex", "groups": 8, "authors_layout": True, "stages": searched}
+               "widths": narrowed, "version": "1_1", "bypass": "complex", "groups": 8, "gather": "theta_plus",
+               "extent": 4, "gc_ratio": 0.25, "sk_reduction": 8, "sk_min_width": 16, "sk_split_input": True,
+               "authors_layout": True, "stages": searched}
 COMMON = ({"num_classes": 7}, {"in_chans": 2}, {"width": 0.5}, {"resolution": 96})
 FIXED_WIDTH = {"lenet5",  # its table fixes every width: width 1.0 only (tests/models/test_lenet.py)
                "shufflenet_v2_x0_5"}  # its name fixes the width (tests/models/test_shufflenet.py)

@@ -13,6 +13,7 @@ FAMILIES = {
     "resnet18": 0.25, "resnet50": 0.125, "resnext50_32x4d": 0.25, "res2next50": 0.25, "densenet121": 0.25,
     "dpn68": 0.25, "vgg11_bn": 0.125, "alexnet": 0.125, "alexnet_towers": 0.125, "shufflenet_v1_g3": 0.25,
     "shufflenet_v2_x0_5": 0.5, "squeezenet1_0": 0.25, "squeezenet1_1": 0.25, "xception": 0.25,
+    "skresnet18": 0.25, "ge_resnet50": 0.125, "gc_resnet50": 0.125,
 }
 
 

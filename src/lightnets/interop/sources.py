@@ -46,6 +46,7 @@ RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_r
            "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d")
 RES2NETS = ("res2net50_26w_4s", "res2net50_48w_2s", "res2net50_14w_8s", "res2net50_26w_6s", "res2net50_26w_8s",
             "res2next50")
+SKNETS = ("skresnet18", "skresnet34", "skresnext50_32x4d")  # timm's; its sknet.py names them as lightnets does
 SHUFFLENET_V2 = ("shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0")
 
 SOURCES: dict[str, dict[str, Target]] = {
@@ -77,6 +78,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "resnext101_32x4d": Target("resnext101_32x4d", bn_eps=1e-5),
         "legacy_xception": Target("xception", bn_eps=1e-5),
         **{name: Target(name, bn_eps=1e-5) for name in RES2NETS},
+        **{name: Target(name, bn_eps=1e-5) for name in SKNETS},
     },
 }
 

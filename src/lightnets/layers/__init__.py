@@ -10,6 +10,8 @@ from .dense import DenseBlock, DenseLayer, Transition
 from .depthwise_separable import DepthwiseSeparableConv
 from .dual_path import DualPathBlock
 from .fire import Fire
+from .gather_excite import GatherExcite
+from .global_context import GlobalContext
 from .groups import check_groups
 from .inception import Branch, Conv, InceptionModule, Pool, make_pool
 from .inception_residual import InceptionResidual
@@ -20,6 +22,7 @@ from .mlpconv import MlpConv
 from .norm_act import NormAct
 from .pooled_stem import pooled_stem, pooled_stem_stride
 from .res2net_split import Res2NetBottleneck
+from .selective_kernel import SelectiveKernel
 from .shortcut import projection_shortcut
 from .shufflenet_unit import ShuffleNetUnit
 from .shufflenet_v2_unit import ShuffleNetV2Unit
@@ -42,6 +45,8 @@ __all__ = [
     "DualPathBlock",
     "FanInGroup",
     "Fire",
+    "GatherExcite",
+    "GlobalContext",
     "InceptionModule",
     "InceptionResidual",
     "InvertedResidual",
@@ -50,6 +55,7 @@ __all__ = [
     "NormAct",
     "Pool",
     "Res2NetBottleneck",
+    "SelectiveKernel",
     "ShuffleNetUnit",
     "ShuffleNetV2Unit",
     "SqueezeExcite",

@@ -2,9 +2,14 @@
 
 Two 3x3 convolutions, the first with the block's stride, each followed by BN; ReLU after the first and after the
 addition of the shortcut (the identity, or the projection where the shape changes: :mod:`.shortcut`).
+
+As in the bottleneck, ``conv3x3`` builds the first 3x3 conv (``(in_chs, out_chs, stride, groups) -> module``; timm's
+SK-ResNet-18 / 34 make it a selective kernel) and ``attn`` is applied to the second conv's output before the addition.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import torch
 from torch import nn
@@ -15,13 +20,19 @@ from .shortcut import projection_shortcut
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, in_chs: int, out_chs: int, stride: int = 1, bn_eps: float = 1e-5):
+    def __init__(self, in_chs: int, out_chs: int, stride: int = 1, bn_eps: float = 1e-5,
+                 conv3x3: Callable[[int, int, int, int], nn.Module] | None = None, attn: nn.Module | None = None):
         super().__init__()
-        self.conv1 = ConvNormAct(in_chs, out_chs, 3, stride, bn_eps=bn_eps)
+        if conv3x3 is None:
+            self.conv1 = ConvNormAct(in_chs, out_chs, 3, stride, bn_eps=bn_eps)
+        else:
+            self.conv1 = conv3x3(in_chs, out_chs, stride, 1)
         self.conv2 = ConvNormAct(out_chs, out_chs, 3, act=None, bn_eps=bn_eps)
+        self.attn = attn
         self.shortcut = projection_shortcut(in_chs, out_chs, stride, bn_eps)
         self.act = make_activation("relu")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x if self.shortcut is None else self.shortcut(x)
-        return self.act(self.conv2(self.conv1(x)) + shortcut)
+        out = self.conv2(self.conv1(x))
+        return self.act((out if self.attn is None else self.attn(out)) + shortcut)

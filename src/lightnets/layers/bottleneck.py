@@ -13,9 +13,16 @@ but the 3x3 then runs on the smaller map, so ResNet-50 costs 3.86 GMACs instead 
 its ``mid_chs`` into ``groups`` paths (the cardinality C, each of width d = ``mid_chs / groups``), the aggregated
 transformations of Fig. 3(a) in one grouped conv. ResNeXt-50 32x4d's conv2_x block is 256 -> 128 -> 128 (C = 32,
 d = 4) -> 256.
+
+Two hooks make the attention networks options of this block, not copies of it: ``conv3x3`` builds the 3x3 conv
+(``(in_chs, out_chs, stride, groups) -> module``; SKNet's selective kernel, :mod:`.selective_kernel`), and ``attn``
+is a module applied to the last conv's output before the addition (SENet's and GCNet's place: gather-excite,
+global context).
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import torch
 from torch import nn
@@ -36,16 +43,23 @@ class Bottleneck(nn.Module):
         stride_in_1x1: bool = False,
         bn_eps: float = 1e-5,
         groups: int = 1,
+        conv3x3: Callable[[int, int, int, int], nn.Module] | None = None,
+        attn: nn.Module | None = None,
     ):
         check_groups(groups, mid_chs, "the bottleneck's 3x3 conv")
         super().__init__()
         stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
         self.conv1 = ConvNormAct(in_chs, mid_chs, 1, stride_1x1, bn_eps=bn_eps)
-        self.conv2 = ConvNormAct(mid_chs, mid_chs, 3, stride_3x3, groups, bn_eps=bn_eps)
+        if conv3x3 is None:
+            self.conv2 = ConvNormAct(mid_chs, mid_chs, 3, stride_3x3, groups, bn_eps=bn_eps)
+        else:
+            self.conv2 = conv3x3(mid_chs, mid_chs, stride_3x3, groups)
         self.conv3 = ConvNormAct(mid_chs, out_chs, 1, act=None, bn_eps=bn_eps)
+        self.attn = attn
         self.shortcut = projection_shortcut(in_chs, out_chs, stride, bn_eps)
         self.act = make_activation("relu")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = x if self.shortcut is None else self.shortcut(x)
-        return self.act(self.conv3(self.conv2(self.conv1(x))) + shortcut)
+        out = self.conv3(self.conv2(self.conv1(x)))
+        return self.act((out if self.attn is None else self.attn(out)) + shortcut)

@@ -21,7 +21,8 @@ class ConvNormAct(nn.Sequential):
     ``groups == in_chs`` gives a depthwise convolution. ``kernel_size`` is an int or a
     ``(kh, kw)`` pair (Inception v3's factorised 1x7 and 7x1). Padding is ``k // 2`` per
     side unless given (an int or a pair), so that stride 1 keeps the spatial size and
-    stride 2 halves it (rounded up). The conv has a bias exactly when there is no BN,
+    stride 2 halves it (rounded up); ``dilation`` spaces the kernel's taps (padding then
+    ``(dilation * (k - 1) + 1) // 2``, SKNet's dilated 3x3 branches). The conv has a bias exactly when there is no BN,
     unless ``bias`` says otherwise (a bias right before BN is cancelled by BN's mean
     subtraction). ``pre_act=True`` puts BN and the activation before the conv; BN then
     normalises the ``in_chs`` input channels.
@@ -44,6 +45,7 @@ class ConvNormAct(nn.Sequential):
         bias: bool | None = None,
         padding: int | tuple[int, int] | None = None,
         pre_act: bool = False,
+        dilation: int = 1,
     ):
         check_bn_eps(bn_eps)
         if in_chs % groups or out_chs % groups:
@@ -55,11 +57,16 @@ class ConvNormAct(nn.Sequential):
                              f"got {padding!r}")
         if not _is_size(kernel_size, 1):
             raise ValueError(f"kernel_size must be an integer >= 1 or a pair of them, got {kernel_size!r}")
+        if not _is_size(dilation, 1):
+            raise ValueError(f"dilation must be an integer >= 1 or a pair of them, got {dilation!r}")
         if padding is None:
-            padding = kernel_size // 2 if isinstance(kernel_size, int) else tuple(k // 2 for k in kernel_size)
+            ks = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+            ds = (dilation,) * 2 if isinstance(dilation, int) else dilation
+            padding = tuple((d * (k - 1) + 1) // 2 for k, d in zip(ks, ds))  # k // 2 undilated
+            padding = padding[0] if isinstance(kernel_size, int) and isinstance(dilation, int) else padding
         super().__init__()
         conv = nn.Conv2d(
-            in_chs, out_chs, kernel_size, stride, padding,
+            in_chs, out_chs, kernel_size, stride, padding, dilation,
             groups=groups, bias=not norm if bias is None else bias,
         )
         if not pre_act:

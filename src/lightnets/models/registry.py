@@ -30,10 +30,10 @@ from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
 from .nin import nin
 from .paper_table import PaperTable
 from .res2net import res2net
-from .resnet import resnet, resnet_table
-from .squeezenet import squeezenet
+from .resnet import ATTENTION_OPTIONS as RESNET_ATTENTION_OPTIONS, resnet, resnet_table
 from .shufflenet_v1 import OUTPUT_CHANNELS, shufflenet_v1, shufflenet_v1_table
 from .shufflenet_v2 import WIDTHS as SHUFFLENET_V2_WIDTHS, shufflenet_v2, shufflenet_v2_table
+from .squeezenet import squeezenet
 from .vgg import vgg
 from .xception import xception
 
@@ -49,8 +49,25 @@ class Entry:
 RESNET, WIDE_RESNET = "ResNet, arXiv:1512.03385", "Wide ResNet, arXiv:1605.07146"
 SHUFFLENET_V1, SHUFFLENET_V2 = "ShuffleNet V1, arXiv:1707.01083", "ShuffleNet V2, arXiv:1807.11164"
 RESNEXT, RES2NET = "ResNeXt, arXiv:1611.05431", "Res2Net, arXiv:1904.01169"
+SKNET, GENET, GCNET = "SKNet, arXiv:1903.06586", "GENet, arXiv:1810.12348", "GCNet, arXiv:1904.11492"
+# SKNet-50 / 101: ResNeXt 32x4d with selective kernels (r = 16, L = 32); timm's SK-ResNet-18 / 34: r = 8, L = 16 and
+# each branch on half the input channels
+SKNETS = {"skresnext50_32x4d": 50, "sknet101": 101}
+
+
+def attention(kind: str | None, **options: Any) -> dict[str, Any]:
+    """The preset of a ResNet-body name with ``attention=kind``: the other attentions' options fixed at their defaults
+    (they do not apply), its own at ``options`` or left to the user."""
+    fixed = {name: default for other, defaults in RESNET_ATTENTION_OPTIONS.items() if other != kind
+             for name, default in defaults.items()}
+    return {"attention": kind, **fixed, **options}
+
+
+SK_RESNET = attention("selective_kernel", sk_reduction=8, sk_min_width=16, sk_split_input=True)
 # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses.
 NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64, "cardinality": 1}
+PLAIN = {"attention": None, **{name: default for defaults in RESNET_ATTENTION_OPTIONS.values()
+                                for name, default in defaults.items()}}  # the ResNets without attention
 # ResNeXt-depth CxDd: cardinality C, D channels in each group of conv2_x's 3x3 convs
 RESNEXTS = {(50, 32, 4), (101, 32, 4), (101, 32, 8), (101, 64, 4)}
 # Res2Net-50 WwSs: width w of each of the S scales in conv2_x (the paper's Table 1 and 5 configurations)
@@ -94,23 +111,30 @@ MODELS: dict[str, Entry] = {
     "squeezenet1_0": Entry(squeezenet, {"version": "1_0"}, "SqueezeNet, arXiv:1602.07360"),
     "squeezenet1_1": Entry(squeezenet, {"version": "1_1"}, "SqueezeNet v1.1 (forresti/SqueezeNet)"),
     "xception": Entry(xception, paper="Xception, arXiv:1610.02357"),
-    "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK}, RESNET, resnet_table),
-    "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK}, RESNET, resnet_table),
-    "resnet50": Entry(resnet, {"depth": 50}, RESNET, resnet_table),
-    "resnet101": Entry(resnet, {"depth": 101}, RESNET, resnet_table),
-    "resnet152": Entry(resnet, {"depth": 152}, RESNET, resnet_table),
-    "wide_resnet50_2": Entry(resnet, {"depth": 50, "base_width": 128}, WIDE_RESNET, resnet_table),
-    "wide_resnet101_2": Entry(resnet, {"depth": 101, "base_width": 128}, WIDE_RESNET, resnet_table),
+    "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK, **PLAIN}, RESNET, resnet_table),
+    "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK, **PLAIN}, RESNET, resnet_table),
+    "resnet50": Entry(resnet, {"depth": 50, **PLAIN}, RESNET, resnet_table),
+    "resnet101": Entry(resnet, {"depth": 101, **PLAIN}, RESNET, resnet_table),
+    "resnet152": Entry(resnet, {"depth": 152, **PLAIN}, RESNET, resnet_table),
+    "wide_resnet50_2": Entry(resnet, {"depth": 50, "base_width": 128, **PLAIN}, WIDE_RESNET, resnet_table),
+    "wide_resnet101_2": Entry(resnet, {"depth": 101, "base_width": 128, **PLAIN}, WIDE_RESNET, resnet_table),
     "shufflenet_v1": Entry(shufflenet_v1, paper=SHUFFLENET_V1, table=shufflenet_v1_table),
     **{f"shufflenet_v1_g{g}": Entry(shufflenet_v1, {"groups": g}, SHUFFLENET_V1, shufflenet_v1_table)
        for g in OUTPUT_CHANNELS},
     # torchvision's names: each fixes one of Table 5's widths
     **{f"shufflenet_v2_x{w:.1f}".replace(".", "_"): Entry(shufflenet_v2, {"width": w}, SHUFFLENET_V2,
                                                            shufflenet_v2_table) for w in SHUFFLENET_V2_WIDTHS},
-    **{f"resnext{depth}_{c}x{d}d": Entry(resnet, {"depth": depth, "cardinality": c, "base_width": d}, RESNEXT,
+    **{f"resnext{depth}_{c}x{d}d": Entry(resnet, {"depth": depth, "cardinality": c, "base_width": d, **PLAIN}, RESNEXT,
                                          resnet_table) for depth, c, d in sorted(RESNEXTS)},
     **{f"res2net50_{w}w_{s}s": Entry(res2net, {"depth": 50, "base_width": w, "scale": s}, RES2NET)
        for w, s in sorted(RES2NETS)},
+    **{f"skresnet{depth}": Entry(resnet, {"depth": depth, **NO_BOTTLENECK, **SK_RESNET}, SKNET, resnet_table)
+       for depth in (18, 34)},
+    **{name: Entry(resnet, {"depth": depth, "cardinality": 32, "base_width": 4,
+                                          **attention("selective_kernel")},
+                   SKNET, resnet_table) for name, depth in SKNETS.items()},
+    "ge_resnet50": Entry(resnet, {"depth": 50, **attention("gather_excite")}, GENET, resnet_table),
+    "gc_resnet50": Entry(resnet, {"depth": 50, **attention("global_context")}, GCNET, resnet_table),
     "res2next50": Entry(res2net, {"depth": 50, "base_width": 4, "scale": 4, "cardinality": 8},
                         "Res2NeXt-50 (Res2Net paper, arXiv:1904.01169, Section 4.2)"),
 }

@@ -18,13 +18,30 @@ The paper strides the 3x3 conv (fb.resnet.torch's layout, as torchvision and tim
 
 ``width`` scales every stage's ``c`` and the stem by the lightnets width policy (multiples of 8); the bottleneck's
 inner width follows its scaled ``c`` as at full width, so ``width=1.0`` is exactly torchvision's network.
+
+``attention`` adds one of the attention blocks to every residual block, as its paper does:
+
+- ``"selective_kernel"``, SKNet (Li et al. 2019, arXiv:1903.06586, Table 1): every bottleneck's 3x3 conv (a basic
+  block's first one) becomes a selective kernel of 3x3 and dilated-3x3 branches (M = 2, the block's groups G, d =
+  max(C / ``sk_reduction``, ``sk_min_width``)); SKNet-50 / 101 are ResNeXt-50 / 101 32x4d so built (r = 16, L = 32),
+  timm's SK-ResNet-18 / 34 take r = 8, L = 16 and ``sk_split_input``;
+- ``"gather_excite"``, GENet (Hu et al. 2018, arXiv:1810.12348, Section 4): a gather-excite of form ``gather`` and
+  ``extent`` on every block's output before the addition; the global θ / θ⁺ gathers are sized for the default input
+  (224, or 32 with ``small_input``: the model's ``min_input``) and refuse other sizes;
+- ``"global_context"``, GCNet (Cao et al. 2019, arXiv:1904.11492, Section 5.1): a GC block (bottleneck ratio
+  ``gc_ratio``, fusion by addition) on the output of every block of conv3_x to conv5_x (c3-c5).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from ..layers import BasicBlock, Bottleneck, check_width, pooled_stem, pooled_stem_stride, scale_width
+from torch import nn
+
+from ..layers import (BasicBlock, Bottleneck, GatherExcite, GlobalContext, SelectiveKernel, check_width, pooled_stem,
+                      pooled_stem_stride, scale_width)
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
@@ -66,6 +83,14 @@ DEPTHS = {
 }
 EXPANSION = 4  # a bottleneck's last 1x1 conv: [1x1, 64; 3x3, 64; 1x1, 256]
 BASE_WIDTH = 64  # the paper's bottleneck width in conv2_x (ResNeXt: the width of each of its groups)
+ATTENTIONS = ("selective_kernel", "gather_excite", "global_context")
+# each attention's own options and their defaults (given with another attention, they are refused)
+ATTENTION_OPTIONS = {
+    "selective_kernel": {"sk_reduction": 16, "sk_min_width": 32, "sk_split_input": False},  # SKNet's r, L
+    "gather_excite": {"gather": "theta_minus", "extent": "global"},
+    "global_context": {"gc_ratio": 1 / 16},
+}
+GC_STAGES = ("conv3_x", "conv4_x", "conv5_x")  # GCNet's c3-c5
 
 
 @model_builder
@@ -80,9 +105,19 @@ def resnet(
     cardinality: int = 1,
     bn_eps: float = 1e-5,
     small_input: bool = False,
+    attention: str | None = None,
+    sk_reduction: int = 16,
+    sk_min_width: int = 32,
+    sk_split_input: bool = False,
+    gather: str = "theta_minus",
+    extent: int | str = "global",
+    gc_ratio: float = 1 / 16,
 ) -> LightNet:
     """ResNet-18 to 152 (ResNeXt with ``cardinality`` > 1); ``small_input`` is the CIFAR stem (3x3 conv at stride 1,
-    no max pool; total stride 8, for 32x32)."""
+    no max pool; total stride 8, for 32x32); ``attention`` SKNet, GENet or GCNet."""
+    options = {"sk_reduction": sk_reduction, "sk_min_width": sk_min_width, "sk_split_input": sk_split_input,
+               "gather": gather, "extent": extent, "gc_ratio": gc_ratio}
+    _check_attention(attention, options)
     column = _check_depth(depth)
     _check_bottleneck_options(depth, column, stride_in_1x1, base_width, cardinality)
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
@@ -91,19 +126,53 @@ def resnet(
     stem_chs = scale_width(STEM, width)
     stem = pooled_stem(in_chans, stem_chs, 7, bn_eps, check_small_input(small_input))
     body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
+    conv3x3 = None
+    if attention == "selective_kernel":
+        conv3x3 = partial(_selective_kernel, reduction=sk_reduction, min_width=sk_min_width,
+                          split_input=sk_split_input, bn_eps=bn_eps)
+    input_side = SMALL_INPUT_CFG["input_size"] if small_input else 224
     for spec, n in zip(STAGES, column.n):
         c = scale_width(spec.c, width)
+        out_chs = c if column.block is BasicBlock else EXPANSION * c
         for s in first_stride(n, spec.s):
+            side = -(-input_side // (body.stride * s))  # the block's output map at the default input
+            attn = _attention(attention, spec.name, out_chs, side, bn_eps, **options)
             if column.block is BasicBlock:
-                body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps), c, s)
+                body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps, conv3x3=conv3x3, attn=attn), c, s)
             else:
                 mid = group_width(c, base_width) * cardinality
-                block = Bottleneck(body.chs, EXPANSION * c, mid, s, stride_in_1x1, bn_eps, cardinality)
-                body.add(block, EXPANSION * c, s)
+                block = Bottleneck(body.chs, out_chs, mid, s, stride_in_1x1, bn_eps, cardinality, conv3x3, attn)
+                body.add(block, out_chs, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes)
+    sized = attention == "gather_excite" and gather != "theta_minus" and extent == "global"
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out_convs",
-                    default_cfg=SMALL_INPUT_CFG if small_input else None)
+                    default_cfg=SMALL_INPUT_CFG if small_input else None, min_input=input_side if sized else None)
+
+
+def _selective_kernel(in_chs: int, out_chs: int, stride: int, groups: int, **options: Any) -> SelectiveKernel:
+    return SelectiveKernel(in_chs, out_chs, stride, groups, **options)
+
+
+def _attention(attention: str | None, stage: str, channels: int, side: int, bn_eps: float, *, gather: str,
+               extent: int | str, gc_ratio: float, **_sk: Any) -> nn.Module | None:
+    """The module on a block's output before the addition, for the block of ``stage`` whose output map is ``side``
+    pixels a side at the default input."""
+    if attention == "gather_excite":
+        return GatherExcite(channels, gather, extent, size=side, bn_eps=bn_eps)
+    if attention == "global_context" and stage in GC_STAGES:
+        return GlobalContext(channels, gc_ratio)
+    return None
+
+
+def _check_attention(attention: str | None, options: dict[str, Any]) -> None:
+    if attention is not None and attention not in ATTENTIONS:
+        raise ValueError(f"attention must be None or one of {', '.join(ATTENTIONS)}, got {attention!r}")
+    for kind, defaults in ATTENTION_OPTIONS.items():
+        given = {name: options[name] for name, default in defaults.items() if options[name] != default}
+        if given and attention != kind:
+            raise ValueError(f"{', '.join(f'{k}={v!r}' for k, v in given.items())} apply to attention={kind!r} "
+                             f"only, got attention={attention!r}")
 
 
 def _check_depth(depth: int) -> Depth:
@@ -143,6 +212,20 @@ def _check_bottleneck_options(depth: int, column: Depth, stride_in_1x1: bool, ba
                          f"stride_in_1x1={stride_in_1x1!r}, base_width={base_width!r}, cardinality={cardinality!r}")
 
 
+def _conv(layer: nn.Module) -> nn.Conv2d:
+    """A block's conv: a selective kernel's first branch."""
+    return layer.branches[0].conv if isinstance(layer, SelectiveKernel) else layer.conv
+
+
+def _conv_cell(layer: nn.Module, sk_reduction: int) -> str:
+    """A conv as Table 1 prints it (``3x3, 128, C=32``); a selective kernel as SKNet's Table 1 does
+    (``SK[M=2, G=32, r=16], 128``)."""
+    c = _conv(layer)
+    if isinstance(layer, SelectiveKernel):
+        return f"SK[M={len(layer.branches)}, G={c.groups}, r={sk_reduction}], {c.out_channels}"
+    return f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}" + (f", C={c.groups}" if c.groups > 1 else "")
+
+
 def resnet_table(model: LightNet) -> PaperTable:
     """Table 1's column for the built network: conv1, conv2_x (the max pool and its blocks) to conv5_x as
     ``[kernel, width; ...] x n``, and the pool and FC; widths are the built model's (``width``, ``base_width``).
@@ -154,9 +237,8 @@ def resnet_table(model: LightNet) -> PaperTable:
                                                 f"stride {stem.stride[0]}"))]
     for i, (spec, stage) in enumerate(zip(STAGES, model.stages)):
         block = stage[0]
-        convs = [getattr(block, name).conv for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
-        cell = "[" + "; ".join(f"{c.kernel_size[0]}x{c.kernel_size[1]}, {c.out_channels}"
-                               + (f", C={c.groups}" if c.groups > 1 else "") for c in convs) + "]"
+        convs = [getattr(block, name) for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
+        cell = "[" + "; ".join(_conv_cell(c, model.config["sk_reduction"]) for c in convs) + "]"
         cell = f"{cell} x {len(stage)}"
         modules = (f"stages.{i}",)
         if i == 0 and hasattr(model.stem, "pool"):  # Table 1 prints conv1's max pool in conv2_x
@@ -166,6 +248,6 @@ def resnet_table(model: LightNet) -> PaperTable:
     rows.append(TableRow(("head",), ("-", f"{'average' if cardinality == 1 else 'global average'} pool{fc}")))
     if cardinality == 1:
         return PaperTable("ResNet (arXiv:1512.03385), Table 1", ("layer name", f"{depth}-layer"), tuple(rows))
-    group = model.stages[0][0].conv2.conv.out_channels // cardinality
+    group = _conv(model.stages[0][0].conv2).out_channels // cardinality
     return PaperTable("ResNeXt (arXiv:1611.05431), Table 1", ("stage", f"ResNeXt-{depth} ({cardinality}x{group}d)"),
                       tuple(rows))
