@@ -7,5 +7,5 @@ from .regularisation import RegularisationResult, RegularisationRun, regularisat
 from .relu_manifold import ManifoldResult, relu_manifold, spiral
 
 __all__ = ["GUIDELINES", "TRICKS", "ConvTrick", "DesignRulesResult", "Guideline", "ManifoldResult",
-           "RegularisationResult", "RegularisationRun", "conv_tricks", "design_rules", "regularisation", "relu_manifold",
-           "spiral"]
+           "RegularisationResult", "RegularisationRun", "conv_tricks", "design_rules", "regularisation",
+           "relu_manifold", "spiral"]

@@ -10,8 +10,8 @@ first network; the others' widths follow from it so that the MACs stay (nearly) 
 - G1, equal channel width minimises memory access cost (Table 1): blocks of two 1x1 convs,
   c1 -> c2 -> c1, at c1:c2 = 1:1, 1:2, 1:6, 1:12; c1 = floor(c / sqrt(r)), c2 = r c1, which
   gives the paper's (128,128), (90,180), (52,312), (36,432) at c = 128 and (32,32), (22,44),
-  (13,78), (9,108) at c = 32 (the paper prints widths for its x1 columns only). MACs = 10 x 2 hw c1 c2; memory access (Eq. 1) hw(c1 + c2) +
-  c1 c2 per conv, least at c1 = c2.
+  (13,78), (9,108) at c = 32 (the paper prints widths for its x1 columns only). MACs = 10 x 2 hw c1 c2;
+  memory access (Eq. 1) hw(c1 + c2) + c1 c2 per conv, least at c1 = c2.
 - G2, excessive group convolution increases MAC (Table 2): 10 1x1 group convs c -> c with
   g = 1, 2, 4, 8 groups, the width the largest multiple of g up to c sqrt(g) (the paper's
   128, 180, 256, 360 at c = 128). At c = 64 that gives 176 for g = 8 where the paper prints
