@@ -8,8 +8,9 @@ import torch
 from zoo_models import REPRESENTATIVES, TRIMMED_BELOW_STRIDE
 
 from lightnets import create_model, list_models
+from lightnets.layers import mobilenet_v3_width as se_width
 from lightnets.models import FeatureNet, create_model_from_config
-from lightnets.models.mobilenet_v3 import LARGE, SMALL, se_width
+from lightnets.models.mobilenet_v3 import LARGE, SMALL
 from lightnets.models.registry import variant_names
 
 ALL = list_models()
@@ -213,7 +214,9 @@ NON_DEFAULT = {"separable": False, "shallow": True, "act": "relu6", "minimal": T
                "stride_in_1x1": True, "base_width": 128, "cardinality": 2, "se": True, "small_input": True,
                "widths": narrowed, "version": "1_1", "bypass": "complex", "groups": 8, "gather": "theta_plus",
                "extent": 4, "gc_ratio": 0.25, "sk_reduction": 8, "sk_min_width": 16, "sk_split_input": True,
-               "authors_layout": True, "stages": searched}
+               "authors_layout": True, "stages": searched, "se_reduction": 8}
+# options that apply only beside another: the case sets that one too where the model takes it
+NEEDS = {"se_reduction": {"se": True}}
 COMMON = ({"num_classes": 7}, {"in_chans": 2}, {"width": 0.5}, {"resolution": 96})
 FIXED_WIDTH = {"lenet5",  # its table fixes every width: width 1.0 only (tests/models/test_lenet.py)
                "shufflenet_v2_x0_5"}  # its name fixes the width (tests/models/test_shufflenet.py)
@@ -224,8 +227,13 @@ def non_default(name: str, option: str):
     return value(name) if callable(value) else value
 
 
+def round_trip_variant(name: str, option: str) -> dict:
+    needed = {k: v for k, v in NEEDS.get(option, {}).items() if k in variant_names(name)}
+    return {option: non_default(name, option), **needed}
+
+
 ROUND_TRIPS = [
-    (name, {option: non_default(name, option)}) for name in REPRESENTATIVES for option in variant_names(name)
+    (name, round_trip_variant(name, option)) for name in REPRESENTATIVES for option in variant_names(name)
 ] + [(name, variant) for name in REPRESENTATIVES for variant in COMMON
      if not (name in FIXED_WIDTH and "width" in variant)]
 

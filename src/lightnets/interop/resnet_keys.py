@@ -8,7 +8,10 @@ classifier. A ResNeXt's grouped 3x3 conv is ``conv2`` as in ResNet. timm's Res2N
 SK-ResNets (timm/models/sknet.py) keep the names of the conv a selective kernel replaces (``conv1`` in a basic block,
 ``conv2`` in a bottleneck); inside it, the branches are ``paths.{k}`` (``conv``, ``bn``), the squeeze ``attn.fc_reduce``
 with ``attn.bn``, the select ``attn.fc_select``;
-the blocks' other convs are ``conv{k}.conv`` with ``conv{k}.bn``.
+the blocks' other convs are ``conv{k}.conv`` with ``conv{k}.bn``. timm's SE-ResNets and SE-ResNeXts
+(timm/models/resnet.py) name a block's SE layer ``se`` (``fc1``, ``fc2``); its legacy SENets (timm/models/senet.py, the released Caffe models)
+keep the block names but call it ``se_module``, the stem ``layer0.conv1`` / ``layer0.bn1`` and the classifier
+``last_linear``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ SELECTIVE_KERNEL = {"squeeze.conv": "attn.fc_reduce", "squeeze.bn": "attn.bn", "
 
 def module_names(model: LightNet) -> dict[str, str]:
     """lightnets module name -> torchvision / timm module name, for every layer with tensors."""
-    names = {"stem.conv.conv": "conv1", "stem.conv.bn": "bn1", "head.fc": "fc"}
+    legacy = model.config.get("senet_layout", False)
+    names = ({"stem.conv.conv": "layer0.conv1", "stem.conv.bn": "layer0.bn1", "head.fc": "last_linear"} if legacy else
+             {"stem.conv.conv": "conv1", "stem.conv.bn": "bn1", "head.fc": "fc"})
     for i, stage in enumerate(model.stages):
         for j, block in enumerate(stage):
             path, prefix = f"stages.{i}.{j}", f"layer{i + 1}.{j}"
@@ -43,6 +48,9 @@ def module_names(model: LightNet) -> dict[str, str]:
             for k in range(len(getattr(block, "splits", ()))):
                 names |= {f"{path}.splits.{k}.conv": f"{prefix}.convs.{k}",
                           f"{path}.splits.{k}.bn": f"{prefix}.bns.{k}"}
+            if model.config.get("attention") == "squeeze_excite":
+                se = "se_module" if legacy else "se"
+                names |= rename(f"{path}.attn", f"{prefix}.{se}", {"fc1": "fc1", "fc2": "fc2"})
             if block.shortcut is not None:
                 names |= rename(f"{path}.shortcut", f"{prefix}.downsample", SHORTCUT)
     return names

@@ -47,6 +47,9 @@ RESNETS = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_r
 RES2NETS = ("res2net50_26w_4s", "res2net50_48w_2s", "res2net50_14w_8s", "res2net50_26w_6s", "res2net50_26w_8s",
             "res2next50")
 SKNETS = ("skresnet18", "skresnet34", "skresnext50_32x4d")  # timm's; its sknet.py names them as lightnets does
+SENETS = ("legacy_seresnet18", "legacy_seresnet34", "legacy_seresnet50", "legacy_seresnet101", "legacy_seresnet152",
+          "legacy_seresnext50_32x4d", "legacy_seresnext101_32x4d", "seresnet50", "seresnext50_32x4d",
+          "seresnext101_32x4d")  # timm's, named as lightnets names them
 SHUFFLENET_V2 = ("shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0")
 
 SOURCES: dict[str, dict[str, Target]] = {
@@ -79,6 +82,7 @@ SOURCES: dict[str, dict[str, Target]] = {
         "legacy_xception": Target("xception", bn_eps=1e-5),
         **{name: Target(name, bn_eps=1e-5) for name in RES2NETS},
         **{name: Target(name, bn_eps=1e-5) for name in SKNETS},
+        **{name: Target(name, bn_eps=1e-5) for name in SENETS},
     },
 }
 

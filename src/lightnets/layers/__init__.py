@@ -26,7 +26,7 @@ from .selective_kernel import SelectiveKernel
 from .shortcut import projection_shortcut
 from .shufflenet_unit import ShuffleNetUnit
 from .shufflenet_v2_unit import ShuffleNetV2Unit
-from .squeeze_excite import SqueezeExcite
+from .squeeze_excite import SENET_REDUCTION, SqueezeExcite, mobilenet_v3_width, senet_se, senet_width
 from .subsampling import Subsampling
 from .xception_module import XceptionModule
 
@@ -58,6 +58,7 @@ __all__ = [
     "SelectiveKernel",
     "ShuffleNetUnit",
     "ShuffleNetV2Unit",
+    "SENET_REDUCTION",
     "SqueezeExcite",
     "Subsampling",
     "Transition",
@@ -67,8 +68,11 @@ __all__ = [
     "make_activation",
     "make_divisible",
     "make_pool",
+    "mobilenet_v3_width",
     "pooled_stem",
     "pooled_stem_stride",
     "projection_shortcut",
     "scale_width",
+    "senet_se",
+    "senet_width",
 ]

@@ -8,6 +8,8 @@ outputs it costs 1/N + 1/k^2 of the multiply-adds.
 depthwise conv feeds the pointwise one directly, with no BN and no nonlinearity between
 them (the paper finds the intermediate nonlinearity hurts); the BN and ``act`` (``None``:
 linear) come after the pointwise conv only.
+
+``attn`` is a module applied to the pointwise conv's output (SE-MobileNetV1's squeeze-and-excite).
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ class DepthwiseSeparableConv(nn.Module):
         act: str | None = "relu",
         bn_eps: float = 1e-5,
         dw_norm_act: bool = True,
+        attn: nn.Module | None = None,
     ):
         super().__init__()
         self.dw = (ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=act, bn_eps=bn_eps)
                    if dw_norm_act else
                    ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=None, norm=False, bias=False))
         self.pw = ConvNormAct(in_chs, out_chs, 1, act=act, bn_eps=bn_eps)
+        self.attn = attn
 
     def forward(self, x):
-        return self.pw(self.dw(x))
+        out = self.pw(self.dw(x))
+        return out if self.attn is None else self.attn(out)

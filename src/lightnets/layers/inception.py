@@ -100,15 +100,18 @@ class InceptionModule(nn.Module):
 
     ``branches.i`` is branch i as an ``nn.Sequential`` of its layers (ConvNormAct ``conv``
     / ``bn`` / ``act``, pools), a fork being its last entry (a nested InceptionModule).
-    ``out_chs`` is the concatenated width.
+    ``out_chs`` is the concatenated width; ``attn`` a module applied to the concatenation (SENet's SE-Inception
+    module, Fig. 2).
     """
 
-    def __init__(self, in_chs: int, branches: tuple[Branch, ...], act: str | None = "relu", bn_eps: float = 1e-5):
+    def __init__(self, in_chs: int, branches: tuple[Branch, ...], act: str | None = "relu", bn_eps: float = 1e-5,
+                 attn: nn.Module | None = None):
         super().__init__()
         if not branches:
             raise ValueError("an Inception module needs at least one branch")
         self.out_chs = out_channels(branches, in_chs)
         self.branches = nn.ModuleList(self._branch(in_chs, b, act, bn_eps) for b in branches)
+        self.attn = attn
 
     @staticmethod
     def _branch(in_chs: int, spec: Branch, act: str | None, bn_eps: float) -> nn.Sequential:
@@ -125,4 +128,5 @@ class InceptionModule(nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([branch(x) for branch in self.branches], 1)
+        out = torch.cat([branch(x) for branch in self.branches], 1)
+        return out if self.attn is None else self.attn(out)

@@ -10,6 +10,9 @@ stride 2 and the two are concatenated, so the unit widens to ``out_chs`` at litt
 ``first_groups`` is the first 1x1 conv's group count: the paper leaves Stage 2's first conv ungrouped because its
 input (the stem's 24 channels) is narrow. The bottleneck width is given by the caller (the paper: a quarter of the
 unit's output) and must be divisible by the groups, as must the main branch's output.
+
+``attn`` is a module applied to the main branch's output before the add or the concatenation (SE-ShuffleNet's
+squeeze-and-excite, as SENet places SE on a residual branch).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from .conv_norm_act import ConvNormAct
 
 class ShuffleNetUnit(nn.Module):
     def __init__(self, in_chs: int, out_chs: int, mid_chs: int, groups: int, stride: int = 1,
-                 first_groups: int | None = None, bn_eps: float = 1e-5):
+                 first_groups: int | None = None, bn_eps: float = 1e-5, attn: nn.Module | None = None):
         super().__init__()
         if stride not in (1, 2):
             raise ValueError(f"stride must be 1 or 2, got {stride}")
@@ -45,6 +48,7 @@ class ShuffleNetUnit(nn.Module):
         self.shuffle = ChannelShuffle(groups, mid_chs) if groups > 1 else None
         self.dw = ConvNormAct(mid_chs, mid_chs, 3, stride, groups=mid_chs, act=None, bn_eps=bn_eps)
         self.gconv2 = ConvNormAct(mid_chs, branch_chs, 1, groups=groups, act=None, bn_eps=bn_eps)
+        self.attn = attn
         self.shortcut = nn.AvgPool2d(3, stride=2, padding=1) if stride == 2 else None
         self.act = make_activation("relu")
 
@@ -53,6 +57,8 @@ class ShuffleNetUnit(nn.Module):
         if self.shuffle is not None:
             out = self.shuffle(out)
         out = self.gconv2(self.dw(out))
+        if self.attn is not None:
+            out = self.attn(out)
         if self.shortcut is None:
             return self.act(x + out)
         return self.act(torch.cat((self.shortcut(x), out), dim=1))

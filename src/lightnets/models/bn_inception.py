@@ -14,13 +14,17 @@ convs carry no bias before BN (the Caffe model's do). Pools round up, as in Caff
 
 ``small_input=True`` (for 32x32 images): the 7x7 stem conv at stride 1 and no first max
 pool, total stride 8 (3c and 4e still reduce the grid).
+
+``se=True`` is the SENet paper's SE-BN-Inception (Hu et al. 2017, arXiv:1709.01507, Fig. 2 and Table 2): every
+Inception module's output (3a to 5b) passes a squeeze-and-excite layer (C // ``se_reduction`` channels, sigmoid gate).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import Branch, Conv, Pool, check_width
+from ..layers import SENET_REDUCTION, Branch, Conv, Pool, check_width
+from ..layers.squeeze_excite import se_option
 from .base import LightNet
 from .builder import model_builder
 from .heads import ClassifierHead
@@ -71,11 +75,12 @@ STAGES = (
 
 @model_builder
 def bn_inception(*, num_classes: int = 1000, in_chans: int = 3, width: float = 1.0, drop_rate: float = 0.0,
-                 bn_eps: float = 1e-5, small_input: bool = False) -> LightNet:
+                 bn_eps: float = 1e-5, small_input: bool = False, se: bool = False,
+                 se_reduction: int = SENET_REDUCTION) -> LightNet:
     """BN-Inception; ``width`` scales every conv (rounded to multiples of 8). ``small_input``:
-    the stem conv at stride 1 and no first max pool (total stride 8, for 32x32)."""
+    the stem conv at stride 1 and no first max pool (total stride 8, for 32x32); ``se``: SE-BN-Inception."""
     width = check_width(width, (STEM.c, 352, 320, 224))
-    stem, body = stem_and_body(in_chans, STEM, STAGES, width, bn_eps, small_input)
+    stem, body = stem_and_body(in_chans, STEM, STAGES, width, bn_eps, small_input, se_option(se, se_reduction))
     head = ClassifierHead(body.chs, num_classes, drop_rate=drop_rate)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out",
                     default_cfg=input_cfg(None, small_input))

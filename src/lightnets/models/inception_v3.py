@@ -24,7 +24,9 @@ from dataclasses import dataclass, replace
 
 from torch import nn
 
-from ..layers import Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, make_pool, scale_width
+from ..layers import (Branch, Conv, ConvNormAct, InceptionModule, Pool, check_width, make_pool, scale_width,
+                      senet_se)
+from ..layers.inception import out_channels
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, check_small_input, model_builder
 from .heads import AuxHead, ClassifierHead
@@ -72,14 +74,16 @@ def fig7() -> tuple[Branch, ...]:
 class InceptionRow:
     """A row of a body table that is an Inception module: ``branches()`` gives its branch
     table (at width 1), :meth:`module` builds it from the table :func:`build_body` has scaled
-    and strided. A block that is not a plain concatenation (Inception-ResNet's) overrides
-    :meth:`module`."""
+    and strided, with SENet's squeeze-and-excite on its output where ``se_reduction`` is given. A block that is not
+    a plain concatenation (Inception-ResNet's) overrides :meth:`module`."""
 
     def branches(self) -> tuple[Branch, ...]:
         raise NotImplementedError
 
-    def module(self, in_chs: int, branches: tuple[Branch, ...], bn_eps: float) -> nn.Module:
-        return InceptionModule(in_chs, branches, bn_eps=bn_eps)
+    def module(self, in_chs: int, branches: tuple[Branch, ...], bn_eps: float,
+               se_reduction: int | None = None) -> nn.Module:
+        attn = None if se_reduction is None else senet_se(out_channels(branches, in_chs), se_reduction)
+        return InceptionModule(in_chs, branches, bn_eps=bn_eps, attn=attn)
 
 
 @dataclass(frozen=True)
@@ -135,13 +139,14 @@ CFG = {"input_size": 299, "mean": (0.5,) * 3, "std": (0.5,) * 3, "interpolation"
 
 
 def build_body(in_chs: int, stride: int, stages: tuple, width: float, bn_eps: float,
-               strides: Downsamplings | None = None) -> StageStack:
+               strides: Downsamplings | None = None, se_reduction: int | None = None) -> StageStack:
     """A StageStack from rows of Conv, Pool and :class:`InceptionRow`, widths scaled; each
     tuple of rows is one stage. Each stride above 1 is asked of ``strides`` in network order
     (a grid-reducing Inception module asks once): where it answers 1, a conv runs at stride
     1 (same kernel and padding), a pool row is left out and a module's strided layers all run
     at stride 1 (:func:`unstrided`; its branches must then still agree in size, as
-    Inception-v4's valid stem modules do, the only module this early in any of these tables)."""
+    Inception-v4's valid stem modules do, the only module this early in any of these tables). ``se_reduction``
+    gives every module SENet's squeeze-and-excite (:meth:`InceptionRow.module`)."""
     if strides is None:
         strides = Downsamplings(0)
     body = StageStack(in_chs, stride)
@@ -159,20 +164,20 @@ def build_body(in_chs: int, stride: int, stages: tuple, width: float, bn_eps: fl
                 s = module_stride(branches)
                 if strides(s) < s:
                     branches, s = tuple(unstrided(b) for b in branches), 1
-                block = row.module(body.chs, branches, bn_eps)
+                block = row.module(body.chs, branches, bn_eps, se_reduction)
                 body.add(block, block.out_chs, s)
         body.end_stage()
     return body
 
 
 def stem_and_body(in_chans: int, stem: Conv, stages: tuple, width: float, bn_eps: float,
-                  small_input: bool) -> tuple[ConvNormAct, StageStack]:
+                  small_input: bool, se_reduction: int | None = None) -> tuple[ConvNormAct, StageStack]:
     """The stem conv and the body of an Inception network; ``small_input`` keeps its first
     two downsamplings (:data:`~lightnets.models.builder.SMALL_INPUT_KEPT`) at stride 1."""
     strides = Downsamplings.for_input(small_input)
     stem_chs, s = scale_width(stem.c, width), strides(stem.s)
     conv = ConvNormAct(in_chans, stem_chs, stem.k, s, bn_eps=bn_eps, padding=stem.p)
-    return conv, build_body(stem_chs, s, stages, width, bn_eps, strides)
+    return conv, build_body(stem_chs, s, stages, width, bn_eps, strides, se_reduction)
 
 
 def input_cfg(cfg: dict | None, small_input: bool) -> dict | None:

@@ -22,13 +22,20 @@ a total stride of 8. Inception-ResNet-v2's are Inception v3's (the stem conv, an
 max pool, left out). Inception-v4's second is the first filter concat of Fig. 3, a module:
 its 3x3 / 2 conv and its 3x3 / 2 max pool branch both run at stride 1, still valid (the
 pool branch stays, its 64 channels are part of the concatenation).
+
+``se=True`` on Inception-ResNet-v2 is the SENet paper's SE-Inception-ResNet-v2 (Hu et al. 2017, arXiv:1709.01507,
+Table 2): a squeeze-and-excite layer (C // ``se_reduction`` channels, sigmoid gate) on the residual branch of every
+Inception-ResNet block (its projection, before the scale and the addition, as Fig. 3 places SE in a residual
+block) and on the output of every other module (``mixed_5b`` and the two reductions, as Fig. 2 does).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import Branch, Conv, ConvNormAct, InceptionResidual, Pool, check_width, scale_width
+from ..layers import (SENET_REDUCTION, Branch, Conv, ConvNormAct, InceptionResidual, Pool, check_width, scale_width,
+                      senet_se)
+from ..layers.squeeze_excite import se_option
 from .base import LightNet
 from .builder import model_builder
 from .heads import ClassifierHead
@@ -97,8 +104,10 @@ class Residual(Mixed):
     scale: float = 1.0
     relu: bool = True
 
-    def module(self, in_chs: int, branches: tuple[Branch, ...], bn_eps: float) -> InceptionResidual:
-        return InceptionResidual(in_chs, branches, self.scale, "relu" if self.relu else None, bn_eps)
+    def module(self, in_chs: int, branches: tuple[Branch, ...], bn_eps: float,
+               se_reduction: int | None = None) -> InceptionResidual:
+        attn = None if se_reduction is None else senet_se(in_chs, se_reduction)
+        return InceptionResidual(in_chs, branches, self.scale, "relu" if self.relu else None, bn_eps, attn)
 
 
 def _repeat(n: int, first: int, figure: str) -> tuple[Mixed, ...]:
@@ -139,9 +148,10 @@ def _widths(stages: tuple) -> tuple[int, ...]:
 
 
 def _network(stages: tuple, *, num_classes: int, in_chans: int, width: float, drop_rate: float, bn_eps: float,
-             small_input: bool, small_min_input: int, final_conv: int | None = None) -> LightNet:
+             small_input: bool, small_min_input: int, final_conv: int | None = None,
+             se_reduction: int | None = None) -> LightNet:
     width = check_width(width, _widths(stages))
-    stem, body = stem_and_body(in_chans, STEM, stages, width, bn_eps, small_input)
+    stem, body = stem_and_body(in_chans, STEM, stages, width, bn_eps, small_input, se_reduction)
     last = None
     chs = body.chs
     if final_conv is not None:
@@ -165,10 +175,11 @@ def inception_v4(*, num_classes: int = 1000, in_chans: int = 3, width: float = 1
 
 @model_builder
 def inception_resnet_v2(*, num_classes: int = 1000, in_chans: int = 3, width: float = 1.0, drop_rate: float = 0.2,
-                        bn_eps: float = 1e-3, small_input: bool = False) -> LightNet:
+                        bn_eps: float = 1e-3, small_input: bool = False, se: bool = False,
+                        se_reduction: int = SENET_REDUCTION) -> LightNet:
     """Inception-ResNet-v2 (Fig. 15); ``width`` scales every conv (rounded to multiples of 8).
     ``small_input``: the stem conv at stride 1 and no first max pool (total stride 8, for
-    32x32; at least 21x21)."""
+    32x32; at least 21x21); ``se``: SE-Inception-ResNet-v2."""
     return _network(IRV2_STAGES, num_classes=num_classes, in_chans=in_chans, width=width, drop_rate=drop_rate,
                     bn_eps=bn_eps, small_input=small_input, small_min_input=SMALL_MIN_INPUT,
-                    final_conv=IRV2_FINAL_CONV)
+                    final_conv=IRV2_FINAL_CONV, se_reduction=se_option(se, se_reduction))

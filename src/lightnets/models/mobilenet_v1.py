@@ -2,13 +2,17 @@
 
 A 3x3 stem conv followed by 13 depthwise separable layers and an FC classifier. The width
 multiplier alpha thins every layer; the resolution multiplier rho is simply the input size.
+
+``se=True`` is the SENet paper's SE-MobileNet (Hu et al. 2017, arXiv:1709.01507, Table 3): a squeeze-and-excite layer
+(C // ``se_reduction`` channels, sigmoid gate: :mod:`..layers.squeeze_excite`) on the output of every separable layer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import ConvNormAct, DepthwiseSeparableConv, check_width, scale_width
+from ..layers import SENET_REDUCTION, ConvNormAct, DepthwiseSeparableConv, check_width, scale_width, senet_se
+from ..layers.squeeze_excite import se_option
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, first_stride, model_builder
 from .heads import ClassifierHead
@@ -52,6 +56,8 @@ def mobilenet_v1(
     bn_eps: float = 1e-5,
     small_input: bool = False,
     widths: dict | None = None,
+    se: bool = False,
+    se_reduction: int = SENET_REDUCTION,
 ) -> LightNet:
     """MobileNetV1; ``separable=False`` is Table 4's "Conv MobileNet" with full 3x3 convs.
 
@@ -60,6 +66,10 @@ def mobilenet_v1(
     ``widths`` (:mod:`.widths`): ``stem`` and the output width of each of the ``blocks``.
     """
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
+    se_option(se, se_reduction)
+    if se and not separable:
+        raise ValueError("se=True puts squeeze-and-excite on each depthwise separable layer (SE-MobileNet); "
+                         "separable=False has none: take one or the other")
     stages = SHALLOW_STAGES if shallow else STAGES
     plan = resolve_widths(widths, {"stem": scale_width(STEM, width),
                                    "blocks": [scale_width(spec.c, width) for spec in stages for _ in range(spec.n)]},
@@ -74,7 +84,8 @@ def mobilenet_v1(
         for s in map(strides, first_stride(spec.n, spec.s)):
             out_chs = next(blocks)
             if separable:
-                block = DepthwiseSeparableConv(body.chs, out_chs, s, act=act, bn_eps=bn_eps)
+                attn = senet_se(out_chs, se_reduction) if se else None
+                block = DepthwiseSeparableConv(body.chs, out_chs, s, act=act, bn_eps=bn_eps, attn=attn)
             else:
                 block = ConvNormAct(body.chs, out_chs, 3, s, act=act, bn_eps=bn_eps)
             body.add(block, out_chs, s)

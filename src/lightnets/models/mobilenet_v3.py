@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..layers import ConvNormAct, InvertedResidual, check_width, make_divisible, scale_width
+from ..layers import ConvNormAct, InvertedResidual, check_width, mobilenet_v3_width, scale_width
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import ClassifierHead
@@ -111,11 +111,6 @@ def architecture(size: str, stages: list | None = None) -> Architecture:
     return arch if stages is None else replace(arch, stages=parse_stages(stages))
 
 
-def se_width(expanded: int) -> int:
-    """MobileNetV3's SE rule: a quarter of the expanded width, a multiple of 8."""
-    return make_divisible(expanded / 4, 8)
-
-
 def minimalistic(row: Bneck) -> Bneck:
     """The minimalistic row: no SE, ReLU only, 3x3 kernels only."""
     return replace(row, k=3, se=False, nl=RE)
@@ -168,7 +163,8 @@ def mobilenet_v3(
             row, exp_chs, out_chs, s, shortcut, expand = next(blocks)
             block = InvertedResidual(
                 body.chs, out_chs, exp_chs, row.k, s, act=row.nl,
-                se_reduced=se_width(exp_chs) if row.se else None, bn_eps=bn_eps, expand=expand, shortcut=shortcut,
+                se_reduced=mobilenet_v3_width(exp_chs) if row.se else None, bn_eps=bn_eps, expand=expand,
+                shortcut=shortcut,
             )
             body.add(block, out_chs, s)
         body.end_stage()

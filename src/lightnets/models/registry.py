@@ -14,6 +14,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from ..layers import SENET_REDUCTION
 from .alexnet import alexnet
 from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .bn_inception import bn_inception
@@ -50,6 +51,7 @@ RESNET, WIDE_RESNET = "ResNet, arXiv:1512.03385", "Wide ResNet, arXiv:1605.07146
 SHUFFLENET_V1, SHUFFLENET_V2 = "ShuffleNet V1, arXiv:1707.01083", "ShuffleNet V2, arXiv:1807.11164"
 RESNEXT, RES2NET = "ResNeXt, arXiv:1611.05431", "Res2Net, arXiv:1904.01169"
 SKNET, GENET, GCNET = "SKNet, arXiv:1903.06586", "GENet, arXiv:1810.12348", "GCNet, arXiv:1904.11492"
+SENET = "SENet, arXiv:1709.01507"
 # SKNet-50 / 101: ResNeXt 32x4d with selective kernels (r = 16, L = 32); timm's SK-ResNet-18 / 34: r = 8, L = 16 and
 # each branch on half the input channels
 SKNETS = {"skresnext50_32x4d": 50, "sknet101": 101}
@@ -64,6 +66,10 @@ def attention(kind: str | None, **options: Any) -> dict[str, Any]:
 
 
 SK_RESNET = attention("selective_kernel", sk_reduction=8, sk_min_width=16, sk_split_input=True)
+# SENet's models as released (Caffe; timm's legacy_se*) and timm's SE networks on torchvision's ResNet / ResNeXt
+SE_LEGACY, SE_TIMM = attention("squeeze_excite", senet_layout=True), attention("squeeze_excite", senet_layout=False)
+RESNEXT_32X4D = {"cardinality": 32, "base_width": 4}
+NO_SE = {"se": False, "se_reduction": SENET_REDUCTION}  # the Inception names without SENet's layers
 # ResNet-18/34's basic blocks have no bottleneck: their names fix its options, which create_model then refuses.
 NO_BOTTLENECK = {"stride_in_1x1": False, "base_width": 64, "cardinality": 1}
 PLAIN = {"attention": None, **{name: default for defaults in RESNET_ATTENTION_OPTIONS.values()
@@ -99,8 +105,10 @@ MODELS: dict[str, Entry] = {
     "googlenet": Entry(googlenet, paper="GoogLeNet (Inception v1), arXiv:1409.4842"),
     "inception_v3": Entry(inception_v3, paper="Inception v3, arXiv:1512.00567"),
     "inception_v4": Entry(inception_v4, paper="Inception-v4, arXiv:1602.07261"),
-    "inception_resnet_v2": Entry(inception_resnet_v2, paper="Inception-ResNet-v2, arXiv:1602.07261"),
-    "bn_inception": Entry(bn_inception, paper="BN-Inception (Inception v2), arXiv:1502.03167"),
+    "inception_resnet_v2": Entry(inception_resnet_v2, NO_SE, "Inception-ResNet-v2, arXiv:1602.07261"),
+    "se_inception_resnet_v2": Entry(inception_resnet_v2, {"se": True}, SENET),
+    "bn_inception": Entry(bn_inception, NO_SE, "BN-Inception (Inception v2), arXiv:1502.03167"),
+    "se_bn_inception": Entry(bn_inception, {"se": True}, SENET),
     "lenet5": Entry(lenet5, paper="LeNet-5, LeCun et al. 1998, Proc. IEEE 86(11)"),
     "alexnet": Entry(alexnet, {"towers": False}, "AlexNet, Krizhevsky et al. 2012 (torchvision's single tower)"),
     "alexnet_towers": Entry(alexnet, {"towers": True}, "AlexNet, Krizhevsky et al. 2012 (the paper's two towers)"),
@@ -133,8 +141,18 @@ MODELS: dict[str, Entry] = {
     **{name: Entry(resnet, {"depth": depth, "cardinality": 32, "base_width": 4,
                                           **attention("selective_kernel")},
                    SKNET, resnet_table) for name, depth in SKNETS.items()},
-    "ge_resnet50": Entry(resnet, {"depth": 50, **attention("gather_excite")}, GENET, resnet_table),
+    **{f"ge_resnet{depth}": Entry(resnet, {"depth": depth, **attention("gather_excite")}, GENET, resnet_table)
+       for depth in (50, 101)},
     "gc_resnet50": Entry(resnet, {"depth": 50, **attention("global_context")}, GCNET, resnet_table),
+    **{f"legacy_seresnet{depth}": Entry(resnet, {"depth": depth, **NO_BOTTLENECK, **SE_LEGACY}, SENET, resnet_table)
+       for depth in (18, 34)},
+    **{f"legacy_seresnet{depth}": Entry(resnet, {"depth": depth, "stride_in_1x1": True, **SE_LEGACY}, SENET,
+                                        resnet_table) for depth in (50, 101, 152)},
+    **{f"legacy_seresnext{depth}_32x4d": Entry(resnet, {"depth": depth, **RESNEXT_32X4D, **SE_LEGACY}, SENET,
+                                               resnet_table) for depth in (50, 101)},
+    "seresnet50": Entry(resnet, {"depth": 50, "stride_in_1x1": False, **SE_TIMM}, SENET, resnet_table),
+    **{f"seresnext{depth}_32x4d": Entry(resnet, {"depth": depth, **RESNEXT_32X4D, **SE_TIMM}, SENET, resnet_table)
+       for depth in (50, 101)},
     "res2next50": Entry(res2net, {"depth": 50, "base_width": 4, "scale": 4, "cardinality": 8},
                         "Res2NeXt-50 (Res2Net paper, arXiv:1904.01169, Section 4.2)"),
 }

@@ -29,7 +29,14 @@ inner width follows its scaled ``c`` as at full width, so ``width=1.0`` is exact
   ``extent`` on every block's output before the addition; the global θ / θ⁺ gathers are sized for the default input
   (224, or 32 with ``small_input``: the model's ``min_input``) and refuse other sizes;
 - ``"global_context"``, GCNet (Cao et al. 2019, arXiv:1904.11492, Section 5.1): a GC block (bottleneck ratio
-  ``gc_ratio``, fusion by addition) on the output of every block of conv3_x to conv5_x (c3-c5).
+  ``gc_ratio``, fusion by addition) on the output of every block of conv3_x to conv5_x (c3-c5);
+- ``"squeeze_excite"``, SENet (Hu et al. 2017, arXiv:1709.01507, Fig. 3 and Table 1): an SE layer (C // r channels,
+  r = ``se_reduction``, sigmoid gate: :mod:`..layers.squeeze_excite`) on every block's output before the addition.
+  ``senet_layout`` is the layout of the SENet models as released in Caffe (ported by Cadene's pretrainedmodels, timm's
+  ``legacy_se*``): conv2_x's max pool without padding, rounding its size up, and in the basic blocks of
+  SE-ResNet-18 / 34 a ReLU on the second conv's output before the SE. Their SE-ResNets also stride the first 1x1 conv
+  (``stride_in_1x1``), their SE-ResNeXts the 3x3 conv; timm's ``seresnet50`` / ``seresnext*`` are torchvision's
+  networks with the SE layer.
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ from typing import Any
 
 from torch import nn
 
-from ..layers import (BasicBlock, Bottleneck, GatherExcite, GlobalContext, SelectiveKernel, check_width, pooled_stem,
-                      pooled_stem_stride, scale_width)
+from ..layers import (SENET_REDUCTION, BasicBlock, Bottleneck, GatherExcite, GlobalContext, SelectiveKernel,
+                      SqueezeExcite, check_width, pooled_stem, pooled_stem_stride, scale_width, senet_se)
+from ..layers.squeeze_excite import check_reduction
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
@@ -83,12 +91,13 @@ DEPTHS = {
 }
 EXPANSION = 4  # a bottleneck's last 1x1 conv: [1x1, 64; 3x3, 64; 1x1, 256]
 BASE_WIDTH = 64  # the paper's bottleneck width in conv2_x (ResNeXt: the width of each of its groups)
-ATTENTIONS = ("selective_kernel", "gather_excite", "global_context")
+ATTENTIONS = ("selective_kernel", "gather_excite", "global_context", "squeeze_excite")
 # each attention's own options and their defaults (given with another attention, they are refused)
 ATTENTION_OPTIONS = {
     "selective_kernel": {"sk_reduction": 16, "sk_min_width": 32, "sk_split_input": False},  # SKNet's r, L
     "gather_excite": {"gather": "theta_minus", "extent": "global"},
     "global_context": {"gc_ratio": 1 / 16},
+    "squeeze_excite": {"se_reduction": SENET_REDUCTION, "senet_layout": False},
 }
 GC_STAGES = ("conv3_x", "conv4_x", "conv5_x")  # GCNet's c3-c5
 
@@ -112,19 +121,25 @@ def resnet(
     gather: str = "theta_minus",
     extent: int | str = "global",
     gc_ratio: float = 1 / 16,
+    se_reduction: int = SENET_REDUCTION,
+    senet_layout: bool = False,
 ) -> LightNet:
     """ResNet-18 to 152 (ResNeXt with ``cardinality`` > 1); ``small_input`` is the CIFAR stem (3x3 conv at stride 1,
-    no max pool; total stride 8, for 32x32); ``attention`` SKNet, GENet or GCNet."""
+    no max pool; total stride 8, for 32x32); ``attention`` SKNet, GENet, GCNet or SENet."""
     options = {"sk_reduction": sk_reduction, "sk_min_width": sk_min_width, "sk_split_input": sk_split_input,
-               "gather": gather, "extent": extent, "gc_ratio": gc_ratio}
+               "gather": gather, "extent": extent, "gc_ratio": gc_ratio, "se_reduction": se_reduction,
+               "senet_layout": senet_layout}
     _check_attention(attention, options)
+    check_reduction(se_reduction)
+    if not isinstance(senet_layout, bool):
+        raise ValueError(f"senet_layout must be True or False, got {senet_layout!r}")
     column = _check_depth(depth)
     _check_bottleneck_options(depth, column, stride_in_1x1, base_width, cardinality)
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
     if column.block is Bottleneck:
         check_group_width(width, base_width)
     stem_chs = scale_width(STEM, width)
-    stem = pooled_stem(in_chans, stem_chs, 7, bn_eps, check_small_input(small_input))
+    stem = pooled_stem(in_chans, stem_chs, 7, bn_eps, check_small_input(small_input), ceil_pool=senet_layout)
     body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
     conv3x3 = None
     if attention == "selective_kernel":
@@ -138,7 +153,8 @@ def resnet(
             side = -(-input_side // (body.stride * s))  # the block's output map at the default input
             attn = _attention(attention, spec.name, out_chs, side, bn_eps, **options)
             if column.block is BasicBlock:
-                body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps, conv3x3=conv3x3, attn=attn), c, s)
+                body.add(BasicBlock(body.chs, c, s, bn_eps=bn_eps, conv3x3=conv3x3, attn=attn,
+                                    conv2_act="relu" if senet_layout else None), c, s)
             else:
                 mid = group_width(c, base_width) * cardinality
                 block = Bottleneck(body.chs, out_chs, mid, s, stride_in_1x1, bn_eps, cardinality, conv3x3, attn)
@@ -155,9 +171,11 @@ def _selective_kernel(in_chs: int, out_chs: int, stride: int, groups: int, **opt
 
 
 def _attention(attention: str | None, stage: str, channels: int, side: int, bn_eps: float, *, gather: str,
-               extent: int | str, gc_ratio: float, **_sk: Any) -> nn.Module | None:
+               extent: int | str, gc_ratio: float, se_reduction: int, **_others: Any) -> nn.Module | None:
     """The module on a block's output before the addition, for the block of ``stage`` whose output map is ``side``
     pixels a side at the default input."""
+    if attention == "squeeze_excite":
+        return senet_se(channels, se_reduction)
     if attention == "gather_excite":
         return GatherExcite(channels, gather, extent, size=side, bn_eps=bn_eps)
     if attention == "global_context" and stage in GC_STAGES:
@@ -238,7 +256,10 @@ def resnet_table(model: LightNet) -> PaperTable:
     for i, (spec, stage) in enumerate(zip(STAGES, model.stages)):
         block = stage[0]
         convs = [getattr(block, name) for name in ("conv1", "conv2", "conv3") if hasattr(block, name)]
-        cell = "[" + "; ".join(_conv_cell(c, model.config["sk_reduction"]) for c in convs) + "]"
+        cells = [_conv_cell(c, model.config["sk_reduction"]) for c in convs]
+        if isinstance(getattr(block, "attn", None), SqueezeExcite):  # SENet's Table 1: "fc, [16, 256]"
+            cells.append(f"fc, [{block.attn.fc1.out_channels}, {block.attn.fc2.out_channels}]")
+        cell = "[" + "; ".join(cells) + "]"
         cell = f"{cell} x {len(stage)}"
         modules = (f"stages.{i}",)
         if i == 0 and hasattr(model.stem, "pool"):  # Table 1 prints conv1's max pool in conv2_x

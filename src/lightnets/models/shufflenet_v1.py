@@ -15,13 +15,18 @@ code the classifier has no bias.
 
 The channel shuffle is the paper's (reshape to (g, n), transpose, flatten); the authors' code reshapes to (n, g),
 the inverse permutation, so their checkpoints would need their 1x1 weights permuted to load here.
+
+``se=True`` is the SENet paper's SE-ShuffleNet (Hu et al. 2017, arXiv:1709.01507, Table 3): a squeeze-and-excite
+layer (C // ``se_reduction`` channels, sigmoid gate: :mod:`..layers.squeeze_excite`) on every unit's main branch
+before the add or the concatenation, as SENet places it on a residual branch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..layers import ShuffleNetUnit, make_divisible, pooled_stem, pooled_stem_stride
+from ..layers import SENET_REDUCTION, ShuffleNetUnit, make_divisible, pooled_stem, pooled_stem_stride, senet_se
+from ..layers.squeeze_excite import se_option
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
@@ -61,17 +66,21 @@ def shufflenet_v1(
     groups: int = 3,
     bn_eps: float = 1e-5,
     small_input: bool = False,
+    se: bool = False,
+    se_reduction: int = SENET_REDUCTION,
 ) -> LightNet:
     """ShuffleNet s x with g groups; ``small_input`` drops conv1's stride and the max pool (total stride 8, for
-    32x32)."""
+    32x32); ``se`` SE-ShuffleNet."""
     _check(groups, width)
+    se_option(se, se_reduction)
     stem_chs = -(-STEM[float(width)] // groups) * groups
     stem = pooled_stem(in_chans, stem_chs, 3, bn_eps, check_small_input(small_input))
     body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
     for i, (spec, c) in enumerate(zip(STAGES, stage_widths(groups, width))):
         for j, s in enumerate(first_stride(spec.n, spec.s)):
             first_groups = 1 if i == j == 0 else groups
-            body.add(ShuffleNetUnit(body.chs, c, c // BOTTLENECK, groups, s, first_groups, bn_eps), c, s)
+            attn = senet_se(c - body.chs if s == 2 else c, se_reduction) if se else None  # on the main branch
+            body.add(ShuffleNetUnit(body.chs, c, c // BOTTLENECK, groups, s, first_groups, bn_eps, attn), c, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes, bias=False)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out",
