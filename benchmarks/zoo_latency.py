@@ -11,9 +11,7 @@ moves them together. Writes the generated section of docs/benchmarks/zoo_latency
 its hand-written commentary, see doc_sections.py) and docs/benchmarks/zoo_latency.png
 (latency against MACs, one point per model). Each model's measurement is appended to
 benchmarks/.cache/zoo_latency.jsonl as soon as it is taken, so a killed run loses at most one
-model: ``--resume`` keeps the measurements of the same date and goes on from there. Before it is counted and timed,
-each model's BatchNorm statistics are taken from one batch of random images (:func:`calibrated`), so that its
-random weights keep activations at the scale a trained network has. ``--models`` with ``--out``
+model: ``--resume`` keeps the measurements of the same date and goes on from there. ``--models`` with ``--out``
 measures some families into a document of their own (the zoo grows faster than a quiet machine can time it whole).
 """
 
@@ -73,28 +71,11 @@ def ort_runner(model: torch.nn.Module, size: int, path: Path):
     return lambda x: session.run(None, {"input": x.numpy()})[0]
 
 
-def calibrated(model: torch.nn.Module, size: int) -> torch.nn.Module:
-    """``model`` in eval mode with every BatchNorm's running statistics those of one batch of two random images.
-    PyTorch's initial statistics (mean 0, variance 1) let a deep random network's activations grow block after
-    block: legacy_seresnet152's float32 logits then differ from its float64 ones by 45% of their scale, which no
-    export check can pass. Trained networks do not do this, and the time of a convolution does not depend on its
-    weights' values."""
-    for module in model.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-            module.reset_running_stats()
-            module.momentum = None  # a cumulative average: after one batch, that batch's statistics
-    model.train()
-    with torch.no_grad():
-        model(torch.randn(2, model.in_chans, size, size))
-    return model.eval()
-
-
 def measure(name: str, rounds: int, runs: int, work: Path) -> dict:
     from lightnets.deploy import export_onnx, ort_session
 
-    model = create_model(name)
+    model = create_model(name).eval()
     size = model.default_cfg["input_size"][-1]
-    model = calibrated(model, size)
     counted = profile(model, size)
     export_onnx(model, work / f"{name}.onnx", size)
     ours = ort_session(work / f"{name}.onnx", THREADS)

@@ -69,6 +69,25 @@ def test_a_wrong_artefact_fails_loudly(exported, make_realistic):
         verify(report.path, other, (3, 32, 32))
 
 
+class Doubled(torch.nn.Module):
+    def __init__(self, offset: float = 0.0, shift: float = 0.0):
+        super().__init__()
+        self.offset, self.shift = offset, shift
+
+    def forward(self, x):
+        return (2 * x + self.offset) - self.offset + self.shift  # offset 1e5: float32 keeps 2x to 2**-8
+
+
+def test_float32_rounding_that_pytorch_shares_is_not_held_against_the_file(tmp_path):
+    path = tmp_path / "doubled.onnx"
+    torch.onnx.export(Doubled().eval(), (torch.randn(2, 64),), str(path), dynamo=True, input_names=["input"],
+                      dynamic_shapes=({0: torch.export.Dim("batch")},), verbose=False)
+    worst, scale = verify(path, Doubled(offset=1e5), (64,))  # PyTorch's float32 is the one off the exact 2x
+    assert 1e-4 * max(1.0, scale) < worst < 1e-2  # above the tolerance, yet accepted
+    with pytest.raises(ExportError, match=r"Against float64 logits, ONNX Runtime is 0.05 off and PyTorch's float32"):
+        verify(path, Doubled(offset=1e5, shift=-0.05), (64,))  # a file that computes something else
+
+
 def test_torch_export_round_trip(tmp_path, make_realistic):
     model = make_realistic(create_model("mobilenet_v3_small_minimal", width=0.25, num_classes=4))
     assert export_program(model, tmp_path / "m.pt2", 32) < 1e-4

@@ -5,10 +5,17 @@ and the preprocessing a checkpoint carries is stored in the ONNX model's metadat
 (``metadata_props``: ``lightnets_preprocessing``, ``lightnets_classes``,
 ``lightnets_model``) so that the file alone says how to feed it. The file is written to
 a temporary name and renamed only after ONNX Runtime's outputs match PyTorch's.
+
+A network can be so ill-conditioned in float32 (a deep one with random weights, whose activations grow block after
+block) that PyTorch's own float32 logits stray from the exact ones by more than the tolerance. Where ONNX Runtime
+and PyTorch differ by more, :func:`verify` therefore computes the logits in float64 and accepts the file when ONNX
+Runtime is no further from them than PyTorch's float32 is (twice, plus the tolerance): a wrong graph is still far
+from both, while rounding that both runtimes suffer is not held against the file.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass
@@ -65,6 +72,7 @@ def verify(path: str | os.PathLike, model: nn.Module, input_shape: tuple[int, ..
     name = session.get_inputs()[0].name
     generator = torch.Generator().manual_seed(seed)
     worst, scale = 0.0, 0.0
+    runs = []
     for batch in batch_sizes:
         x = torch.randn((batch, *input_shape), generator=generator)
         with torch.inference_mode():
@@ -72,12 +80,28 @@ def verify(path: str | os.PathLike, model: nn.Module, input_shape: tuple[int, ..
         got = session.run(None, {name: x.numpy()})[0]
         if got.shape != expected.shape:
             raise ExportError(f"ONNX Runtime gave shape {got.shape}, PyTorch {expected.shape} (batch {batch})")
+        runs.append((x, expected, got))
         worst = max(worst, float(np.abs(got - expected).max()))
         scale = max(scale, float(np.abs(expected).max()))
-    if worst > TOLERANCE * max(1.0, scale):
-        raise ExportError(f"ONNX Runtime differs from PyTorch by {worst:.3g} (logits up to {scale:.3g}); "
-                          f"tolerance {TOLERANCE:g} x max(1, scale)")
+    allowed = TOLERANCE * max(1.0, scale)
+    if worst > allowed:
+        ours, theirs = _float64_errors(model, runs)
+        if theirs > 2 * ours + allowed:
+            raise ExportError(f"ONNX Runtime differs from PyTorch by {worst:.3g} (logits up to {scale:.3g}); "
+                              f"tolerance {TOLERANCE:g} x max(1, scale). Against float64 logits, ONNX Runtime is "
+                              f"{theirs:.3g} off and PyTorch's float32 {ours:.3g}")
     return worst, scale
+
+
+def _float64_errors(model: nn.Module, runs: list) -> tuple[float, float]:
+    """How far PyTorch's float32 logits and ONNX Runtime's are from the same network's float64 logits."""
+    exact_model = copy.deepcopy(model).double().eval()
+    ours = theirs = 0.0
+    for x, expected, got in runs:
+        with torch.inference_mode():
+            exact = exact_model(x.double()).numpy()
+        ours, theirs = max(ours, float(np.abs(expected - exact).max())), max(theirs, float(np.abs(got - exact).max()))
+    return ours, theirs
 
 
 def export_onnx(
