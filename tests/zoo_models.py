@@ -33,6 +33,15 @@ def representatives() -> list[str]:
 
 REPRESENTATIVES = representatives()
 
+# Representatives whose full-width weights dominate the costly tests' time (VGG-11's 133M parameters, the two-tower
+# AlexNet's 61M: drawn, copied, folded and exported): those tests build them at this width, every layer kept.
+NARROW = {"vgg11": 0.25, "alexnet_towers": 0.25}
+
+
+def build(name: str, **kwargs):
+    """``create_model(name, **kwargs)``, at the representative's test width (:data:`NARROW`) unless one is given."""
+    return create_model(name, **{"width": NARROW.get(name, 1.0), **kwargs})
+
 
 # Families whose unpadded convs trim every map by a border although they need no input above the total stride
 # (min_input stays the stride): Xception's two unpadded 3x3 stem convs take 7x7, its stride is 32.

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from zoo_models import REPRESENTATIVES
+from zoo_models import REPRESENTATIVES, build
 
 from lightnets import create_model, profile
 
@@ -97,7 +97,7 @@ def test_a_module_called_twice_has_its_parameters_counted_once():
 
 @pytest.mark.parametrize("name", REPRESENTATIVES)
 def test_every_registered_model_matches_flop_counter(name):
-    model = create_model(name)
+    model = build(name)
     size = max(64, model.min_input)
     assert profile(model, size).macs == flop_counter_macs(model, (model.in_chans, size, size))
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from zoo_models import REPRESENTATIVES, TRIMMED_BELOW_STRIDE
+from zoo_models import REPRESENTATIVES, TRIMMED_BELOW_STRIDE, build
 
 from lightnets import conv_cost, create_model, profile
 
@@ -69,7 +69,7 @@ def test_macs_exclude_elementwise_ops_which_are_reported_apart():
 
 @pytest.mark.parametrize("name", REPRESENTATIVES)
 def test_counter_agrees_with_torch_param_count_and_resolution_scaling(name):
-    model = create_model(name)
+    model = build(name)
     p = profile(model, 224)
     assert p.params == sum(t.numel() for t in model.parameters())
     # Each layer's MACs scale with its output map's area, and layers on pooled maps (SE, FC

@@ -194,11 +194,6 @@ def test_bench_needs_a_model(capsys):
     assert e.value.code == 2 and "the following arguments are required: MODEL" in err and "Traceback" not in err
 
 
-def test_report_without_latency(capsys):
-    code, out, _ = run(capsys, "report", "--no-latency")
-    assert code == 0 and "188/188 rows as expected" in out
-
-
 @pytest.mark.parametrize("argv, message", [
     (["profile", "mobilenet_v5"], "unknown model 'mobilenet_v5'; did you mean"),
     (["profile", "mobilenet_v2", "--width", "0"], "width must be > 0"),

@@ -10,7 +10,8 @@ from lightnets.cli import build_parser, main
 from lightnets.cli.model_kwargs import parse_model_kwargs
 
 BUILDS_A_MODEL = {"profile", "table", "grid", "bench", "latency-table", "sweep", "train"}
-V1_VALID = "valid: separable=true, shallow=false, act=relu, drop_rate=0.2, bn_eps=1e-05, small_input=false, widths=None (the defaults)"
+V1_VALID = ("valid: separable=true, shallow=false, act=relu, drop_rate=0.2, bn_eps=1e-05, small_input=false, "
+            "widths=None, se=false, se_reduction=16 (the defaults)")
 
 
 def run(capsys, *argv):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from zoo_models import REPRESENTATIVES
+from zoo_models import REPRESENTATIVES, build
 
 from lightnets import create_model
 from lightnets.deploy import ExportError, export_onnx, export_program, ort_session, read_metadata, verify
@@ -28,7 +28,7 @@ def exported(tmp_path_factory, make_realistic):
 
     def export(name):
         if name not in done:
-            model = make_realistic(create_model(name, num_classes=10))
+            model = make_realistic(build(name, num_classes=10))
             folder = root / name
             folder.mkdir()
             report = export_onnx(model, folder / "m.onnx", model.min_input, dynamic_batch=name == DYNAMIC,
@@ -60,6 +60,13 @@ def test_dynamic_height_and_width(exported):
         expected = model(x).numpy()
     got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     assert np.abs(got - expected).max() < 1e-4 * np.abs(expected).max()
+
+
+@pytest.mark.parametrize("name, width", [("mobilenet_v1", 0.25), ("shufflenet_v1_g3", 0.5)])
+def test_the_squeeze_excite_options_export_too(name, width, tmp_path, make_realistic):
+    model = make_realistic(create_model(name, se=True, width=width, num_classes=10))
+    report = export_onnx(model, tmp_path / "m.onnx", 32, dynamic_batch=False)
+    assert report.scale > 0.1 and report.max_abs_diff < 1e-4 * report.scale
 
 
 def test_a_wrong_artefact_fails_loudly(exported, make_realistic):

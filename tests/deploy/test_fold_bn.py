@@ -4,7 +4,7 @@ import torchvision.models as tvm
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from zoo_models import REPRESENTATIVES
+from zoo_models import REPRESENTATIVES, build
 
 from lightnets import create_model, profile
 from lightnets.deploy import fold_bn
@@ -30,7 +30,8 @@ from lightnets.deploy import fold_bn
 # conv; the depthwise conv has none) and projection: 3 + 3 + 3 + 8 x 3 + 3, the exit flow's 2 separable convs: 40.
 # SK-ResNet-18: the stem, each of the 8 blocks' two selective-kernel branches,
 # its squeeze (a 1x1 conv on the pooled sum) and second conv, the 3 projections: 1 + 8 x 4 + 3 = 36. GE-ResNet-50
-# (GE-θ⁻: no parameters) and GC-ResNet-50 (LayerNorm, not BN): ResNet-50's 1 + 16 x 3 + 4 = 53.
+# (GE-θ⁻: no parameters) and GC-ResNet-50 (LayerNorm, not BN): ResNet-50's 1 + 16 x 3 + 4 = 53. SE-ResNet-18 (its SE
+# layers have no BN): ResNet-18's 1 + 8 x 2 + 3 = 20.
 # LeNet-5, AlexNet, VGG without BN and NIN have no BN.
 COUNTS = {
     "mobilenet_v1": (27, 0),
@@ -57,6 +58,7 @@ COUNTS = {
     "skresnet18": (36, 0),
     "ge_resnet50": (53, 0),
     "gc_resnet50": (53, 0),
+    "legacy_seresnet18": (20, 0),
     "shufflenet_v1_g1": (49, 0),
     "shufflenet_v2_x0_5": (56, 0),
     "torchvision.resnet18": (20, 0),
@@ -101,7 +103,7 @@ def assert_same_outputs(model: nn.Module, folded: nn.Module, x: torch.Tensor) ->
 
 @pytest.mark.parametrize("name", REPRESENTATIVES + list(TORCHVISION))
 def test_folded_model_matches_in_eval_mode(name):
-    model = TORCHVISION[name]() if name in TORCHVISION else create_model(name, num_classes=10)
+    model = TORCHVISION[name]() if name in TORCHVISION else build(name, num_classes=10)
     # 64x64, or the network's own input where that is smaller (LeNet-5's 32x32: at 64 its head
     # averages S4's maps down to 5x5 and two random images give almost the same logits), never
     # below its smallest input

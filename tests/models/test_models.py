@@ -5,7 +5,7 @@ import random
 import pytest
 import torch
 
-from zoo_models import REPRESENTATIVES, TRIMMED_BELOW_STRIDE
+from zoo_models import REPRESENTATIVES, TRIMMED_BELOW_STRIDE, build
 
 from lightnets import create_model, list_models
 from lightnets.layers import mobilenet_v3_width as se_width
@@ -26,7 +26,7 @@ def test_registry_lists_the_mobilenet_family():
 
 @pytest.mark.parametrize("name", REPRESENTATIVES)
 def test_interface(name):
-    model = create_model(name, num_classes=10).eval()
+    model = build(name, num_classes=10).eval()
     size = max(96, model.min_input)
     x = torch.randn(2, model.in_chans, size, size)
     feats = model.forward_features(x)
@@ -240,7 +240,7 @@ ROUND_TRIPS = [
 
 @functools.cache
 def default_repr(name: str) -> str:
-    return repr(create_model(name))
+    return repr(build(name))
 
 
 def test_every_variant_option_has_a_round_trip_case():
@@ -249,7 +249,7 @@ def test_every_variant_option_has_a_round_trip_case():
 
 @pytest.mark.parametrize("name, variant", ROUND_TRIPS, ids=[f"{n}-{next(iter(v))}" for n, v in ROUND_TRIPS])
 def test_the_config_a_checkpoint_stores_rebuilds_the_exact_model(name, variant):
-    model = create_model(name, **variant).eval()
+    model = build(name, **variant).eval()
     assert repr(model) != default_repr(name) or "resolution" in variant, "the variant must change the model"
     config = json.loads(json.dumps(model.config))  # as a .safetensors checkpoint stores it
     assert config["name"] == name and all(config[k] == v for k, v in variant.items())
@@ -272,7 +272,7 @@ def test_a_config_whose_preset_contradicts_its_name_is_refused():
 
 @pytest.mark.parametrize("name", REPRESENTATIVES)
 def test_features_only_returns_the_maps_feature_info_states(name):
-    model = create_model(name, features_only=True).eval()
+    model = build(name, features_only=True).eval()
     assert isinstance(model, FeatureNet)
     size = -(-max(64, model.min_input) // model.total_stride) * model.total_stride  # a multiple of the stride
     maps = model(torch.randn(1, model.in_chans, size, size))
@@ -287,7 +287,7 @@ def test_features_only_returns_the_maps_feature_info_states(name):
         assert [b.shape[-1] - a.shape[-1] for a, b in zip(maps, larger)] == [
             model.total_stride // f["reduction"] for f in model.feature_info
         ]
-    assert len(maps) == len(create_model(name).feature_info)
+    assert len(maps) == len(build(name).feature_info)
 
 
 def test_features_only_selects_stages_and_rebuilds_from_its_config():

@@ -183,9 +183,10 @@ def test_a_resnet_checkpoint_loaded_as_another_network_says_which_it_fits():
 def test_a_small_resnet18_learns_the_tiny_problem(tmp_path):
     torch.manual_seed(0)
     model = create_model("resnet18", width=0.25, num_classes=2)
-    config = TrainConfig(out_dir=tmp_path / "run", recipe="sgd-cosine", epochs=2, batch_size=16, lr=0.05, threads=1,
+    config = TrainConfig(out_dir=tmp_path / "run", recipe="sgd-cosine", epochs=3, batch_size=16, lr=0.05, threads=1,
                          progress=False, device="cpu")
     result = train(model, brightness_splits(), preprocessing(), config, say=lambda _: None)
-    first, last = result.history
+    first, *_, last = result.history
     assert last["train_loss"] < first["train_loss"] and last["val_loss"] < first["val_loss"]
-    assert result.best_top1 >= 90  # the classes differ in brightness: a learner separates them
+    assert result.best_top1 >= 90  # the classes differ in brightness: a learner separates them (2 epochs left
+    # 89% on one 2-core host)

@@ -60,7 +60,7 @@ def test_the_profiler_counts_the_small_forms():
 
 def test_the_small_form_exports_to_onnx(tmp_path):
     model = create_model("mobilenet_v2", width=0.25, num_classes=10, small_input=True).eval()
-    report = export_onnx(model, tmp_path / "m.onnx", 32)
+    report = export_onnx(model, tmp_path / "m.onnx", 32, dynamic_batch=False)  # a dynamic batch costs 3x the time
     assert report.max_abs_diff < 1e-4 * max(report.scale, 1e-3)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lightnets.cli import main
 from lightnets.layers import scale_width
 from lightnets.reference import CHECKS, NOT_CHECKED, Disagreement, evaluate, load_published
 from lightnets.reference.checks import parse_checks, within
@@ -177,3 +178,9 @@ def test_bad_entries_are_refused_with_what_is_valid(entry, message):
 def test_the_shipped_reference_files_are_the_projects():
     for name in ("published.json", "README.md"):
         assert (REFERENCE / name).read_text() == (SHARED / name).read_text(), name
+
+
+def test_the_report_command_prints_every_row_as_expected(capsys):
+    # here, beside the rows' own tests: their counts are cached in this process, so the report costs little more
+    assert main(["report", "--no-latency"]) == 0
+    assert "199/199 rows as expected (69 disagree as documented" in capsys.readouterr().out

@@ -67,7 +67,7 @@ def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000
     return _key_pairs(source, arch, in_chans, num_classes, aux)  # one cache entry whether defaults are passed or not
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=512)
 def _key_pairs(source: str, arch: str, in_chans: int, num_classes: int, aux: bool) -> tuple[KeyPair, ...]:
     target = resolve(source, arch)
     with torch.device("meta"):
@@ -120,8 +120,24 @@ def identify(state_dict: Mapping[str, torch.Tensor]) -> list[tuple[str, str]]:
         (source, arch)
         for source, archs in SOURCES.items()
         for arch in archs
-        if not _compare(state_dict, _sized_pairs(state_dict, source, arch))
+        if _may_fit(state_dict, source, arch) and not _compare(state_dict, _sized_pairs(state_dict, source, arch))
     ]
+
+
+@lru_cache(maxsize=None)
+def _source_keys(source: str, arch: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The source keys of ``arch``, and those every checkpoint of it holds (not the BatchNorm counters, aux heads or
+    classifier, which a checkpoint may lack). Key names do not depend on in_chans or num_classes."""
+    pairs = key_pairs(source, arch)
+    required = (p.theirs for p in pairs
+                if not p.theirs.endswith(OPTIONAL_SUFFIX) and not p.ours.startswith((AUX_PREFIX, "head.fc.")))
+    return frozenset(p.theirs for p in pairs), frozenset(required)
+
+
+def _may_fit(state_dict: Mapping[str, torch.Tensor], source: str, arch: str) -> bool:
+    """Whether ``state_dict``'s key names can be ``arch``'s, before its shapes are checked at its own size."""
+    keys, required = _source_keys(source, arch)
+    return required <= state_dict.keys() and all(key in keys for key in state_dict)
 
 
 def load_reference_weights(

@@ -267,8 +267,11 @@ def resnet_table(model: LightNet) -> PaperTable:
         rows.append(TableRow(modules, (spec.name if cardinality == 1 else spec.name.removesuffix("_x"), cell)))
     fc = f", {model.num_classes}-d fc, softmax" if model.num_classes else ""
     rows.append(TableRow(("head",), ("-", f"{'average' if cardinality == 1 else 'global average'} pool{fc}")))
+    group = _conv(model.stages[0][0].conv2).out_channels // cardinality if cardinality > 1 else None
+    if model.config["attention"] == "squeeze_excite":  # SENet's Table 1 prints SE-ResNet-50 and SE-ResNeXt-50
+        column = f"SE-ResNet-{depth}" if group is None else f"SE-ResNeXt-{depth} ({cardinality}x{group}d)"
+        return PaperTable("SENet (arXiv:1709.01507), Table 1", ("stage", column), tuple(rows))
     if cardinality == 1:
         return PaperTable("ResNet (arXiv:1512.03385), Table 1", ("layer name", f"{depth}-layer"), tuple(rows))
-    group = _conv(model.stages[0][0].conv2).out_channels // cardinality
     return PaperTable("ResNeXt (arXiv:1611.05431), Table 1", ("stage", f"ResNeXt-{depth} ({cardinality}x{group}d)"),
                       tuple(rows))

@@ -155,7 +155,7 @@ def within(counted_m: float, published: float, rule: str, minimum_decimals: int,
     return abs(counted_m - published) <= step / 2 + 1e-9
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=None)  # one entry per checked configuration and input
 def _counts(model: str | None, layer: str | None, width: float, num_classes: int, options: tuple,
             convention: str, op_kind: str | None, input_size: int | tuple[int, ...]) -> tuple[int, int]:
     """Params and MACs of a model or layer (or of its ``op_kind`` layers only) at ``input_size``."""
