@@ -6,7 +6,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from zoo_models import REPRESENTATIVES, build
 
-from lightnets import create_model, profile
+from lightnets import profile
 from lightnets.deploy import fold_bn
 
 # Every BN of these networks follows a conv whose output nothing else reads, so all fold:

@@ -9,9 +9,9 @@ SK-ResNets (timm/models/sknet.py) keep the names of the conv a selective kernel 
 ``conv2`` in a bottleneck); inside it, the branches are ``paths.{k}`` (``conv``, ``bn``), the squeeze ``attn.fc_reduce``
 with ``attn.bn``, the select ``attn.fc_select``;
 the blocks' other convs are ``conv{k}.conv`` with ``conv{k}.bn``. timm's SE-ResNets and SE-ResNeXts
-(timm/models/resnet.py) name a block's SE layer ``se`` (``fc1``, ``fc2``); its legacy SENets (timm/models/senet.py, the released Caffe models)
-keep the block names but call it ``se_module``, the stem ``layer0.conv1`` / ``layer0.bn1`` and the classifier
-``last_linear``.
+(timm/models/resnet.py) name a block's SE layer ``se`` (``fc1``, ``fc2``); its legacy SENets (timm/models/senet.py,
+the released Caffe models) keep the block names but call it ``se_module``, the stem ``layer0.conv1`` /
+``layer0.bn1`` and the classifier ``last_linear``.
 """
 
 from __future__ import annotations
