@@ -34,8 +34,9 @@ def representatives() -> list[str]:
 REPRESENTATIVES = representatives()
 
 # Representatives whose full-width weights dominate the costly tests' time (VGG-11's 133M parameters, the two-tower
-# AlexNet's 61M: drawn, copied, folded and exported): those tests build them at this width, every layer kept.
-NARROW = {"vgg11": 0.25, "alexnet_towers": 0.25}
+# AlexNet's 61M, the ResNet-50-sized attention and Res2NeXt bodies: drawn, copied, folded and exported): those tests
+# build them at this width, every layer kept.
+NARROW = {"vgg11": 0.25, "alexnet_towers": 0.25, "ge_resnet50": 0.25, "gc_resnet50": 0.25, "res2next50": 0.25}
 
 
 def build(name: str, **kwargs):
