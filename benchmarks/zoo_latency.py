@@ -152,8 +152,9 @@ def main() -> None:
              png, f"lightnets zoo: eager latency against MACs, batch 1, {THREADS} thread")
     command = ".venv/bin/python benchmarks/zoo_latency.py"
     command += f" --models '{args.models}'" if args.models != "*" else ""
-    default_out = parser.get_default("out")
-    command += f" --out {args.out.resolve().relative_to(ROOT)}" if args.out.resolve() != default_out else ""
+    out = args.out.resolve()
+    if out != parser.get_default("out"):
+        command += f" --out {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}"
     today = time.strftime("%Y-%m-%d")
     generated = (f"Made by `{command}` ({today}, {time.perf_counter() - began:.0f} s). Torch {torch.__version__}, "
                  f"{os.cpu_count()} cores visible.\n\n```\n{table}\n```\n\n![latency against MACs]({png.name})")
