@@ -30,6 +30,7 @@ import torch
 
 from doc_sections import write_doc  # benchmarks/doc_sections.py, beside this script
 from lightnets import create_model, list_models, profile
+from lightnets.models import MODELS
 from lightnets.bench.latency import LatencyResult, thread_count, time_calls
 from lightnets.bench.peak import measure_peak
 from lightnets.bench.progress import steps
@@ -44,10 +45,12 @@ THREADS = 1
 
 def reference_arch(name: str) -> tuple[str, str] | None:
     """The torchvision (else timm) arch that is this registered model at its default width and
-    options (BatchNorm epsilon and activation flavour aside, which do not move latency)."""
+    options (BatchNorm epsilon and activation flavour aside, which do not move latency). A name
+    that fixes its width (shufflenet_v2_x0_5) is matched at that width."""
+    width = MODELS[name].preset.get("width", 1.0)
     for source in ("torchvision", "timm"):
         for arch, target in SOURCES[source].items():
-            if target.model == name and target.width == 1.0 and not target.variant:
+            if target.model == name and target.width == width and not target.variant:
                 return source, arch
     return None
 
