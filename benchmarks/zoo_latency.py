@@ -30,13 +30,13 @@ import torch
 
 from doc_sections import write_doc  # benchmarks/doc_sections.py, beside this script
 from lightnets import create_model, list_models, profile
-from lightnets.models import MODELS
 from lightnets.bench.latency import LatencyResult, thread_count, time_calls
 from lightnets.bench.peak import measure_peak
 from lightnets.bench.progress import steps
 from lightnets.bench.zoo import ZooPoint, plot_zoo
 from lightnets.cli.table import format_table
 from lightnets.interop import SOURCES
+from lightnets.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTIAL = ROOT / "benchmarks" / ".cache" / "zoo_latency.jsonl"

@@ -8,7 +8,7 @@ import torch
 from zoo_models import REPRESENTATIVES, TRIMMED_BELOW_STRIDE, build
 
 from lightnets import create_model, list_models
-from lightnets.layers import mobilenet_v3_width as se_width
+from lightnets.layers import mobilenet_v3_width
 from lightnets.models import FeatureNet, create_model_from_config
 from lightnets.models.mobilenet_v3 import LARGE, SMALL
 from lightnets.models.registry import variant_names
@@ -72,7 +72,7 @@ def test_mobilenet_v2_width_policy_rounds_to_8_and_keeps_1280_head_below_1():
 def test_mobilenet_v3_tables_have_paper_block_counts_and_se_rule():
     assert sum(len(s) for s in LARGE.stages) == 15
     assert sum(len(s) for s in SMALL.stages) == 11
-    assert se_width(72) == 24 and se_width(960) == 240 and se_width(16) == 8
+    assert mobilenet_v3_width(72) == 24 and mobilenet_v3_width(960) == 240 and mobilenet_v3_width(16) == 8
     large = create_model("mobilenet_v3_large")
     block = large.stages[2][0]  # bneck 5x5, exp 72, 40, SE, RE, s2
     assert block.dw.conv.kernel_size == (5, 5) and block.se.fc1.out_channels == 24

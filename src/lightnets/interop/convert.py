@@ -67,7 +67,7 @@ def key_pairs(source: str, arch: str, in_chans: int = 3, num_classes: int = 1000
     return _key_pairs(source, arch, in_chans, num_classes, aux)  # one cache entry whether defaults are passed or not
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=128)
 def _key_pairs(source: str, arch: str, in_chans: int, num_classes: int, aux: bool) -> tuple[KeyPair, ...]:
     target = resolve(source, arch)
     with torch.device("meta"):

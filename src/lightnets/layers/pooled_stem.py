@@ -26,7 +26,7 @@ def pooled_stem(in_chans: int, out_chs: int, kernel_size: int, bn_eps: float, sm
         return nn.Sequential(OrderedDict(conv=ConvNormAct(in_chans, out_chs, 3, stride=1, bn_eps=bn_eps)))
     return nn.Sequential(OrderedDict(
         conv=ConvNormAct(in_chans, out_chs, kernel_size, stride=2, bn_eps=bn_eps),
-        pool=nn.MaxPool2d(3, stride=2, padding=0, ceil_mode=True) if ceil_pool else nn.MaxPool2d(3, 2, padding=1),
+        pool=nn.MaxPool2d(3, stride=2, padding=0 if ceil_pool else 1, ceil_mode=ceil_pool),
     ))
 
 

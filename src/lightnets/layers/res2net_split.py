@@ -12,7 +12,7 @@ splits gets its own 3x3 conv, at the block's stride, and the last split is avera
 block's stride), as the authors' released code and timm build it.
 
 Options of the paper's Section 3.2 (Fig. 3): ``groups`` in every 3x3 conv (Res2NeXt, the cardinality of ResNeXt)
-and squeeze-and-excitation on the block's output before the addition (``se_chs``, the reduced width; SE-Res2Net).
+and squeeze-and-excitation on the block's output before the addition (``se``, the SE layer; SE-Res2Net).
 The splits are a Python loop over ``torch.split``, traceable by torch.fx and torch.export.
 """
 
@@ -25,7 +25,6 @@ from .activations import make_activation
 from .conv_norm_act import ConvNormAct
 from .groups import check_groups
 from .shortcut import projection_shortcut
-from .squeeze_excite import SqueezeExcite
 
 
 class Res2NetBottleneck(nn.Module):
@@ -33,7 +32,7 @@ class Res2NetBottleneck(nn.Module):
     (first blocks only), ``conv3`` (1x1, linear), ``se`` (or None), ``shortcut`` (or None) and ``act``."""
 
     def __init__(self, in_chs: int, out_chs: int, split_chs: int, scale: int, stride: int = 1, first: bool = False,
-                 groups: int = 1, se_chs: int | None = None, bn_eps: float = 1e-5):
+                 groups: int = 1, se: nn.Module | None = None, bn_eps: float = 1e-5):
         if isinstance(scale, bool) or not isinstance(scale, int) or scale < 2:
             raise ValueError(f"scale must be an integer >= 2 (the number of splits; 1 would be ResNet's bottleneck, "
                              f"with no split to pass a receptive field on), got {scale!r}")
@@ -45,7 +44,7 @@ class Res2NetBottleneck(nn.Module):
                                     for _ in range(scale - 1))
         self.pool = nn.AvgPool2d(3, stride, padding=1) if first else None
         self.conv3 = ConvNormAct(scale * split_chs, out_chs, 1, act=None, bn_eps=bn_eps)
-        self.se = None if se_chs is None else SqueezeExcite(out_chs, se_chs, gate="sigmoid")
+        self.se = se
         self.shortcut = projection_shortcut(in_chs, out_chs, stride, bn_eps)
         self.act = make_activation("relu")
 

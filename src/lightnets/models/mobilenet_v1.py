@@ -66,7 +66,7 @@ def mobilenet_v1(
     ``widths`` (:mod:`.widths`): ``stem`` and the output width of each of the ``blocks``.
     """
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))
-    se_option(se, se_reduction)
+    reduction = se_option(se, se_reduction)
     if se and not separable:
         raise ValueError("se=True puts squeeze-and-excite on each depthwise separable layer (SE-MobileNet); "
                          "separable=False has none: take one or the other")
@@ -84,7 +84,7 @@ def mobilenet_v1(
         for s in map(strides, first_stride(spec.n, spec.s)):
             out_chs = next(blocks)
             if separable:
-                attn = senet_se(out_chs, se_reduction) if se else None
+                attn = None if reduction is None else senet_se(out_chs, reduction)
                 block = DepthwiseSeparableConv(body.chs, out_chs, s, act=act, bn_eps=bn_eps, attn=attn)
             else:
                 block = ConvNormAct(body.chs, out_chs, 3, s, act=act, bn_eps=bn_eps)

@@ -15,7 +15,7 @@ adds ``cardinality`` groups to every split's 3x3 conv (4s, 8 groups of 4 channel
 from __future__ import annotations
 
 from ..layers import (Bottleneck, Res2NetBottleneck, check_width, pooled_stem, pooled_stem_stride, scale_width,
-                      senet_width)
+                      senet_se)
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, StageStack, check_small_input, first_stride, model_builder
 from .heads import ClassifierHead
@@ -62,7 +62,7 @@ def res2net(
         for j, s in enumerate(first_stride(n, spec.s)):
             block = Res2NetBottleneck(body.chs, out_chs, group_width(c, base_width) * cardinality, scale, s,
                                       first=j == 0, groups=cardinality,
-                                      se_chs=senet_width(out_chs) if se else None, bn_eps=bn_eps)
+                                      se=senet_se(out_chs) if se else None, bn_eps=bn_eps)
             body.add(block, out_chs, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes)

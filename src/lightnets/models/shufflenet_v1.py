@@ -72,14 +72,14 @@ def shufflenet_v1(
     """ShuffleNet s x with g groups; ``small_input`` drops conv1's stride and the max pool (total stride 8, for
     32x32); ``se`` SE-ShuffleNet."""
     _check(groups, width)
-    se_option(se, se_reduction)
+    reduction = se_option(se, se_reduction)
     stem_chs = -(-STEM[float(width)] // groups) * groups
     stem = pooled_stem(in_chans, stem_chs, 3, bn_eps, check_small_input(small_input))
     body = StageStack(stem_chs, stride=pooled_stem_stride(small_input))
     for i, (spec, c) in enumerate(zip(STAGES, stage_widths(groups, width))):
         for j, s in enumerate(first_stride(spec.n, spec.s)):
             first_groups = 1 if i == j == 0 else groups
-            attn = senet_se(c - body.chs if s == 2 else c, se_reduction) if se else None  # on the main branch
+            attn = None if reduction is None else senet_se(c - body.chs if s == 2 else c, reduction)  # main branch
             body.add(ShuffleNetUnit(body.chs, c, c // BOTTLENECK, groups, s, first_groups, bn_eps, attn), c, s)
         body.end_stage()
     head = ClassifierHead(body.chs, num_classes, bias=False)
