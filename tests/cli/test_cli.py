@@ -100,7 +100,9 @@ def test_bench_runs_every_backend_each_against_the_peak_of_its_precision(capsys)
     for r in rows:
         assert r["precision"] == ("int8" if r["backend"].endswith("int8") else "fp32")
         assert r["peak_share"] == pytest.approx(r["gmac_per_s"] / d["peaks"][r["precision"]]["gmacs"])
-        assert 0 < r["peak_share"] < 1
+        # within a factor of 2 of the peak: the peak is measured while the suite's other worker runs, and one such
+        # run put a backend at 1.04x of it; a wrong unit would be off by 1000
+        assert 0 < r["peak_share"] < 2
 
 
 FAKE_PEAKS = {"fp32": Peak(40.0, (31.5, 40.0, 38.0), 1, 1024, "2026-01-02T03:04:05", "fp32", cached=True),
