@@ -98,7 +98,9 @@ def test_an_onnx_runtime_table_measures_each_unit_exported_alone():
     table, units, measured = build_table(model, 32, "ort-fp32", warmup=1, runs=3)
     assert measured == len({u.key for u in units}) and set(table.identity["versions"]) == {"torch", "onnx",
                                                                                                "onnxruntime"}
-    assert predict_latency(model, 32, table).total_ms > table.overhead_ms > 0
+    prediction = predict_latency(model, 32, table)
+    # at least the overhead: on a busy machine the overhead's own measurement can exceed every unit's of this tiny net
+    assert prediction.total_ms >= table.overhead_ms > 0 and all(ms > 0 for _, ms in prediction.units)
 
 
 def test_the_commands_build_the_table_and_predict(capsys):
