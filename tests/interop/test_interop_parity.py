@@ -34,6 +34,7 @@ def every_source() -> list:
 
 # torchvision models without .features: their last block's output
 LAST_BLOCK = {"googlenet": "inception5b", "inception_v3": "Mixed_7c", **dict.fromkeys(RESNETS, "layer4"),
+              **dict.fromkeys(("mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3"), "layers"),
               **dict.fromkeys(SHUFFLENET_V2, "conv5")}
 
 

@@ -17,6 +17,7 @@ also loads a checkpoint saved without any of their keys, as the model without au
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping, NamedTuple
@@ -24,9 +25,9 @@ from typing import Mapping, NamedTuple
 import torch
 
 from ..io import CheckpointError, load_state_dict_file
-from ..models import MODELS, LightNet, create_model
-from . import (alexnet_vgg_keys, densenet_keys, dpn_keys, inception_keys, resnet_keys, shufflenet_v2_keys,
-               squeezenet_keys, timm_keys, torchvision_keys, xception_keys)
+from ..models import MODELS, LightNet, create_model, make_default_cfg
+from . import (alexnet_vgg_keys, densenet_keys, dpn_keys, efficientnet_keys, inception_keys, mnasnet_keys,
+               resnet_keys, shufflenet_v2_keys, squeezenet_keys, timm_keys, torchvision_keys, xception_keys)
 from .sources import SOURCES, resolve
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
@@ -36,8 +37,10 @@ KEY_RULES = {
                     "densenet": densenet_keys.module_names, "googlenet": inception_keys.googlenet_torchvision,
                     "inception_v3": inception_keys.inception_v3, "alexnet": alexnet_vgg_keys.alexnet_module_names,
                     "vgg": alexnet_vgg_keys.vgg_module_names, "resnet": resnet_keys.module_names,
-                    "shufflenet_v2": shufflenet_v2_keys.module_names, "squeezenet": squeezenet_keys.module_names},
-    "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3")},
+                    "shufflenet_v2": shufflenet_v2_keys.module_names, "squeezenet": squeezenet_keys.module_names,
+                    "mnasnet": mnasnet_keys.module_names, "efficientnet": efficientnet_keys.module_names},
+    "timm": {**{family: timm_keys.module_names for family in ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3",
+                                                              "mnasnet", "efficientnet", "mixnet")},
              "densenet": densenet_keys.module_names, "dpn": dpn_keys.module_names,
              "inception_v3": inception_keys.inception_v3, "inception_v4": inception_keys.inception_v4_timm,
              "inception_resnet_v2": inception_keys.inception_resnet_v2_timm, "resnet": resnet_keys.module_names,
@@ -176,7 +179,31 @@ def load_reference_weights(
         kwargs["aux_logits"] = False
     with torch.device("meta"):  # no weights drawn only to be overwritten: VGG-16 builds in a tenth of the time
         model = create_model(target.model, num_classes=found_classes, in_chans=found_in_chans, **kwargs)
+    _warn_if_tf_weights(checkpoint, source, arch)
+    model.default_cfg |= source_cfg(target, found_in_chans)
     return _assign(model, converted)
+
+
+def source_cfg(target, in_chans: int) -> dict:
+    """The preprocessing the source's weights expect, as ``default_cfg`` entries (none where they take the model's
+    own); statistics for another number of channels are the source's for RGB, adapted as ``make_default_cfg`` does."""
+    cfg = dict(target.cfg)
+    if "input_size" in cfg:
+        cfg["input_size"] = (in_chans, cfg["input_size"], cfg["input_size"])
+    stats = make_default_cfg(in_chans, 0, **{k: cfg[k] for k in ("mean", "std") if k in cfg})
+    return cfg | {k: stats[k] for k in ("mean", "std") if k in cfg}
+
+
+def _warn_if_tf_weights(checkpoint, source: str, arch: str) -> None:
+    """A file named as one of timm's TF ports (``tf_*``) loaded as an arch with PyTorch's padding: a warning, since
+    the tensors fit both and only the padding (and BN eps) tell them apart."""
+    if isinstance(checkpoint, (str, os.PathLike)) and "tf_" in os.path.basename(os.fspath(checkpoint)) \
+            and dict(resolve(source, arch).variant).get("padding") != "same":
+        ported = f"tf_{arch}" if f"tf_{arch}" in SOURCES[source] else "its tf_* arch"
+        warnings.warn(f"{os.fspath(checkpoint)} looks like a TensorFlow-trained checkpoint (tf_* in its name), loaded "
+                      f"as {source} {arch!r}, which pads symmetrically: TF's SAME padding differs at every stride-2 "
+                      f"layer, which shifts the features by a pixel and silently costs accuracy; load it as "
+                      f"{ported} (padding='same', BatchNorm eps 1e-3)", stacklevel=3)
 
 
 def _assign(model: LightNet, converted: dict[str, torch.Tensor]) -> LightNet:

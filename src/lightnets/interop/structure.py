@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..layers.mixconv import MixConv
 from ..models import LightNet
 
 # Sub-layers of InvertedResidual (expand, dw, se, project) and DepthwiseSeparableConv (dw, pw),
@@ -30,3 +31,12 @@ def parts(block: nn.Module) -> list[str]:
 def rename(lightnets_prefix: str, source_prefix: str, layers: dict[str, str]) -> dict[str, str]:
     """Module names under two prefixes: ``{"conv": "0"}`` -> ``{"stem.conv": "features.0.0"}``."""
     return {f"{lightnets_prefix}.{ours}": f"{source_prefix}.{theirs}" for ours, theirs in layers.items()}
+
+
+def with_mixconv_groups(model: LightNet, names: dict[str, str]) -> dict[str, str]:
+    """``names`` plus the kernel groups of every MixConv it names: child ``i`` under both prefixes (timm's
+    ``MixedConv2d`` numbers its groups as lightnets does)."""
+    modules = dict(model.named_modules())
+    groups = {f"{ours}.{i}": f"{theirs}.{i}" for ours, theirs in names.items() if isinstance(modules.get(ours), MixConv)
+              for i in range(len(modules[ours]))}
+    return names | groups

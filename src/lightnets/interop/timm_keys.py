@@ -1,9 +1,10 @@
-"""timm's module name for every layer of a lightnets MobileNetV1 / V2 / V3.
+"""timm's module name for every layer of a lightnets MobileNetV1 / V2 / V3, MnasNet, EfficientNet and MixNet.
 
 timm builds these from an ``arch_def`` (timm/models/efficientnet.py, mobilenetv3.py):
-``blocks.i`` is one row of it and ``blocks.i.j`` the j-th repeat, so the i/j split follows
-timm's rows, which need not match lightnets' stages (MobileNetV3-Small's 40- and
-48-channel rows are one lightnets stage). Block n in forward order is block n in both.
+``blocks.i`` is one stage of it and ``blocks.i.j`` the j-th block, so the i/j split follows
+timm's stages, which need not match lightnets' MobileNet stages (MobileNetV3-Small's 40- and
+48-channel rows are one lightnets stage); the searched networks' stages are timm's. Block n in forward order is
+block n in both. A MixConv's kernel groups are ``0``, ``1``, ... in both.
 
 Inside a block timm names layers by role:
 
@@ -23,7 +24,7 @@ pooling, which lightnets holds as the Linear ``head.hidden``.
 from __future__ import annotations
 
 from ..models import LightNet
-from .structure import blocks, parts, rename
+from .structure import blocks, parts, rename, with_mixconv_groups
 
 # Repeats per arch_def row, excluding MobileNetV3's final "cn" row.
 STAGE_DEPTHS = {
@@ -49,7 +50,7 @@ DEPTHWISE_SEPARABLE = {
 
 def module_names(model: LightNet) -> dict[str, str]:
     """lightnets module name -> timm module name, for every layer with tensors."""
-    depths = STAGE_DEPTHS[model.config["name"]]
+    depths = STAGE_DEPTHS.get(model.config["name"].removesuffix("_minimal")) or tuple(map(len, model.stages))
     positions = [f"blocks.{i}.{j}" for i, depth in enumerate(depths) for j in range(depth)]
     names = {"stem.conv": "conv_stem", "stem.bn": "bn1"}
     for (path, block), position in zip(blocks(model), positions, strict=True):
@@ -63,4 +64,4 @@ def module_names(model: LightNet) -> dict[str, str]:
     else:
         names |= {"final_conv.conv": "conv_head", "final_conv.bn": "bn2"}
     names["head.fc"] = "classifier"
-    return names
+    return with_mixconv_groups(model, names)

@@ -13,6 +13,7 @@ import math
 from torch import nn
 
 from .activations import make_activation
+from .same_padding import same_conv
 
 
 class ConvNormAct(nn.Sequential):
@@ -22,7 +23,10 @@ class ConvNormAct(nn.Sequential):
     ``(kh, kw)`` pair (Inception v3's factorised 1x7 and 7x1). Padding is ``k // 2`` per
     side unless given (an int or a pair), so that stride 1 keeps the spatial size and
     stride 2 halves it (rounded up); ``dilation`` spaces the kernel's taps (padding then
-    ``(dilation * (k - 1) + 1) // 2``, SKNet's dilated 3x3 branches). The conv has a bias exactly when there is no BN,
+    ``(dilation * (k - 1) + 1) // 2``, SKNet's dilated 3x3 branches); ``padding="same"`` is TensorFlow's
+    (:mod:`.same_padding`). ``conv`` replaces the ``nn.Conv2d`` by a prebuilt convolution
+    (:class:`~lightnets.layers.mixconv.MixConv`) from ``in_chs`` to ``out_chs``, which then holds the kernel, stride,
+    groups, padding and bias. The conv has a bias exactly when there is no BN,
     unless ``bias`` says otherwise (a bias right before BN is cancelled by BN's mean
     subtraction). ``pre_act=True`` puts BN and the activation before the conv; BN then
     normalises the ``in_chs`` input channels.
@@ -43,32 +47,43 @@ class ConvNormAct(nn.Sequential):
         *,
         norm: bool = True,
         bias: bool | None = None,
-        padding: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] | str | None = None,
         pre_act: bool = False,
         dilation: int = 1,
+        conv: nn.Module | None = None,
     ):
         check_bn_eps(bn_eps)
+        if conv is not None:
+            super().__init__()
+            self._add(conv, in_chs, out_chs, norm, bn_eps, act, pre_act)
+            return
         if in_chs % groups or out_chs % groups:
             raise ValueError(
                 f"groups={groups} must divide both in_chs={in_chs} and out_chs={out_chs}"
             )
-        if padding is not None and not _is_size(padding, 0):
-            raise ValueError(f"padding must be an integer >= 0 or a pair of them (None: kernel_size // 2), "
-                             f"got {padding!r}")
+        if padding is not None and padding != "same" and not _is_size(padding, 0):
+            raise ValueError(f"padding must be an integer >= 0, a pair of them or 'same' (TensorFlow's; None: "
+                             f"kernel_size // 2), got {padding!r}")
         if not _is_size(kernel_size, 1):
             raise ValueError(f"kernel_size must be an integer >= 1 or a pair of them, got {kernel_size!r}")
         if not _is_size(dilation, 1):
             raise ValueError(f"dilation must be an integer >= 1 or a pair of them, got {dilation!r}")
-        if padding is None:
+        if padding is None:  # symmetric; "same" is resolved by same_conv
             ks = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
             ds = (dilation,) * 2 if isinstance(dilation, int) else dilation
             padding = tuple((d * (k - 1) + 1) // 2 for k, d in zip(ks, ds))  # k // 2 undilated
             padding = padding[0] if isinstance(kernel_size, int) and isinstance(dilation, int) else padding
         super().__init__()
-        conv = nn.Conv2d(
-            in_chs, out_chs, kernel_size, stride, padding, dilation,
-            groups=groups, bias=not norm if bias is None else bias,
-        )
+        bias = not norm if bias is None else bias
+        if padding == "same":
+            conv = same_conv(in_chs, out_chs, kernel_size, stride, dilation, groups, bias)
+        else:
+            conv = nn.Conv2d(in_chs, out_chs, kernel_size, stride, padding, dilation, groups=groups, bias=bias)
+        self._add(conv, in_chs, out_chs, norm, bn_eps, act, pre_act)
+
+    def _add(self, conv: nn.Module, in_chs: int, out_chs: int, norm: bool, bn_eps: float, act: str | None,
+             pre_act: bool) -> None:
+        """Register the layers in execution order."""
         if not pre_act:
             self.conv = conv
         if norm:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..layers import ConvNormAct, InvertedResidual, check_width, mobilenet_v3_width, scale_width
+from ..layers.same_padding import check_padding
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import ClassifierHead
@@ -129,6 +130,7 @@ def mobilenet_v3(
     small_input: bool = False,
     widths: dict | None = None,
     stages: list | None = None,
+    padding: str = "symmetric",
 ) -> LightNet:
     """MobileNetV3 Large or Small; ``small_input`` keeps the stem and the first stride-2
     bneck at stride 1 (total stride 8, for 32x32). ``widths`` (:mod:`.widths`): ``stem``,
@@ -136,7 +138,8 @@ def mobilenet_v3(
     ``last`` 1x1 conv's and the head's ``hidden`` width. ``stages`` replaces the table's
     bneck rows (a list of stages, each a list of dicts of k, exp, c, se, nl, s), as a
     platform-aware search leaves them (:mod:`lightnets.search.space`); stem, last conv and
-    head stay ``size``'s."""
+    head stay ``size``'s. ``padding="same"``: TF's SAME padding, for the TF-trained weights timm ports
+    (``tf_mobilenetv3_*``)."""
     arch = architecture(size, stages)
     # expansions follow their rounded inputs and the hidden FC never narrows: not width-scaled
     width = check_width(width, (arch.stem, *(row.c for rows in arch.stages for row in rows), arch.last_conv))
@@ -155,7 +158,9 @@ def mobilenet_v3(
     stem_stride = strides(2)
     block_strides = [strides(row.s) for row in rows]
     plan, shortcuts, expands = resolve_block_widths(widths, default, block_strides, "mobilenet_v3")
-    stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=top_act, bn_eps=bn_eps)
+    check_padding(padding)
+    stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=top_act, bn_eps=bn_eps,
+                       padding="same" if padding == "same" else None)
     body = StageStack(plan["stem"], stride=stem_stride)
     blocks = iter(zip(rows, plan["expand"], plan["out"], block_strides, shortcuts, expands))
     for stage in arch.stages:
@@ -164,7 +169,7 @@ def mobilenet_v3(
             block = InvertedResidual(
                 body.chs, out_chs, exp_chs, row.k, s, act=row.nl,
                 se_reduced=mobilenet_v3_width(exp_chs) if row.se else None, bn_eps=bn_eps, expand=expand,
-                shortcut=shortcut,
+                shortcut=shortcut, padding=padding,
             )
             body.add(block, out_chs, s)
         body.end_stage()

@@ -20,6 +20,7 @@ from .base import MAX_RESOLUTION, LightNet, describe_min_input
 from .bn_inception import bn_inception
 from .densenet import densenet, densenet_table
 from .dpn import dpn, dpn_table
+from .efficientnet import COEFFICIENTS, LITE_COEFFICIENTS, efficientnet, efficientnet_table
 from .features import FeatureNet
 from .googlenet import googlenet
 from .inception_v3 import inception_v3
@@ -27,6 +28,8 @@ from .inception_v4 import inception_resnet_v2, inception_v4
 from .lenet import lenet5
 from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
 from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
+from .mixnet import SIZES as MIXNET_SIZES, mixnet, mixnet_table
+from .mnasnet import mnasnet, mnasnet_table
 from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
 from .nin import nin
 from .paper_table import PaperTable
@@ -52,6 +55,9 @@ SHUFFLENET_V1, SHUFFLENET_V2 = "ShuffleNet V1, arXiv:1707.01083", "ShuffleNet V2
 RESNEXT, RES2NET = "ResNeXt, arXiv:1611.05431", "Res2Net, arXiv:1904.01169"
 SKNET, GENET, GCNET = "SKNet, arXiv:1903.06586", "GENet, arXiv:1810.12348", "GCNet, arXiv:1904.11492"
 SENET = "SENet, arXiv:1709.01507"
+MNASNET, EFFICIENTNET, MIXNET = "MnasNet, arXiv:1807.11626", "EfficientNet, arXiv:1905.11946", "MixNet, arXiv:1907.09595"
+# torchvision's MNASNets: MnasNet-B1 at these widths
+TORCHVISION_MNASNETS = {"mnasnet0_5": 0.5, "mnasnet0_75": 0.75, "mnasnet1_0": 1.0, "mnasnet1_3": 1.3}
 # SKNet-50 / 101: ResNeXt 32x4d with selective kernels (r = 16, L = 32); timm's SK-ResNet-18 / 34: r = 8, L = 16 and
 # each branch on half the input channels
 SKNETS = {"skresnext50_32x4d": 50, "sknet101": 101}
@@ -153,6 +159,18 @@ MODELS: dict[str, Entry] = {
     "seresnet50": Entry(resnet, {"depth": 50, "stride_in_1x1": False, **SE_TIMM}, SENET, resnet_table),
     **{f"seresnext{depth}_32x4d": Entry(resnet, {"depth": depth, **RESNEXT_32X4D, **SE_TIMM}, SENET, resnet_table)
        for depth in (50, 101)},
+    **{f"mnasnet_{variant}": Entry(mnasnet, {"variant": variant}, MNASNET, mnasnet_table)
+       for variant in ("a1", "b1", "small")},
+    **{name: Entry(mnasnet, {"variant": "b1", "width": w}, MNASNET + " (B1; torchvision's name)", mnasnet_table)
+       for name, w in TORCHVISION_MNASNETS.items()},
+    **{f"efficientnet_b{phi}": Entry(efficientnet, {"phi": phi, "lite": False, "width_coefficient": None,
+                                                    "depth_coefficient": None}, EFFICIENTNET, efficientnet_table)
+       for phi in COEFFICIENTS},
+    **{f"efficientnet_lite{phi}": Entry(efficientnet, {"phi": phi, "lite": True, "width_coefficient": None,
+                                                       "depth_coefficient": None},
+                                        "EfficientNet-Lite (tensorflow/tpu models/official/efficientnet/lite)",
+                                        efficientnet_table) for phi in LITE_COEFFICIENTS},
+    **{f"mixnet_{size}": Entry(mixnet, {"size": size}, MIXNET, mixnet_table) for size in MIXNET_SIZES},
     "res2next50": Entry(res2net, {"depth": 50, "base_width": 4, "scale": 4, "cardinality": 8},
                         "Res2NeXt-50 (Res2Net paper, arXiv:1904.01169, Section 4.2)"),
 }

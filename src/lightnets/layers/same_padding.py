@@ -1,0 +1,68 @@
+"""TensorFlow's "SAME" padding, for weights trained in TensorFlow (the EfficientNet, MixNet, MnasNet and
+MobileNetV3 releases, as timm ports them: ``tf_*``).
+
+TF pads a conv so that its output has ceil(size / stride) pixels, the total padding is
+``max((ceil(size / stride) - 1) * stride + (k - 1) * dilation + 1 - size, 0)``, and it puts the odd pixel of
+that total *after* the image (bottom, right). PyTorch pads ``k // 2`` on both sides. The two agree at stride 1
+(odd kernels), and at stride 2 when the input is odd; at stride 2 on an even input TF pads one pixel less before,
+so symmetric padding shifts every stride-2 layer of a TF-trained network by a pixel and silently costs accuracy.
+
+:func:`same_conv` gives a plain ``nn.Conv2d`` with the symmetric padding where that equals TF's (stride 1), and
+:class:`Conv2dSame` where the split depends on the input size: it computes the pads from the input's shape in
+``forward`` (one ``F.pad``), so a model takes any input size, traces and exports; the weights keep a plain conv's
+keys.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+PADDINGS = ("symmetric", "same")  # a model's padding option: PyTorch's k // 2, or TF's "SAME"
+
+
+def check_padding(padding: str) -> str:
+    if padding not in PADDINGS:
+        raise ValueError(f"padding must be one of {', '.join(map(repr, PADDINGS))} ('same': TensorFlow's SAME "
+                         f"padding, for weights trained in TensorFlow), got {padding!r}")
+    return padding
+
+
+def same_pads(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TF's SAME padding of one dimension: (before, after)."""
+    out = -(-size // stride)  # ceil
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def is_static(kernel: int, stride: int, dilation: int = 1) -> bool:
+    """Whether SAME padding is the same at every input size: stride 1 with an odd dilated kernel (``k // 2``
+    a side)."""
+    return stride == 1 and (dilation * (kernel - 1)) % 2 == 0
+
+
+class Conv2dSame(nn.Conv2d):
+    """``nn.Conv2d`` with TF's SAME padding computed from each input's size."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "padding": 0})
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ", padding=SAME"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.stride, self.dilation
+        top, bottom = same_pads(x.shape[-2], kh, sh, dh)
+        left, right = same_pads(x.shape[-1], kw, sw, dw)
+        return super().forward(F.pad(x, (left, right, top, bottom)))
+
+
+def same_conv(in_chs: int, out_chs: int, kernel_size: int | tuple[int, int], stride: int = 1, dilation: int = 1,
+              groups: int = 1, bias: bool = True) -> nn.Conv2d:
+    """A conv with TF's SAME padding: a plain ``nn.Conv2d`` where that padding is static, else :class:`Conv2dSame`."""
+    ks = (kernel_size,) * 2 if isinstance(kernel_size, int) else tuple(kernel_size)
+    if all(is_static(k, stride, dilation) for k in ks):
+        return nn.Conv2d(in_chs, out_chs, kernel_size, stride, tuple(dilation * (k - 1) // 2 for k in ks), dilation,
+                         groups=groups, bias=bias)
+    return Conv2dSame(in_chs, out_chs, kernel_size, stride, dilation=dilation, groups=groups, bias=bias)

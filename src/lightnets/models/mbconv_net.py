@@ -1,0 +1,153 @@
+"""The searched MBConv networks' shared builder: MnasNet, EfficientNet and MixNet are tables of MBConv rows.
+
+MnasNet's search space (Tan et al. 2018, arXiv:1807.11626, Section 4) fixes the skeleton: a 3x3 stride-2 stem, stages
+of repeated blocks, a 1x1 conv and a classifier, and searches each stage's block: kernel, expansion, SE, repeats.
+EfficientNet-B0 (arXiv:1905.11946, Table 1) and MixNet (arXiv:1907.09595, Figure 8) came out of the same space. A row
+here is one line of those tables:
+
+- ``n`` repeats, the first with stride ``s``; ``c`` output channels; expansion ``e`` (1: no expansion conv, the
+  depthwise separable first block);
+- ``k``: the depthwise kernel, or several (MixConv); ``expand_groups`` / ``project_groups``: MixNet's grouped 1x1s;
+- ``se``: the SE ratio, of the block's *input* width (MnasNet and EfficientNet squeeze C_in * 0.25, where
+  MobileNetV3 squeezes a quarter of the expanded width), with a sigmoid gate and the block's own activation;
+- ``act``: the row's activation where it is not the network's (MixNet: ReLU early, swish late).
+
+Widths scale as everywhere in lightnets (``make_divisible(c * width, 8)``); depths as EfficientNet's compound scaling
+does, ceil(n * depth) per stage (a stage of several rows shares its scaled repeats out from the last row back, as
+the released MixNet code does). Stochastic depth drops block i's residual branch with probability
+``drop_path_rate * i / blocks``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..layers import ConvNormAct, InvertedResidual, check_width, scale_width
+from ..layers.same_padding import check_padding
+from .base import LightNet
+from .builder import Downsamplings, StageStack
+from .heads import ClassifierHead
+from .paper_table import PaperTable, TableRow
+
+
+@dataclass(frozen=True)
+class MBConvRow:
+    n: int
+    k: int | tuple[int, ...]
+    s: int
+    e: float
+    c: int
+    se: float = 0.0
+    act: str | None = None
+    expand_groups: int = 1
+    project_groups: int = 1
+
+    @property
+    def kernels(self) -> tuple[int, ...]:
+        return (self.k,) if isinstance(self.k, int) else self.k
+
+
+@dataclass(frozen=True)
+class MBConvArchitecture:
+    stem: int
+    stages: tuple[tuple[MBConvRow, ...], ...]
+    head: int  # the 1x1 conv before the pool
+    act: str
+    fix_head: bool = True  # the head keeps its width under a multiplier (all but EfficientNet-B's)
+    fix_stem: bool = False  # EfficientNet-Lite: the stem keeps its width
+    fix_first_last: bool = False  # EfficientNet-Lite: the first and last stages keep their repeats
+
+
+def check_multiplier(value: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value and math.isfinite(value)):
+        raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def scale_depth(rows: tuple[MBConvRow, ...], depth: float) -> list[int]:
+    """The repeats of one stage's rows under a depth multiplier: ceil(total * depth) shared out from the last row."""
+    total = sum(row.n for row in rows)
+    left, left_scaled = total, math.ceil(total * depth)
+    scaled = []
+    for row in reversed(rows):
+        repeats = max(1, round(row.n / left * left_scaled))
+        scaled.append(repeats)
+        left, left_scaled = left - row.n, left_scaled - repeats
+    return scaled[::-1]
+
+
+def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: int, width: float, depth: float,
+                     drop_rate: float, drop_path_rate: float, bn_eps: float, padding: str, small_input: bool,
+                     default_cfg: dict | None = None) -> LightNet:
+    """The network of ``arch`` at ``width`` and ``depth``; its body's stages are ``arch``'s stages."""
+    widths = (arch.stem, *(row.c for rows in arch.stages for row in rows), *(() if arch.fix_head else (arch.head,)))
+    width = check_width(width, widths)
+    depth = check_multiplier(depth, "depth (the multiplier of every stage's repeats)")
+    check_padding(padding)
+    if isinstance(drop_path_rate, bool) or not isinstance(drop_path_rate, (int, float)) or \
+            not 0 <= drop_path_rate < 1:
+        raise ValueError(f"drop_path_rate must be a probability in [0, 1), got {drop_path_rate!r}")
+    pad = "same" if padding == "same" else None
+    strides = Downsamplings.for_input(small_input)
+    stem_chs = arch.stem if arch.fix_stem else scale_width(arch.stem, width)
+    stem_stride = strides(2)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stem_stride, act=arch.act, bn_eps=bn_eps, padding=pad)
+    last = len(arch.stages) - 1
+    repeats = [[row.n for row in rows] if arch.fix_first_last and i in (0, last) else scale_depth(rows, depth)
+               for i, rows in enumerate(arch.stages)]
+    blocks = sum(map(sum, repeats))
+    body = StageStack(stem_chs, stride=stem_stride)
+    index = 0
+    for rows, stage_repeats in zip(arch.stages, repeats):
+        for row, n in zip(rows, stage_repeats):
+            out_chs = scale_width(row.c, width)
+            act = row.act or arch.act
+            for j in range(n):
+                in_chs, s = body.chs, strides(row.s) if j == 0 else 1
+                block = InvertedResidual(
+                    in_chs, out_chs, scale_width(in_chs, row.e) if row.e != 1 else in_chs, row.k, s, act=act,
+                    se_reduced=max(1, int(in_chs * row.se)) if row.se else None, se_gate="sigmoid", bn_eps=bn_eps,
+                    se_act=act, drop_path=drop_path_rate * index / blocks, padding=padding,
+                    expand_groups=row.expand_groups, project_groups=row.project_groups)
+                body.add(block, out_chs, s)
+                index += 1
+        body.end_stage()
+    head_chs = arch.head if arch.fix_head else scale_width(arch.head, width)
+    final_conv = ConvNormAct(body.chs, head_chs, 1, act=arch.act, bn_eps=bn_eps)
+    head = ClassifierHead(head_chs, num_classes, drop_rate=drop_rate)
+    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
+                    default_cfg=default_cfg)
+
+
+def mbconv_table(model: LightNet, source: str) -> PaperTable:
+    """One row per table row (MBConv e, k x k; the SE ratio), with its repeats, channels and stride, as EfficientNet's
+    Table 1 and MnasNet's Figure 7 print them."""
+    rows = [TableRow(("stem",), ("Conv3x3", "-", "-", model.stem.conv.out_channels, 1, model.stem.conv.stride[0]))]
+    for i, stage in enumerate(model.stages):
+        groups: list[list[tuple[int, InvertedResidual]]] = []
+        for j, block in enumerate(stage):
+            if not groups or _row_key(block) != _row_key(groups[-1][-1][1]) or block.dw.conv.stride[0] != 1:
+                groups.append([])
+            groups[-1].append((j, block))
+        for group in groups:
+            first = group[0][1]
+            exp = first.dw.conv.out_channels / (first.expand.conv.in_channels if first.expand else
+                                                first.dw.conv.out_channels)
+            kernels = getattr(first.dw.conv, "kernel_sizes", (first.dw.conv.kernel_size[0],))
+            op = f"MBConv{exp:g}" if first.expand is not None else "DWConv"
+            op += ", " + "/".join(f"{k}x{k}" for k in kernels) + (", SE" if first.se is not None else "")
+            rows.append(TableRow(tuple(f"stages.{i}.{j}" for j, _ in group),
+                                 (op, f"{exp:g}", "yes" if first.se is not None else "-",
+                                  first.project.conv.out_channels, len(group), first.dw.conv.stride[0])))
+    rows += [TableRow(("final_conv",), ("Conv1x1", "-", "-", model.final_conv.conv.out_channels, 1, 1)),
+             TableRow(("head.pool",), ("Pooling", "-", "-", "-", 1, "-")),
+             TableRow(("head.fc",), ("FC", "-", "-", model.num_classes or "-", 1, "-"))]
+    return PaperTable(source, ("Operator", "e", "SE", "#Channels", "#Layers", "s"), tuple(rows))
+
+
+def _row_key(block: InvertedResidual) -> tuple:
+    """What makes two consecutive blocks the same table row: their convs' shapes and SE."""
+    dw = block.dw.conv
+    return (getattr(dw, "kernel_sizes", dw.kernel_size), dw.out_channels, block.project.conv.out_channels,
+            block.se is not None)
