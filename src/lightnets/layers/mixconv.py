@@ -71,4 +71,4 @@ class MixConv(nn.ModuleList):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         parts = torch.split(x, self.in_splits, 1)
-        return torch.cat([conv(part) for conv, part in zip(self, parts)], 1)
+        return torch.cat([conv(parts[i]) for i, conv in enumerate(self)], 1)  # indexed: torch.fx traces it
