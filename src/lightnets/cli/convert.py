@@ -32,18 +32,22 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..checkpoint import check_suffix, save_model
+    from ..data import Preprocessing
     from ..interop import load_reference_weights
 
     out = check_suffix(args.out)
     model = load_reference_weights(args.src, args.source, args.arch)
-    save_model(model, out)
+    # the source's preprocessing, which eval, predict and export then read from the checkpoint
+    pre = Preprocessing.from_model(model.default_cfg, model.in_chans).to_dict()
+    save_model(model, out, extra={"preprocessing": pre})
     params = sum(p.numel() for p in model.parameters())
     if args.json:
         print_json({"src": args.src, "source": args.source, "arch": args.arch, "out": out,
-                    "model": model.config["name"], "config": model.config, "params": params})
+                    "model": model.config["name"], "config": model.config, "params": params, "preprocessing": pre})
         return 0
     variant = ", ".join(f"{k}={model.config[k]}" for k in ("width", "bn_eps", "num_classes", "in_chans"))
     print(f"wrote {out}: lightnets {model.config['name']} ({variant}), {params:,} parameters, "
-          f"from {args.source} {args.arch}")
+          f"from {args.source} {args.arch}; preprocessing {pre['input_size']} px, crop {pre['crop_pct']}, "
+          f"{pre['interpolation']}, mean {pre['mean']}, std {pre['std']}")
     return 0
 

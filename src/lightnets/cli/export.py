@@ -37,6 +37,10 @@ def run(args) -> int:
     from ..io import check_output_file
     from .stages import stage_printer
 
+    if args.dynamic_hw and args.format != "onnx":
+        raise ValueError(f"--dynamic-hw is for ONNX: a {args.format} artefact takes the height and width it was "
+                         f"exported at (a TF SAME-padded model's pads are fixed for it), so export at the size you "
+                         f"will run with --resolution, or use --format onnx")
     if args.int8 != (args.data is not None) or (args.int8 and args.format != "pte"):
         raise ValueError("--int8 and --data go together, with --format pte")
     if args.calibration_images < 1:

@@ -63,12 +63,15 @@ class MixConv(nn.ModuleList):
                 convs.append(nn.Conv2d(cin, cout, k, stride, dilation * (k - 1) // 2, dilation, groups=groups,
                                        bias=False))
         super().__init__(convs)
-        self.in_splits, self.out_channels = in_splits, out_chs
+        self.in_splits, self.in_channels, self.out_channels = tuple(in_splits), in_chs, out_chs
         self.kernel_sizes, self.stride = tuple(kernel_sizes), (stride, stride)
 
     def extra_repr(self) -> str:
         return f"kernel_sizes={self.kernel_sizes}, in_splits={self.in_splits}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        parts = torch.split(x, self.in_splits, 1)
-        return torch.cat([conv(parts[i]) for i, conv in enumerate(self)], 1)  # indexed: torch.fx traces it
+        outs, start = [], 0
+        for conv, size in zip(self, self.in_splits):  # slices, not torch.split: XNNPACK keeps the batch dynamic
+            outs.append(conv(x[:, start:start + size]))
+            start += size
+        return torch.cat(outs, 1)

@@ -113,4 +113,6 @@ def efficientnet(
 def efficientnet_table(model: LightNet) -> PaperTable:
     config = model.config
     name = f"EfficientNet-{'Lite' if config['lite'] else 'B'}{config['phi'] if config['phi'] is not None else ''}"
-    return mbconv_table(model, f"{name} in the layout of arXiv:1905.11946, Table 1")
+    depth = coefficients(config["phi"], config["lite"], config["width_coefficient"], config["depth_coefficient"])[1]
+    return mbconv_table(model, LITE if config["lite"] else B0, depth, f"{name} in the layout of arXiv:1905.11946, "
+                        f"Table 1")

@@ -77,6 +77,13 @@ def scale_depth(rows: tuple[MBConvRow, ...], depth: float) -> list[int]:
     return scaled[::-1]
 
 
+def stage_repeats(arch: MBConvArchitecture, depth: float) -> list[list[int]]:
+    """Every row's repeats at ``depth``, stage by stage."""
+    last = len(arch.stages) - 1
+    return [[row.n for row in rows] if arch.fix_first_last and i in (0, last) else scale_depth(rows, depth)
+            for i, rows in enumerate(arch.stages)]
+
+
 def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: int, width: float, depth: float,
                      drop_rate: float, drop_path_rate: float, bn_eps: float, padding: str, small_input: bool,
                      default_cfg: dict | None = None) -> LightNet:
@@ -89,18 +96,16 @@ def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: in
             not 0 <= drop_path_rate < 1:
         raise ValueError(f"drop_path_rate must be a probability in [0, 1), got {drop_path_rate!r}")
     pad = "same" if padding == "same" else None
+    repeats = stage_repeats(arch, depth)
     strides = Downsamplings.for_input(small_input)
     stem_chs = arch.stem if arch.fix_stem else scale_width(arch.stem, width)
     stem_stride = strides(2)
     stem = ConvNormAct(in_chans, stem_chs, 3, stem_stride, act=arch.act, bn_eps=bn_eps, padding=pad)
-    last = len(arch.stages) - 1
-    repeats = [[row.n for row in rows] if arch.fix_first_last and i in (0, last) else scale_depth(rows, depth)
-               for i, rows in enumerate(arch.stages)]
     blocks = sum(map(sum, repeats))
     body = StageStack(stem_chs, stride=stem_stride)
     index = 0
-    for rows, stage_repeats in zip(arch.stages, repeats):
-        for row, n in zip(rows, stage_repeats):
+    for rows, row_repeats in zip(arch.stages, repeats):
+        for row, n in zip(rows, row_repeats):
             out_chs = scale_width(row.c, width)
             act = row.act or arch.act
             for j in range(n):
@@ -120,34 +125,21 @@ def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: in
                     default_cfg=default_cfg)
 
 
-def mbconv_table(model: LightNet, source: str) -> PaperTable:
-    """One row per table row (MBConv e, k x k; the SE ratio), with its repeats, channels and stride, as EfficientNet's
-    Table 1 and MnasNet's Figure 7 print them."""
+def mbconv_table(model: LightNet, arch: MBConvArchitecture, depth: float, source: str) -> PaperTable:
+    """One row per row of ``arch`` (the network was built from it at ``depth``): operator (MBConv e, its kernels,
+    SE), expansion, channels, layers and the first block's stride, as EfficientNet's Table 1 prints a stage."""
     rows = [TableRow(("stem",), ("Conv3x3", "-", "-", model.stem.conv.out_channels, 1, model.stem.conv.stride[0]))]
-    for i, stage in enumerate(model.stages):
-        groups: list[list[tuple[int, InvertedResidual]]] = []
-        for j, block in enumerate(stage):
-            if not groups or _row_key(block) != _row_key(groups[-1][-1][1]) or block.dw.conv.stride[0] != 1:
-                groups.append([])
-            groups[-1].append((j, block))
-        for group in groups:
-            first = group[0][1]
-            exp = first.dw.conv.out_channels / (first.expand.conv.in_channels if first.expand else
-                                                first.dw.conv.out_channels)
-            kernels = getattr(first.dw.conv, "kernel_sizes", (first.dw.conv.kernel_size[0],))
-            op = f"MBConv{exp:g}" if first.expand is not None else "DWConv"
-            op += ", " + "/".join(f"{k}x{k}" for k in kernels) + (", SE" if first.se is not None else "")
-            rows.append(TableRow(tuple(f"stages.{i}.{j}" for j, _ in group),
-                                 (op, f"{exp:g}", "yes" if first.se is not None else "-",
-                                  first.project.conv.out_channels, len(group), first.dw.conv.stride[0])))
+    for i, (specs, repeats) in enumerate(zip(arch.stages, stage_repeats(arch, depth))):
+        j = 0
+        for spec, n in zip(specs, repeats):
+            first = model.stages[i][j]
+            op = ("DWConv" if first.expand is None else f"MBConv{spec.e:g}") + ", " + \
+                "/".join(f"{k}x{k}" for k in spec.kernels) + (", SE" if first.se is not None else "")
+            rows.append(TableRow(tuple(f"stages.{i}.{b}" for b in range(j, j + n)),
+                                 (op, f"{spec.e:g}", f"{spec.se:g}" if first.se is not None else "-",
+                                  first.project.conv.out_channels, n, first.dw.conv.stride[0])))
+            j += n
     rows += [TableRow(("final_conv",), ("Conv1x1", "-", "-", model.final_conv.conv.out_channels, 1, 1)),
              TableRow(("head.pool",), ("Pooling", "-", "-", "-", 1, "-")),
              TableRow(("head.fc",), ("FC", "-", "-", model.num_classes or "-", 1, "-"))]
     return PaperTable(source, ("Operator", "e", "SE", "#Channels", "#Layers", "s"), tuple(rows))
-
-
-def _row_key(block: InvertedResidual) -> tuple:
-    """What makes two consecutive blocks the same table row: their convs' shapes and SE."""
-    dw = block.dw.conv
-    return (getattr(dw, "kernel_sizes", dw.kernel_size), dw.out_channels, block.project.conv.out_channels,
-            block.se is not None)

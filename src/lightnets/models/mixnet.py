@@ -60,4 +60,6 @@ def mixnet(
 
 
 def mixnet_table(model: LightNet) -> PaperTable:
-    return mbconv_table(model, f"MixNet-{model.config['size'].upper()} (arXiv:1907.09595), Figure 8")
+    config = model.config
+    return mbconv_table(model, SIZES[config["size"]][0], config["depth"],
+                        f"MixNet-{config['size'].upper()} (arXiv:1907.09595), Figure 8")

@@ -71,4 +71,4 @@ def mnasnet(
 
 
 def mnasnet_table(model: LightNet) -> PaperTable:
-    return mbconv_table(model, PAPER[model.config["variant"]])
+    return mbconv_table(model, ARCHITECTURES[model.config["variant"]], 1.0, PAPER[model.config["variant"]])
