@@ -43,12 +43,15 @@ PARTIAL = ROOT / "benchmarks" / ".cache" / "zoo_latency.jsonl"
 THREADS = 1
 
 
+SOURCE_ORDER = ["torchvision", "timm"]  # whose export is the reference where both have the network (--prefer)
+
+
 def reference_arch(name: str) -> tuple[str, str] | None:
-    """The torchvision (else timm) arch that is this registered model at its default width and
-    options (BatchNorm epsilon and activation flavour aside, which do not move latency). A name
+    """The torchvision (else timm; ``--prefer timm`` turns the order) arch that is this registered model at its
+    default width and options (BatchNorm epsilon and activation flavour aside, which do not move latency). A name
     that fixes its width (shufflenet_v2_x0_5) is matched at that width."""
     width = MODELS[name].preset.get("width", 1.0)
-    for source in ("torchvision", "timm"):
+    for source in SOURCE_ORDER:
         for arch, target in SOURCES[source].items():
             if target.model == name and target.width == width and not target.variant:
                 return source, arch
@@ -142,7 +145,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "zoo_latency.md")
     parser.add_argument("--resume", action="store_true", help=f"keep today's measurements in {PARTIAL.name}")
+    parser.add_argument("--prefer", choices=SOURCE_ORDER, default=SOURCE_ORDER[0],
+                        help="the library whose export is the reference where both have the network")
     args = parser.parse_args()
+    SOURCE_ORDER.sort(key=lambda source: source != args.prefer)
     patterns = args.models.split(",")
     names = [n for n in list_models() if any(fnmatch.fnmatch(n, p) for p in patterns)]
     if not names:
@@ -155,6 +161,7 @@ def main() -> None:
              png, f"lightnets zoo: eager latency against MACs, batch 1, {THREADS} thread")
     command = ".venv/bin/python benchmarks/zoo_latency.py"
     command += f" --models '{args.models}'" if args.models != "*" else ""
+    command += f" --prefer {args.prefer}" if args.prefer != parser.get_default("prefer") else ""
     out = args.out.resolve()
     if out != parser.get_default("out"):
         command += f" --out {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}"
