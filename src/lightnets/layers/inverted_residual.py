@@ -57,6 +57,9 @@ class InvertedResidual(nn.Module):
         if isinstance(drop_path, bool) or not isinstance(drop_path, (int, float)) or not 0 <= drop_path < 1:
             raise ValueError(f"drop_path must be a probability in [0, 1), got {drop_path!r}")
         check_padding(padding)
+        for name, groups in (("expand_groups", expand_groups), ("project_groups", project_groups)):
+            if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+                raise ValueError(f"{name} must be an integer >= 1 (MixNet's 1x1 convs in groups), got {groups!r}")
         expand = expanded_chs != in_chs if expand is None else expand
         shortcut = stride == 1 and in_chs == out_chs if shortcut is None else shortcut
         if not expand and expanded_chs != in_chs:

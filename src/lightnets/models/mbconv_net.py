@@ -14,7 +14,7 @@ here is one line of those tables:
 
 Widths scale as everywhere in lightnets (``make_divisible(c * width, 8)``); depths as EfficientNet's compound scaling
 does, ceil(n * depth) per stage (a stage of several rows shares its scaled repeats out from the last row back, as
-the released MixNet code does). Stochastic depth drops block i's residual branch with probability
+timm's builder for the released MixNets does). Stochastic depth drops block i's residual branch with probability
 ``drop_path_rate * i / blocks``.
 """
 
@@ -135,6 +135,8 @@ def mbconv_table(model: LightNet, arch: MBConvArchitecture, depth: float, source
             first = model.stages[i][j]
             op = ("DWConv" if first.expand is None else f"MBConv{spec.e:g}") + ", " + \
                 "/".join(f"{k}x{k}" for k in spec.kernels) + (", SE" if first.se is not None else "")
+            groups = max(spec.expand_groups, spec.project_groups)
+            op += f", {groups}-group 1x1" if groups > 1 else ""
             rows.append(TableRow(tuple(f"stages.{i}.{b}" for b in range(j, j + n)),
                                  (op, f"{spec.e:g}", f"{spec.se:g}" if first.se is not None else "-",
                                   first.project.conv.out_channels, n, first.dw.conv.stride[0])))
