@@ -19,7 +19,7 @@ EVAL_KEYS = {"source", "kind", "model", "data", "classes", "loss", "top1", "top5
              "seconds", "images_per_s", "skipped", "skipped_paths", "confusion_png"}
 PREDICT_KEYS = {"source", "kind", "model", "classes", "top_k", "classified", "results"}
 EXPORT_KEYS = {"source", "out", "format", "int8", "dynamic_hw", "size_bytes", "max_abs_diff", "scale", "int8_check",
-               "calibration_images", "max_batch"}
+               "calibration_images", "max_batch", "mixconvs_merged"}
 
 
 def write_tree(root):

@@ -5,7 +5,9 @@ the checkpoint's model config, preprocessing and class names in their metadata; 
 programs (``.pte``, XNNPACK) carry the same metadata and are int8 with ``--int8 --data PATH``
 (calibrated on training images). Every artefact is run against the PyTorch model before it
 is renamed into place: fp32 ones must reproduce its logits, int8 ones its top-1 decisions on
-held-out images. Long steps print a stage line on stderr.
+held-out images. Long steps print a stage line on stderr. A model with MixConvs (MixNet) is exported with
+its kernel groups merged into single convs (``--mixconv``, :mod:`lightnets.deploy.merge_mixconv`: the same outputs,
+and faster in ONNX Runtime, docs/benchmarks/mixconv_export.md).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ def register(sub) -> None:
     p.add_argument("--int8", action="store_true", help="pte: int8 with ExecuTorch's XNNPACK quantizer (needs --data)")
     p.add_argument("--data", default=None, help="pte --int8: training data to calibrate on ('sample' = embedded)")
     p.add_argument("--calibration-images", type=int, default=512, help="pte --int8: training images (default 512)")
+    p.add_argument("--mixconv", choices=("split", "pointwise", "all"), default="all",  # merge_mixconv's MERGES
+                   help="MixConv layers: kept as a conv per kernel group (split), grouped 1x1s merged (pointwise), or "
+                        "every one merged into one conv (all, the default: fastest in ONNX Runtime)")
     p.set_defaults(func=run)
 
 
@@ -47,6 +52,11 @@ def run(args) -> int:
         raise ValueError(f"--calibration-images must be >= 1, got {args.calibration_images}")
     checkpoint = Path(args.checkpoint)
     model, extra = load_checkpoint(checkpoint)
+    merged = 0
+    if args.mixconv != "split":
+        from ..deploy.merge_mixconv import merge_mixconv
+
+        model, merged = merge_mixconv(model, args.mixconv)
     pre = preprocessing_of(model, extra)
     suffix = (".int8" if args.int8 else "") + SUFFIX[args.format]
     out = Path(args.out) if args.out else checkpoint.with_suffix(suffix)
@@ -92,9 +102,9 @@ def run(args) -> int:
         print_json({"source": checkpoint, "out": out, "format": args.format, "int8": args.int8,
                     "dynamic_hw": args.dynamic_hw if args.format == "onnx" else None, "size_bytes": None,
                     "max_abs_diff": None, "scale": None, "int8_check": None, "calibration_images": None,
-                    "max_batch": None, **outcome})
+                    "max_batch": None, "mixconvs_merged": merged, **outcome})
     else:
-        print(line)
+        print(line + (f"; {merged} MixConvs merged into single convs (--mixconv {args.mixconv})" if merged else ""))
     return 0
 
 
