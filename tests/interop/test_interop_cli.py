@@ -57,7 +57,7 @@ def test_convert_json(reference, tmp_path, capsys):
     assert main(["convert", str(src), "--source", "torchvision", "--arch", "mobilenet_v3_small", "--out", str(out),
                  "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert set(d) == {"src", "source", "arch", "out", "model", "config", "params"}
+    assert set(d) == {"src", "source", "arch", "out", "model", "config", "params", "preprocessing"}
     assert (d["src"], d["source"], d["arch"], d["out"], d["model"]) == (
         str(src), "torchvision", "mobilenet_v3_small", str(out), "mobilenet_v3_small")
     assert d["params"] == sum(p.numel() for p in ref.parameters()) and d["config"] == read_pth(out)[0]

@@ -62,8 +62,8 @@ class ConvNormAct(nn.Sequential):
                 f"groups={groups} must divide both in_chs={in_chs} and out_chs={out_chs}"
             )
         if padding is not None and padding != "same" and not _is_size(padding, 0):
-            raise ValueError(f"padding must be an integer >= 0, a pair of them or 'same' (TensorFlow's; None: "
-                             f"kernel_size // 2), got {padding!r}")
+            raise ValueError(f"padding must be an integer >= 0 or a pair of them (None: kernel_size // 2), or 'same' "
+                             f"(TensorFlow's), got {padding!r}")
         if not _is_size(kernel_size, 1):
             raise ValueError(f"kernel_size must be an integer >= 1 or a pair of them, got {kernel_size!r}")
         if not _is_size(dilation, 1):
