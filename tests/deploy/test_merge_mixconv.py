@@ -16,7 +16,8 @@ def test_merged_mixnet_computes_the_same(padding, merge, merged):
     model = create_model("mixnet_s", width=0.5, padding=padding, num_classes=10).eval()
     out, count = merge_mixconv(model, merge)
     assert count == merged
-    assert sum(isinstance(m, MixConv) for m in out.modules()) == 34 - merged  # 34 MixConvs in MixNet-S: 21 grouped 1x1s, 13 depthwise
+    # MixNet-S has 34 MixConvs: 21 grouped 1x1s, 13 depthwise
+    assert sum(isinstance(m, MixConv) for m in out.modules()) == 34 - merged
     for size in (64, 67):  # even and odd: TF's SAME pads differ
         x = torch.randn(2, 3, size, size)
         with torch.no_grad():

@@ -3,7 +3,8 @@
 A source arch maps onto a registered lightnets model plus the variant values that make it
 compute exactly what the source computes: the width multiplier (which fixes every channel
 count, since lightnets rounds widths the way timm does), the BatchNorm epsilon the source
-was trained with (torchvision's MobileNetV3 uses 1e-3, everything else here 1e-5), and the
+was trained with (1e-3 for torchvision's MobileNetV3 and EfficientNet-B5-B7, for every TF port and a few
+others named below, 1e-5 elsewhere), and the
 activation where the source departs from the paper (timm's MobileNetV1 uses ReLU6), and TF's SAME padding
 for the weights timm ported from TensorFlow (``tf_*``).
 

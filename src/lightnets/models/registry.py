@@ -55,7 +55,8 @@ SHUFFLENET_V1, SHUFFLENET_V2 = "ShuffleNet V1, arXiv:1707.01083", "ShuffleNet V2
 RESNEXT, RES2NET = "ResNeXt, arXiv:1611.05431", "Res2Net, arXiv:1904.01169"
 SKNET, GENET, GCNET = "SKNet, arXiv:1903.06586", "GENet, arXiv:1810.12348", "GCNet, arXiv:1904.11492"
 SENET = "SENet, arXiv:1709.01507"
-MNASNET, EFFICIENTNET, MIXNET = "MnasNet, arXiv:1807.11626", "EfficientNet, arXiv:1905.11946", "MixNet, arXiv:1907.09595"
+MNASNET, EFFICIENTNET = "MnasNet, arXiv:1807.11626", "EfficientNet, arXiv:1905.11946"
+MIXNET = "MixNet, arXiv:1907.09595"
 # torchvision's MNASNets: MnasNet-B1 at these widths
 TORCHVISION_MNASNETS = {"mnasnet0_5": 0.5, "mnasnet0_75": 0.75, "mnasnet1_0": 1.0, "mnasnet1_3": 1.3}
 # SKNet-50 / 101: ResNeXt 32x4d with selective kernels (r = 16, L = 32); timm's SK-ResNet-18 / 34: r = 8, L = 16 and
