@@ -24,7 +24,7 @@ import torch
 
 from doc_sections import write_doc  # benchmarks/doc_sections.py, beside this script
 from lightnets import create_model, profile
-from lightnets.bench.latency import thread_count, time_calls
+from lightnets.bench.latency import time_calls
 from lightnets.bench.peak import measure_peak
 from lightnets.cli.table import format_table
 from lightnets.deploy import export_onnx, ort_session
@@ -64,10 +64,9 @@ def main() -> None:
             runners[label] = lambda t, s=session: s.run(None, {s.get_inputs()[0].name: t.numpy()})[0]
             facts[label] = (profile(model, SIZE).macs, nodes, merged)
         samples: dict[str, list[float]] = {label: [] for label in runners}
-        with thread_count(THREADS):
-            for _ in range(args.rounds):
-                for label, run in runners.items():
-                    samples[label].append(time_calls(run, x, threads=THREADS, warmup=5, runs=args.runs).median_ms)
+        for _ in range(args.rounds):
+            for label, run in runners.items():
+                samples[label].append(time_calls(run, x, threads=THREADS, warmup=5, runs=args.runs).median_ms)
     rows = []
     for label, times in samples.items():
         macs, nodes, merged = facts[label]

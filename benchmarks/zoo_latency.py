@@ -43,15 +43,15 @@ PARTIAL = ROOT / "benchmarks" / ".cache" / "zoo_latency.jsonl"
 THREADS = 1
 
 
-SOURCE_ORDER = ["torchvision", "timm"]  # whose export is the reference where both have the network (--prefer)
+REFERENCES = ("torchvision", "timm")  # the libraries whose exports are references, in --prefer's default order
 
 
-def reference_arch(name: str) -> tuple[str, str] | None:
-    """The torchvision (else timm; ``--prefer timm`` turns the order) arch that is this registered model at its
-    default width and options (BatchNorm epsilon and activation flavour aside, which do not move latency). A name
-    that fixes its width (shufflenet_v2_x0_5) is matched at that width."""
+def reference_arch(name: str, prefer: str = REFERENCES[0]) -> tuple[str, str] | None:
+    """The ``prefer`` library's (else the other's) arch that is this registered model at its default width and
+    options (BatchNorm epsilon and activation flavour aside, which do not move latency). A name that fixes its width
+    (shufflenet_v2_x0_5) is matched at that width."""
     width = MODELS[name].preset.get("width", 1.0)
-    for source in SOURCE_ORDER:
+    for source in sorted(REFERENCES, key=lambda source: source != prefer):
         for arch, target in SOURCES[source].items():
             if target.model == name and target.width == width and not target.variant:
                 return source, arch
@@ -77,7 +77,7 @@ def ort_runner(model: torch.nn.Module, size: int, path: Path):
     return lambda x: session.run(None, {"input": x.numpy()})[0]
 
 
-def measure(name: str, rounds: int, runs: int, work: Path) -> dict:
+def measure(name: str, rounds: int, runs: int, work: Path, prefer: str) -> dict:
     from lightnets.deploy import export_onnx, ort_session
 
     model = create_model(name).eval()
@@ -91,7 +91,7 @@ def measure(name: str, rounds: int, runs: int, work: Path) -> dict:
             return model(x)
 
     runners = {"eager": eager, "ort": lambda x: ours.run(None, {ours.get_inputs()[0].name: x.numpy()})[0]}
-    ref = reference_arch(name)
+    ref = reference_arch(name, prefer)
     if ref is not None:
         runners["reference ort"] = ort_runner(reference_model(*ref), size, work / f"ref_{name}.onnx")
     x = torch.randn(1, model.in_chans, size, size)
@@ -105,7 +105,7 @@ def measure(name: str, rounds: int, runs: int, work: Path) -> dict:
             **{k: statistics.median(v) for k, v in samples.items()}}
 
 
-def zoo_section(names: list[str], rounds: int, runs: int, resume: bool) -> tuple[str, list[dict]]:
+def zoo_section(names: list[str], rounds: int, runs: int, resume: bool, prefer: str) -> tuple[str, list[dict]]:
     peak = measure_peak(THREADS)
     today = time.strftime("%Y-%m-%d")
     done = {}
@@ -119,7 +119,7 @@ def zoo_section(names: list[str], rounds: int, runs: int, resume: bool) -> tuple
         for name in names:
             bar.set_postfix_str(name)
             if name not in done:
-                done[name] = {**measure(name, rounds, runs, Path(work)), "date": today}
+                done[name] = {**measure(name, rounds, runs, Path(work), prefer), "date": today}
                 with PARTIAL.open("a") as f:  # one line a model: a killed run keeps what it measured
                     f.write(json.dumps(done[name]) + "\n")
             bar.update()
@@ -145,16 +145,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks" / "zoo_latency.md")
     parser.add_argument("--resume", action="store_true", help=f"keep today's measurements in {PARTIAL.name}")
-    parser.add_argument("--prefer", choices=SOURCE_ORDER, default=SOURCE_ORDER[0],
+    parser.add_argument("--prefer", choices=REFERENCES, default=REFERENCES[0],
                         help="the library whose export is the reference where both have the network")
     args = parser.parse_args()
-    SOURCE_ORDER.sort(key=lambda source: source != args.prefer)
     patterns = args.models.split(",")
     names = [n for n in list_models() if any(fnmatch.fnmatch(n, p) for p in patterns)]
     if not names:
         parser.error(f"no registered model matches {args.models!r}")
     began = time.perf_counter()
-    table, results = zoo_section(names, args.rounds, args.runs, args.resume)
+    table, results = zoo_section(names, args.rounds, args.runs, args.resume, args.prefer)
     png = args.out.with_suffix(".png")
     plot_zoo([ZooPoint(r["model"], r["macs"], LatencyResult(1, THREADS, 3, args.runs, r["eager"], r["eager"],
                                                             r["eager"])) for r in results],

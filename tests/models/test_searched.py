@@ -17,7 +17,7 @@ from lightnets.checkpoint import load_checkpoint
 from lightnets.cli import main
 from lightnets.interop import load_reference_weights
 from lightnets.layers.mixconv import MixConv, split_channels
-from lightnets.layers.same_padding import Conv2dSame, same_conv, same_pads
+from lightnets.layers.same_padding import Conv2dSame, padded_conv, same_pads
 from lightnets.models.efficientnet import COEFFICIENTS, compound_scaling, efficientnet
 from lightnets.models.mbconv_net import MBConvRow, scale_depth
 
@@ -38,7 +38,7 @@ def test_same_pads_split_as_tensorflow(size, kernel, stride):
 @pytest.mark.parametrize("size", [(16, 16), (17, 17), (16, 17)])
 def test_same_conv_matches_timm_tf_port_conv(kernel, stride, size):
     torch.manual_seed(0)
-    ours = same_conv(4, 6, kernel, stride)
+    ours = padded_conv(4, 6, kernel, stride, "same")
     assert isinstance(ours, Conv2dSame) == (stride == 2)  # stride 1 with an odd kernel is the symmetric k // 2
     theirs = TimmConv2dSame(4, 6, kernel, stride)
     theirs.load_state_dict(ours.state_dict())

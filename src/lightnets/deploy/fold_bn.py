@@ -64,28 +64,29 @@ def fold_bn(model: nn.Module) -> tuple[nn.Module, FoldReport]:
         elif node.op == "get_attr":
             reads.add(node.target.rpartition(".")[0])
 
-    pairs: dict[str, str] = {}
+    pairs: dict[str, list[str]] = {}
     stayed: dict[str, str] = {}
     for name, bn in result.named_modules():
         if isinstance(bn, _BatchNorm):
-            conv_name, reason = _fold_partner(name, bn, result, calls, reads)
-            if conv_name is None:
+            conv_names, reason = _fold_partner(name, bn, result, calls, reads)
+            if conv_names is None:
                 stayed[name] = reason
             else:
-                pairs[name] = conv_name
+                pairs[name] = conv_names
     for bn_name, conv_names in pairs.items():
         bn, start = result.get_submodule(bn_name), 0
-        for conv_name in conv_names.split(", "):
+        for conv_name in conv_names:
             conv = result.get_submodule(conv_name)
             _replace(result, conv_name, fuse_conv_bn_eval(conv, _channels(bn, start, conv.out_channels)))
             start += conv.out_channels
         _replace(result, bn_name, nn.Identity())
-    return result, FoldReport(folded=pairs, stayed=stayed)
+    return result, FoldReport(folded={bn: ", ".join(convs) for bn, convs in pairs.items()}, stayed=stayed)
 
 
 def _fold_partner(name: str, bn: _BatchNorm, model: nn.Module, calls: dict[str, list[fx.Node]],
-                  reads: set[str]) -> tuple[str | None, str]:
-    """The conv ``bn`` folds into, or ``None`` and why it cannot."""
+                  reads: set[str]) -> tuple[list[str] | None, str]:
+    """The convs ``bn`` folds into (one, or the parts of a concatenation, in channel order), or ``None`` and why it
+    cannot."""
     if bn.running_mean is None or bn.running_var is None:
         return None, "it has no running statistics (track_running_stats=False), so eval mode uses batch statistics"
     own = calls.get(name, [])
@@ -106,8 +107,9 @@ def _fold_partner(name: str, bn: _BatchNorm, model: nn.Module, calls: dict[str, 
             if conv_name is None:
                 return None, f"a part of the concatenation before it cannot take it: {reason}"
             names.append(conv_name)
-        return ", ".join(names), ""
-    return _conv_partner(source, node, model, calls, reads)
+        return names, ""
+    conv_name, reason = _conv_partner(source, node, model, calls, reads)
+    return (None if conv_name is None else [conv_name]), reason
 
 
 def _conv_partner(source: fx.Node, user: fx.Node, model: nn.Module, calls: dict[str, list[fx.Node]],

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from ..layers.mixconv import MixConv
-from ..layers.same_padding import Conv2dSame, same_conv
+from ..layers.same_padding import Conv2dSame, padded_conv
 
 MERGES = ("pointwise", "all")
 
@@ -45,7 +45,8 @@ def merge_mixconv(model: nn.Module, merge: str = "pointwise") -> tuple[nn.Module
 def _merged(mix: MixConv, merge: str) -> nn.Module | None:
     convs = list(mix)
     depthwise = all(c.groups == c.in_channels == c.out_channels for c in convs)
-    same = any(isinstance(c, Conv2dSame) for c in convs)  # stride 1 SAME is the symmetric k // 2
+    # stride 1 SAME is the symmetric k // 2, a plain conv
+    padding = "same" if any(isinstance(c, Conv2dSame) for c in convs) else "symmetric"
     stride, dilation = convs[0].stride[0], convs[0].dilation[0]
     weight = None
     if all(c.kernel_size == (1, 1) for c in convs) and not depthwise and len(set(mix.in_splits)) == 1 \
@@ -58,11 +59,7 @@ def _merged(mix: MixConv, merge: str) -> nn.Module | None:
         weight = torch.cat([nn.functional.pad(c.weight, [(kernel - c.kernel_size[0]) // 2] * 4) for c in convs])
     if weight is None:
         return None
-    if same:
-        conv = same_conv(mix.in_channels, mix.out_channels, kernel, stride, dilation, groups, bias=False)
-    else:
-        conv = nn.Conv2d(mix.in_channels, mix.out_channels, kernel, stride, dilation * (kernel - 1) // 2, dilation,
-                         groups=groups, bias=False)
+    conv = padded_conv(mix.in_channels, mix.out_channels, kernel, stride, padding, dilation, groups, bias=False)
     with torch.no_grad():
         conv.weight.copy_(weight)
     return conv

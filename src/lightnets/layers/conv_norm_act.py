@@ -13,7 +13,7 @@ import math
 from torch import nn
 
 from .activations import make_activation
-from .same_padding import same_conv
+from .same_padding import padded_conv
 
 
 class ConvNormAct(nn.Sequential):
@@ -23,10 +23,10 @@ class ConvNormAct(nn.Sequential):
     ``(kh, kw)`` pair (Inception v3's factorised 1x7 and 7x1). Padding is ``k // 2`` per
     side unless given (an int or a pair), so that stride 1 keeps the spatial size and
     stride 2 halves it (rounded up); ``dilation`` spaces the kernel's taps (padding then
-    ``(dilation * (k - 1) + 1) // 2``, SKNet's dilated 3x3 branches); ``padding="same"`` is TensorFlow's
-    (:mod:`.same_padding`). ``conv`` replaces the ``nn.Conv2d`` by a prebuilt convolution
-    (:class:`~lightnets.layers.mixconv.MixConv`) from ``in_chs`` to ``out_chs``, which then holds the kernel, stride,
-    groups, padding and bias. The conv has a bias exactly when there is no BN,
+    ``(dilation * (k - 1) + 1) // 2``, SKNet's dilated 3x3 branches; ``"symmetric"`` says the same);
+    ``padding="same"`` is TensorFlow's (:mod:`.same_padding`). ``conv`` replaces the ``nn.Conv2d`` by a prebuilt
+    convolution (:class:`~lightnets.layers.mixconv.MixConv`) from ``in_chs`` to ``out_chs``, which then holds the
+    kernel, stride, groups, padding and bias. The conv has a bias exactly when there is no BN,
     unless ``bias`` says otherwise (a bias right before BN is cancelled by BN's mean
     subtraction). ``pre_act=True`` puts BN and the activation before the conv; BN then
     normalises the ``in_chs`` input channels.
@@ -61,14 +61,14 @@ class ConvNormAct(nn.Sequential):
             raise ValueError(
                 f"groups={groups} must divide both in_chs={in_chs} and out_chs={out_chs}"
             )
-        if padding is not None and padding != "same" and not _is_size(padding, 0):
-            raise ValueError(f"padding must be an integer >= 0 or a pair of them (None: kernel_size // 2), or 'same' "
-                             f"(TensorFlow's), got {padding!r}")
+        if padding not in (None, "symmetric", "same") and not _is_size(padding, 0):
+            raise ValueError(f"padding must be an integer >= 0 or a pair of them (None or 'symmetric': kernel_size // "
+                             f"2), or 'same' (TensorFlow's), got {padding!r}")
         if not _is_size(kernel_size, 1):
             raise ValueError(f"kernel_size must be an integer >= 1 or a pair of them, got {kernel_size!r}")
         if not _is_size(dilation, 1):
             raise ValueError(f"dilation must be an integer >= 1 or a pair of them, got {dilation!r}")
-        if padding is None:  # symmetric; "same" is resolved by same_conv
+        if padding in (None, "symmetric"):  # "same" is resolved by padded_conv
             ks = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
             ds = (dilation,) * 2 if isinstance(dilation, int) else dilation
             padding = tuple((d * (k - 1) + 1) // 2 for k, d in zip(ks, ds))  # k // 2 undilated
@@ -76,7 +76,7 @@ class ConvNormAct(nn.Sequential):
         super().__init__()
         bias = not norm if bias is None else bias
         if padding == "same":
-            conv = same_conv(in_chs, out_chs, kernel_size, stride, dilation, groups, bias)
+            conv = padded_conv(in_chs, out_chs, kernel_size, stride, "same", dilation, groups, bias)
         else:
             conv = nn.Conv2d(in_chs, out_chs, kernel_size, stride, padding, dilation, groups=groups, bias=bias)
         self._add(conv, in_chs, out_chs, norm, bn_eps, act, pre_act)

@@ -68,12 +68,11 @@ class InvertedResidual(nn.Module):
         if shortcut and not (stride == 1 and in_chs == out_chs):
             raise ValueError(f"a shortcut needs stride 1 and equal widths, got stride {stride}, {in_chs} -> {out_chs}")
         kernels = (kernel_size,) if isinstance(kernel_size, int) else tuple(kernel_size)
-        pad = "same" if padding == "same" else None
 
         def conv(cin: int, cout: int, ks: tuple[int, ...], s: int, depthwise: bool, conv_act: str | None):
             if len(ks) == 1:
                 return ConvNormAct(cin, cout, ks[0], s, groups=cin if depthwise else 1, act=conv_act, bn_eps=bn_eps,
-                                   padding=pad)
+                                   padding=padding)
             return ConvNormAct(cin, cout, act=conv_act, bn_eps=bn_eps,
                                conv=MixConv(cin, cout, ks, s, depthwise=depthwise, padding=padding))
 

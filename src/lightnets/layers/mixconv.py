@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .same_padding import check_padding, same_conv
+from .same_padding import check_padding, padded_conv
 
 SPLITS = ("equal", "exponential")
 
@@ -54,15 +54,8 @@ class MixConv(nn.ModuleList):
         check_padding(padding)
         in_splits = split_channels(in_chs, len(kernel_sizes), split)
         out_splits = split_channels(out_chs, len(kernel_sizes), split)
-        convs = []
-        for k, cin, cout in zip(kernel_sizes, in_splits, out_splits):
-            groups = cin if depthwise else 1
-            if padding == "same":
-                convs.append(same_conv(cin, cout, k, stride, dilation, groups, bias=False))
-            else:
-                convs.append(nn.Conv2d(cin, cout, k, stride, dilation * (k - 1) // 2, dilation, groups=groups,
-                                       bias=False))
-        super().__init__(convs)
+        super().__init__(padded_conv(cin, cout, k, stride, padding, dilation, cin if depthwise else 1, bias=False)
+                         for k, cin, cout in zip(kernel_sizes, in_splits, out_splits))
         self.in_splits, self.in_channels, self.out_channels = tuple(in_splits), in_chs, out_chs
         self.kernel_sizes, self.stride = tuple(kernel_sizes), (stride, stride)
 

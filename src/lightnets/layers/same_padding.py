@@ -7,7 +7,7 @@ that total *after* the image (bottom, right). PyTorch pads ``k // 2`` on both si
 (odd kernels), and at stride 2 when the input is odd; at stride 2 on an even input TF pads one pixel less before,
 so symmetric padding shifts every stride-2 layer of a TF-trained network by a pixel and silently costs accuracy.
 
-:func:`same_conv` gives a plain ``nn.Conv2d`` with the symmetric padding where that equals TF's (stride 1), and
+:func:`padded_conv` gives a plain ``nn.Conv2d`` with the symmetric padding where that equals TF's (stride 1), and
 :class:`Conv2dSame` where the split depends on the input size: it computes the pads from the input's shape in
 ``forward`` (one ``F.pad``), so a model takes any input size, traces and exports; the weights keep a plain conv's
 keys.
@@ -58,11 +58,13 @@ class Conv2dSame(nn.Conv2d):
         return super().forward(F.pad(x, (left, right, top, bottom)))
 
 
-def same_conv(in_chs: int, out_chs: int, kernel_size: int | tuple[int, int], stride: int = 1, dilation: int = 1,
-              groups: int = 1, bias: bool = True) -> nn.Conv2d:
-    """A conv with TF's SAME padding: a plain ``nn.Conv2d`` where that padding is static, else :class:`Conv2dSame`."""
+def padded_conv(in_chs: int, out_chs: int, kernel_size: int | tuple[int, int], stride: int = 1,
+                padding: str = "symmetric", dilation: int = 1, groups: int = 1, bias: bool = True) -> nn.Conv2d:
+    """A conv of odd kernels padded by ``padding``: a plain ``nn.Conv2d`` with ``dilation * (k - 1) // 2`` a side
+    (``"symmetric"``, and TF's SAME where that is static), else :class:`Conv2dSame`."""
+    check_padding(padding)
     ks = (kernel_size,) * 2 if isinstance(kernel_size, int) else tuple(kernel_size)
-    if all(is_static(k, stride, dilation) for k in ks):
+    if padding == "symmetric" or all(is_static(k, stride, dilation) for k in ks):
         return nn.Conv2d(in_chs, out_chs, kernel_size, stride, tuple(dilation * (k - 1) // 2 for k in ks), dilation,
                          groups=groups, bias=bias)
     return Conv2dSame(in_chs, out_chs, kernel_size, stride, dilation=dilation, groups=groups, bias=bias)

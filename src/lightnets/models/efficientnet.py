@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .base import LightNet
-from .builder import SMALL_INPUT_CFG, model_builder
+from .builder import model_builder
 from .mbconv_net import MBConvArchitecture, MBConvRow as Row, build_mbconv_net, check_multiplier, mbconv_table
 from .paper_table import PaperTable
 
@@ -101,9 +101,8 @@ def efficientnet(
     if not isinstance(lite, bool):
         raise ValueError(f"lite must be True or False, got {lite!r}")
     w, d, resolution, dropout = coefficients(phi, lite, width_coefficient, depth_coefficient)
-    cfg = SMALL_INPUT_CFG if small_input else {
-        "input_size": resolution, "interpolation": "bicubic",
-        "crop_pct": round(resolution / (resolution + CROP_PADDING), 3)}
+    cfg = {"input_size": resolution, "interpolation": "bicubic",
+           "crop_pct": round(resolution / (resolution + CROP_PADDING), 3)}
     return build_mbconv_net(LITE if lite else B0, num_classes=num_classes, in_chans=in_chans, width=w * width,
                             depth=d, drop_rate=dropout if drop_rate is None else drop_rate,
                             drop_path_rate=drop_path_rate, bn_eps=bn_eps, padding=padding, small_input=small_input,

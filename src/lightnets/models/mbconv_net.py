@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from ..layers import ConvNormAct, InvertedResidual, check_width, scale_width
 from ..layers.same_padding import check_padding
 from .base import LightNet
-from .builder import Downsamplings, StageStack
+from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
 
@@ -87,7 +87,8 @@ def stage_repeats(arch: MBConvArchitecture, depth: float) -> list[list[int]]:
 def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: int, width: float, depth: float,
                      drop_rate: float, drop_path_rate: float, bn_eps: float, padding: str, small_input: bool,
                      default_cfg: dict | None = None) -> LightNet:
-    """The network of ``arch`` at ``width`` and ``depth``; its body's stages are ``arch``'s stages."""
+    """The network of ``arch`` at ``width`` and ``depth``; its body's stages are ``arch``'s stages. ``default_cfg``
+    is the family's preprocessing; the small-input form takes the 32x32 one."""
     widths = (arch.stem, *(row.c for rows in arch.stages for row in rows), *(() if arch.fix_head else (arch.head,)))
     width = check_width(width, widths)
     depth = check_multiplier(depth, "depth (the multiplier of every stage's repeats)")
@@ -95,12 +96,11 @@ def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: in
     if isinstance(drop_path_rate, bool) or not isinstance(drop_path_rate, (int, float)) or \
             not 0 <= drop_path_rate < 1:
         raise ValueError(f"drop_path_rate must be a probability in [0, 1), got {drop_path_rate!r}")
-    pad = "same" if padding == "same" else None
     repeats = stage_repeats(arch, depth)
     strides = Downsamplings.for_input(small_input)
     stem_chs = arch.stem if arch.fix_stem else scale_width(arch.stem, width)
     stem_stride = strides(2)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stem_stride, act=arch.act, bn_eps=bn_eps, padding=pad)
+    stem = ConvNormAct(in_chans, stem_chs, 3, stem_stride, act=arch.act, bn_eps=bn_eps, padding=padding)
     blocks = sum(map(sum, repeats))
     body = StageStack(stem_chs, stride=stem_stride)
     index = 0
@@ -122,7 +122,7 @@ def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: in
     final_conv = ConvNormAct(body.chs, head_chs, 1, act=arch.act, bn_eps=bn_eps)
     head = ClassifierHead(head_chs, num_classes, drop_rate=drop_rate)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
-                    default_cfg=default_cfg)
+                    default_cfg=SMALL_INPUT_CFG if small_input else default_cfg)
 
 
 def mbconv_table(model: LightNet, arch: MBConvArchitecture, depth: float, source: str) -> PaperTable:

@@ -10,8 +10,8 @@ keep their widths under a multiplier; the depth multiplier rounds each stage's t
 from __future__ import annotations
 
 from .base import LightNet
-from .builder import SMALL_INPUT_CFG, model_builder
-from .mbconv_net import MBConvArchitecture, MBConvRow as Row, build_mbconv_net, check_multiplier, mbconv_table
+from .builder import model_builder
+from .mbconv_net import MBConvArchitecture, MBConvRow as Row, build_mbconv_net, mbconv_table
 from .paper_table import PaperTable
 
 SW = "swish"
@@ -54,9 +54,8 @@ def mixnet(
         raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
     arch, size_width = SIZES[size]
     return build_mbconv_net(arch, num_classes=num_classes, in_chans=in_chans, width=size_width * width,
-                            depth=check_multiplier(depth, "depth"), drop_rate=drop_rate,
-                            drop_path_rate=drop_path_rate, bn_eps=bn_eps, padding=padding, small_input=small_input,
-                            default_cfg=SMALL_INPUT_CFG if small_input else None)
+                            depth=depth, drop_rate=drop_rate, drop_path_rate=drop_path_rate, bn_eps=bn_eps,
+                            padding=padding, small_input=small_input)
 
 
 def mixnet_table(model: LightNet) -> PaperTable:

@@ -12,7 +12,7 @@ All take ReLU; the head keeps 1280 channels under a width multiplier, as the rel
 from __future__ import annotations
 
 from .base import LightNet
-from .builder import SMALL_INPUT_CFG, model_builder
+from .builder import model_builder
 from .mbconv_net import MBConvArchitecture, MBConvRow as Row, build_mbconv_net, mbconv_table
 from .paper_table import PaperTable
 
@@ -67,7 +67,7 @@ def mnasnet(
         raise ValueError(f"variant must be one of {', '.join(ARCHITECTURES)}, got {variant!r}")
     return build_mbconv_net(ARCHITECTURES[variant], num_classes=num_classes, in_chans=in_chans, width=width, depth=1.0,
                             drop_rate=drop_rate, drop_path_rate=drop_path_rate, bn_eps=bn_eps, padding=padding,
-                            small_input=small_input, default_cfg=SMALL_INPUT_CFG if small_input else None)
+                            small_input=small_input)
 
 
 def mnasnet_table(model: LightNet) -> PaperTable:

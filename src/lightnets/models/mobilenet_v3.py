@@ -159,8 +159,7 @@ def mobilenet_v3(
     block_strides = [strides(row.s) for row in rows]
     plan, shortcuts, expands = resolve_block_widths(widths, default, block_strides, "mobilenet_v3")
     check_padding(padding)
-    stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=top_act, bn_eps=bn_eps,
-                       padding="same" if padding == "same" else None)
+    stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=top_act, bn_eps=bn_eps, padding=padding)
     body = StageStack(plan["stem"], stride=stem_stride)
     blocks = iter(zip(rows, plan["expand"], plan["out"], block_strides, shortcuts, expands))
     for stage in arch.stages:
