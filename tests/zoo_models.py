@@ -45,5 +45,6 @@ def build(name: str, **kwargs):
 
 
 # Families whose unpadded convs trim every map by a border although they need no input above the total stride
-# (min_input stays the stride): Xception's two unpadded 3x3 stem convs take 7x7, its stride is 32.
-TRIMMED_BELOW_STRIDE = {"xception"}
+# (min_input stays the stride): Xception's two unpadded 3x3 stem convs take 7x7, NASNet-A's one takes 3x3; both
+# have stride 32.
+TRIMMED_BELOW_STRIDE = {"xception", "nasnet_a_mobile"}

@@ -64,6 +64,7 @@ COUNTS = {
     "mnasnet_small": (46, 0),
     "efficientnet_lite0": (49, 0),
     "mixnet_s": (49, 0),  # 34 of them after a MixConv's concatenation, folded slice by slice
+    "nasnet_a_mobile": (192, 0),  # 4 after a factorized reduction's two convs, concatenated
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),

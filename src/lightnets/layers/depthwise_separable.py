@@ -9,7 +9,8 @@ depthwise conv feeds the pointwise one directly, with no BN and no nonlinearity 
 them (the paper finds the intermediate nonlinearity hurts); the BN and ``act`` (``None``:
 linear) come after the pointwise conv only.
 
-``attn`` is a module applied to the pointwise conv's output (SE-MobileNetV1's squeeze-and-excite).
+``attn`` is a module applied to the pointwise conv's output (SE-MobileNetV1's squeeze-and-excite). ``padding`` is
+the depthwise conv's (:class:`~.conv_norm_act.ConvNormAct`'s: ``"same"`` for TF-trained weights).
 """
 
 from __future__ import annotations
@@ -30,11 +31,14 @@ class DepthwiseSeparableConv(nn.Module):
         bn_eps: float = 1e-5,
         dw_norm_act: bool = True,
         attn: nn.Module | None = None,
+        padding: str = "symmetric",
     ):
         super().__init__()
-        self.dw = (ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=act, bn_eps=bn_eps)
+        self.dw = (ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=act, bn_eps=bn_eps,
+                               padding=padding)
                    if dw_norm_act else
-                   ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=None, norm=False, bias=False))
+                   ConvNormAct(in_chs, in_chs, kernel_size, stride, groups=in_chs, act=None, norm=False, bias=False,
+                               padding=padding))
         self.pw = ConvNormAct(in_chs, out_chs, 1, act=act, bn_eps=bn_eps)
         self.attn = attn
 

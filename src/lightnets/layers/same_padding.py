@@ -10,7 +10,8 @@ so symmetric padding shifts every stride-2 layer of a TF-trained network by a pi
 :func:`padded_conv` gives a plain ``nn.Conv2d`` with the symmetric padding where that equals TF's (stride 1), and
 :class:`Conv2dSame` where the split depends on the input size: it computes the pads from the input's shape in
 ``forward`` (one ``F.pad``), so a model takes any input size, traces and exports; the weights keep a plain conv's
-keys.
+keys. :func:`padded_pool` does the same for pools (NASNet's cells): TF's SAME average pool divides each window by
+the image pixels in it, never counting the padding.
 """
 
 from __future__ import annotations
@@ -68,3 +69,38 @@ def padded_conv(in_chs: int, out_chs: int, kernel_size: int | tuple[int, int], s
         return nn.Conv2d(in_chs, out_chs, kernel_size, stride, tuple(dilation * (k - 1) // 2 for k in ks), dilation,
                          groups=groups, bias=bias)
     return Conv2dSame(in_chs, out_chs, kernel_size, stride, dilation=dilation, groups=groups, bias=bias)
+
+
+class Pool2dSame(nn.Module):
+    """A max or average pool with TF's SAME padding computed from each input's size: a max pool pads with -inf,
+    an average pool divides each window's sum by the number of image pixels in it (TF's count; padding pixels
+    never count)."""
+
+    def __init__(self, kind: str, kernel_size: int, stride: int):
+        super().__init__()
+        self.kind, self.kernel_size, self.stride = kind, kernel_size, stride
+
+    def extra_repr(self) -> str:
+        return f"{self.kind}, kernel_size={self.kernel_size}, stride={self.stride}, padding=SAME"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        k, s = self.kernel_size, self.stride
+        pads = (*same_pads(x.shape[-1], k, s), *same_pads(x.shape[-2], k, s))
+        if self.kind == "max":
+            return F.max_pool2d(F.pad(x, pads, value=float("-inf")), k, s)
+        counts = F.avg_pool2d(F.pad(torch.ones_like(x[:1, :1]), pads), k, s)
+        return F.avg_pool2d(F.pad(x, pads), k, s) / counts
+
+
+def padded_pool(kind: str, kernel_size: int, stride: int = 1, padding: str = "symmetric") -> nn.Module:
+    """A ``kind`` ("max" or "avg") pool of an odd kernel padded by ``padding``: PyTorch's pool with ``k // 2`` a side
+    (an average over the image pixels only, ``count_include_pad=False``, as TF counts), and TF's SAME where that is
+    static, else :class:`Pool2dSame`."""
+    check_padding(padding)
+    if kind not in ("max", "avg"):
+        raise ValueError(f"a pool is 'max' or 'avg', got {kind!r}")
+    if padding == "same" and not is_static(kernel_size, stride):
+        return Pool2dSame(kind, kernel_size, stride)
+    if kind == "max":
+        return nn.MaxPool2d(kernel_size, stride, kernel_size // 2)
+    return nn.AvgPool2d(kernel_size, stride, kernel_size // 2, count_include_pad=False)

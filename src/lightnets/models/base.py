@@ -88,15 +88,21 @@ def describe_min_input(total_stride: int, min_input: int) -> str:
     return f"smallest input {min_input}x{min_input} (its unpadded convs and pools need it)"
 
 
+def feature_map(x: torch.Tensor | tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """A stage's output as a feature map: the tensor itself or, where the stages pass on a pair (NASNet's cells read
+    the outputs of the two cells before them), the pair's last tensor."""
+    return x[-1] if isinstance(x, tuple) else x
+
+
 def run_stages(x: torch.Tensor, stages: nn.Sequential, taps: Iterable[int]) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Run ``stages`` on ``x``: the last stage's output and the outputs of the stages in ``taps``."""
+    """Run ``stages`` on ``x``: the last stage's feature map and those of the stages in ``taps``."""
     taps = set(taps)
     maps = []
     for i, stage in enumerate(stages):
         x = stage(x)
         if i in taps:
-            maps.append(x)
-    return x, maps
+            maps.append(feature_map(x))
+    return feature_map(x), maps
 
 
 class AuxOutput(NamedTuple):
@@ -178,7 +184,7 @@ class LightNet(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         if not is_tracing():
             self.check_input(x)
-        x = self.stages(self.stem(x))
+        x = feature_map(self.stages(self.stem(x)))
         return x if self.final_conv is None else self.final_conv(x)
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:

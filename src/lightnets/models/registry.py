@@ -31,6 +31,7 @@ from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mixnet import SIZES as MIXNET_SIZES, mixnet, mixnet_table
 from .mnasnet import mnasnet, mnasnet_table
 from .mobilenet_v3 import mobilenet_v3, mobilenet_v3_table
+from .nasnet import nasnet_a
 from .nin import nin
 from .paper_table import PaperTable
 from .res2net import res2net
@@ -126,6 +127,8 @@ MODELS: dict[str, Entry] = {
     "squeezenet1_0": Entry(squeezenet, {"version": "1_0"}, "SqueezeNet, arXiv:1602.07360"),
     "squeezenet1_1": Entry(squeezenet, {"version": "1_1"}, "SqueezeNet v1.1 (forresti/SqueezeNet)"),
     "xception": Entry(xception, paper="Xception, arXiv:1610.02357"),
+    "nasnet_a_mobile": Entry(nasnet_a, {"size": "mobile"}, "NASNet-A (4 @ 1056), arXiv:1707.07012"),
+    "nasnet_a_large": Entry(nasnet_a, {"size": "large"}, "NASNet-A (6 @ 4032), arXiv:1707.07012"),
     "resnet18": Entry(resnet, {"depth": 18, **NO_BOTTLENECK, **PLAIN}, RESNET, resnet_table),
     "resnet34": Entry(resnet, {"depth": 34, **NO_BOTTLENECK, **PLAIN}, RESNET, resnet_table),
     "resnet50": Entry(resnet, {"depth": 50, **PLAIN}, RESNET, resnet_table),
