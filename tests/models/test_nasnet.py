@@ -134,3 +134,9 @@ def test_bad_nasnet_options_are_refused():
         create_model("nasnet_a_mobile", padding="valid")
     with pytest.raises(ValueError, match="concatenates a state whose width or resolution"):
         NasNetCell(NORMAL_A, 8, 16, 8, adapt_prev=False)  # h1 left at 16 channels, but concatenated
+
+
+def test_every_nasnet_parameter_learns():
+    model = create_model("nasnet_a_mobile", width=0.25, num_classes=3, small_input=True)
+    model(torch.randn(2, 3, 32, 32)).logsumexp(1).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
