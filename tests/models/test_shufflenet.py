@@ -164,9 +164,12 @@ def test_a_grouped_v1s_shuffles_trace_as_view_transpose_reshape():
 def test_a_small_shufflenet_v1_learns_the_tiny_problem(tmp_path):
     torch.manual_seed(0)
     model = create_model("shufflenet_v1", width=0.25, num_classes=2, small_input=True)
-    config = TrainConfig(out_dir=tmp_path / "run", recipe="sgd-cosine", epochs=2, batch_size=16, lr=0.05, threads=1,
+    # 96 steps, not 32: the dw BNs' batch variance is ~1e-3 here, and a running variance that starts at 1 with
+    # momentum 0.1 keeps 0.9**32 = 3% of that start after 32 steps, 30x the real variance, so eval mode scores chance
+    # while train mode scores 100% (host-dependent: it passed on one host and failed on another).
+    config = TrainConfig(out_dir=tmp_path / "run", recipe="sgd-cosine", epochs=3, batch_size=8, lr=0.02, threads=1,
                          progress=False, device="cpu")
     result = train(model, brightness_splits(), preprocessing(), config, say=lambda _: None)
-    first, last = result.history
+    first, *_, last = result.history
     assert last["train_loss"] < first["train_loss"]
     assert result.best_top1 >= 90
