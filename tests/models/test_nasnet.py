@@ -143,10 +143,10 @@ def test_every_nasnet_parameter_learns():
 
 
 def test_a_factorized_reduction_lowers_to_int8_executorch(tmp_path):
-    """The odd path slices instead of padding its input: XNNPACK's int8 delegate refused the input's pad. At an odd
-    size the odd path's output is padded instead, which it accepts."""
-    size = 15
+    """The odd path slices instead of padding the whole input (XNNPACK's int8 delegate refused that pad); at an odd
+    size, as here, it pads its slice by a row and a column, which the delegate accepts."""
     pytest.importorskip("executorch")
+    size = 15
     from lightnets.deploy import export_pte
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), FactorizedReduction(8, 8)).eval()
