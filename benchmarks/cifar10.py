@@ -10,8 +10,9 @@ Reads ../shared/data/cifar10-jpeg.tar.gz (extracted once into benchmarks/.cache/
 decoded images cached there too), trains lightnets' small-input models (``small_input=True``:
 total stride 8, a 4x4 last map at 32x32) with lightnets' engine and recipe ``sgd-cifar``,
 and writes docs/benchmarks/cifar10.md and its PNGs. Each part saves its results to
-runs/cifar10/results.json as it finishes, and the document is rebuilt from all saved
-results, so parts can be run one at a time. Not a test: the numbers depend on the machine,
+benchmarks/results/cifar10.json (committed, so that any checkout can rebuild the document or rerun
+one part) as it finishes, and the document is rebuilt from all saved results, so parts can be
+run one at a time; the training runs themselves go to runs/cifar10/. Not a test: the numbers depend on the machine,
 so every time-budget result is printed beside this host's training-step rate and matmul peak.
 """
 
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TARBALL = ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz"
 CACHE = ROOT / "benchmarks" / ".cache"
 DOC = ROOT / "docs" / "benchmarks" / "cifar10.md"
+RESULTS = ROOT / "benchmarks" / "results" / "cifar10.json"
 TRAIN_IMAGES = 50_000
 RECIPE = get_recipe("sgd-cifar")
 PRE = Preprocessing.cifar(32)
@@ -418,19 +420,18 @@ def main() -> None:
     parser.add_argument("--plan", type=int, default=None, help="budget: epochs to plan (default: from a probe "
                         "of the step and pipeline; the budget stops the run regardless)")
     parser.add_argument("--tarball", type=Path, default=TARBALL)
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "cifar10")
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "cifar10", help="where the training runs go")
     args = parser.parse_args()
     keys = [k for k in args.models.split(",") if k]
     unknown = [k for k in keys if k not in MODELS]
     if unknown:
         raise SystemExit(f"unknown models {unknown}; valid: {', '.join(MODELS)}")
-    results_file = args.out / "results.json"
-    results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
 
     def save(key: str, value: dict) -> None:
         results[key] = value
-        args.out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(results_file, json.dumps(results, indent=1))
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(RESULTS, json.dumps(results, indent=1) + "\n")
 
     torch.set_num_threads(2)
     stamp = {"date": time.strftime("%Y-%m-%d")}
