@@ -83,6 +83,20 @@ def test_efficientnet_scaling():
         "efficientnet_b2").parameters())  # B2's coefficients given by hand build B2
 
 
+@pytest.mark.parametrize("size", ["m", "l"])
+@pytest.mark.parametrize("depth", [0.8, 1.3])
+def test_mixnet_m_and_l_round_their_scaled_depth_as_timm(size, depth):
+    # M's stage totals 1, 2, 4, 4, 4, 4: at 0.8 rounding gives 1, 2, 3, 3, 3, 3 where ceil would give 1, 2, 4, 4, 4, 4;
+    # at 1.3, 1, 3, 5, 5, 5, 5 where ceil would give 2, 3, 6, 6, 6, 6
+    with torch.device("meta"):
+        ours = create_model(f"mixnet_{size}", depth=depth)
+        theirs = timm.create_model(f"mixnet_{size}", depth_multiplier=depth)
+    blocks = [len(stage) for stage in ours.stages]
+    assert blocks == [len(stage) for stage in theirs.blocks]
+    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
+    assert blocks == {0.8: [1, 2, 3, 3, 3, 3], 1.3: [1, 3, 5, 5, 5, 5]}[depth]
+
+
 def test_lite_keeps_stem_head_and_end_stages():
     lite4, b4 = create_model("efficientnet_lite4"), create_model("efficientnet_b4")
     assert lite4.stem.conv.out_channels == 32 and lite4.final_conv.conv.out_channels == 1280

@@ -13,8 +13,9 @@ here is one line of those tables:
 - ``act``: the row's activation where it is not the network's (MixNet: ReLU early, swish late).
 
 Widths scale as everywhere in lightnets (``make_divisible(c * width, 8)``); depths as EfficientNet's compound scaling
-does, ceil(n * depth) per stage (a stage of several rows shares its scaled repeats out from the last row back, as
-timm's builder for the released MixNets does). Stochastic depth drops block i's residual branch with probability
+does, ceil(n * depth) per stage, or n * depth rounded to the nearest where an architecture says so (MixNet-M and -L,
+as timm builds them; a stage of several rows shares its scaled repeats out from the last row back, as timm's builder
+for the released MixNets does). Stochastic depth drops block i's residual branch with probability
 ``drop_path_rate * i / blocks``.
 """
 
@@ -57,6 +58,11 @@ class MBConvArchitecture:
     fix_head: bool = True  # the head keeps its width under a multiplier (all but EfficientNet-B's)
     fix_stem: bool = False  # EfficientNet-Lite: the stem keeps its width
     fix_first_last: bool = False  # EfficientNet-Lite: the first and last stages keep their repeats
+    depth_rounding: str = "ceil"  # a stage's scaled repeats: "ceil" (EfficientNet) or "round" (MixNet-M/L)
+
+    def __post_init__(self):
+        if self.depth_rounding not in ("ceil", "round"):
+            raise ValueError(f"depth_rounding must be 'ceil' or 'round', got {self.depth_rounding!r}")
 
 
 def check_multiplier(value: float, what: str) -> float:
@@ -65,10 +71,11 @@ def check_multiplier(value: float, what: str) -> float:
     return float(value)
 
 
-def scale_depth(rows: tuple[MBConvRow, ...], depth: float) -> list[int]:
-    """The repeats of one stage's rows under a depth multiplier: ceil(total * depth) shared out from the last row."""
+def scale_depth(rows: tuple[MBConvRow, ...], depth: float, rounding: str = "ceil") -> list[int]:
+    """The repeats of one stage's rows under a depth multiplier: total * depth rounded up (``"ceil"``) or to the
+    nearest, at least 1 (``"round"``), shared out from the last row."""
     total = sum(row.n for row in rows)
-    left, left_scaled = total, math.ceil(total * depth)
+    left, left_scaled = total, math.ceil(total * depth) if rounding == "ceil" else max(1, round(total * depth))
     scaled = []
     for row in reversed(rows):
         repeats = max(1, round(row.n / left * left_scaled))
@@ -80,8 +87,8 @@ def scale_depth(rows: tuple[MBConvRow, ...], depth: float) -> list[int]:
 def stage_repeats(arch: MBConvArchitecture, depth: float) -> list[list[int]]:
     """Every row's repeats at ``depth``, stage by stage."""
     last = len(arch.stages) - 1
-    return [[row.n for row in rows] if arch.fix_first_last and i in (0, last) else scale_depth(rows, depth)
-            for i, rows in enumerate(arch.stages)]
+    return [[row.n for row in rows] if arch.fix_first_last and i in (0, last) else
+            scale_depth(rows, depth, arch.depth_rounding) for i, rows in enumerate(arch.stages)]
 
 
 def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: int, width: float, depth: float,

@@ -4,7 +4,8 @@ Depthwise layers mix kernel sizes 3-11 over channel groups (:mod:`lightnets.laye
 expansion and projection 1x1 convs are split into two groups; the early stages take ReLU, the later swish with SE
 (ratio of the block input). **S** and **M** are searched; **L** is M at width 1.3. A stage holds several rows, each
 (n, k, s, e, c, se, act, expand_groups, project_groups), as the released models list them. Stem and head (1536)
-keep their widths under a multiplier; the depth multiplier rounds each stage's total up.
+keep their widths under a multiplier. Under a depth multiplier each stage's total of repeats is rounded up for S and
+to the nearest for M and L (so L, M at width 1.3, too), as timm's ``mixnet_s`` and ``mixnet_m/l`` scale them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ M = MBConvArchitecture(24, (
     (Row(1, (3, 5, 7), 2, 6, 80, 0.25, SW), Row(3, (3, 5, 7, 9), 1, 6, 80, 0.25, SW, 2, 2)),
     (Row(1, 3, 1, 6, 120, 0.5, SW), Row(3, (3, 5, 7, 9), 1, 3, 120, 0.5, SW, 2, 2)),
     (Row(1, (3, 5, 7, 9), 2, 6, 200, 0.5, SW), Row(3, (3, 5, 7, 9), 1, 6, 200, 0.5, SW, 1, 2)),
-), head=1536, act="relu")
+), head=1536, act="relu", depth_rounding="round")
 SIZES = {"s": (S, 1.0), "m": (M, 1.0), "l": (M, 1.3)}  # size -> (architecture, its width)
 
 
