@@ -1,5 +1,5 @@
-"""Per-layer widths (``widths=``): the MobileNets built from an explicit channel count per
-layer, as NetAdapt or a search leaves them (lightnets/models/widths.py)."""
+"""Per-layer widths (``widths=``): the MobileNets and the searched MBConv networks built from an
+explicit channel count per layer, as NetAdapt or a search leaves them (lightnets/models/widths.py)."""
 
 import json
 
@@ -10,6 +10,7 @@ from lightnets import create_model, profile
 from lightnets.models import create_model_from_config
 
 MOBILENETS = ["mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]
+MBCONV_NETS = ["mnasnet_a1", "mnasnet_small", "efficientnet_b0", "efficientnet_b3", "efficientnet_lite0", "mixnet_m"]
 
 
 def meta(name, **kwargs):
@@ -21,7 +22,7 @@ def shapes(model):
     return {k: tuple(v.shape) for k, v in model.state_dict().items()}
 
 
-@pytest.mark.parametrize("name", MOBILENETS)
+@pytest.mark.parametrize("name", MOBILENETS + MBCONV_NETS)
 @pytest.mark.parametrize("width", [1.0, 0.35])
 def test_the_plan_a_model_was_built_with_rebuilds_it(name, width):
     model = meta(name, width=width)
@@ -49,6 +50,22 @@ def test_narrowing_one_expansion_removes_exactly_its_weights_and_macs():
     assert a.macs - b.macs == cut * (24 * 56 * 56 + 9 * 28 * 28 + 32 * 28 * 28)
 
 
+def test_narrowing_an_efficientnet_expansion_removes_exactly_its_weights_and_macs():
+    # EfficientNet-B0 block 1 (the first of the c=24 stage): 16 -> expand 96 -> dw 3x3 stride 2 -> SE -> 24 at 224;
+    # its SE squeezes the block input, 16 * 0.25 = 4 channels, whatever the expanded width
+    base = meta("efficientnet_b0")
+    widths = json.loads(json.dumps(base.widths))
+    assert (widths["out"][0], widths["expand"][1], widths["out"][1]) == (16, 96, 24)
+    assert base.stages[1][0].se.fc1.out_channels == 4
+    widths["expand"][1] = 64
+    narrow = meta("efficientnet_b0", widths=widths)
+    cut = 96 - 64
+    a, b = profile(base, 224), profile(narrow, 224)
+    # expand 1x1 (16 each), BN, depthwise 3x3 (9), BN, SE fc1 (4) and fc2 (4 + its bias), project 1x1 (24)
+    assert a.params - b.params == cut * (16 + 2 + 9 + 2 + 4 + 4 + 1 + 24)
+    assert a.macs - b.macs == cut * (16 * 112 * 112 + 9 * 56 * 56 + 4 + 4 + 24 * 56 * 56)
+
+
 def test_a_pruned_network_keeps_its_architectures_shortcuts():
     # MobileNetV2's c=96 stage (blocks 10-12) follows the c=64 stage: narrowed to 64 its first
     # block's widths match, but it had no shortcut and gets none
@@ -72,6 +89,15 @@ def test_a_pruned_network_keeps_its_architectures_shortcuts():
                                               r"got \['blocks'\]"),
     ("mobilenet_v1", lambda w: w["blocks"].pop(), r"widths\['blocks'\] must be 13 channel counts"),
     ("mobilenet_v3_small", lambda w: w.__setitem__("hidden", 0), r"widths\['hidden'\] must be a channel count"),
+    ("efficientnet_b0", lambda w: w["out"].__setitem__(2, 20),  # block 2 repeats c=24 with a shortcut
+     r"efficientnet block 2 has a shortcut, so widths\['out'\]\[2\] must equal its input widths\['out'\]\[1\] = 24"),
+    ("mnasnet_a1", lambda w: w["expand"].__setitem__(0, 24),  # the first block is a separable conv, no expansion
+     r"mnasnet block 0 has no expansion conv, so widths\['expand'\]\[0\] must equal its input widths\['stem'\]"),
+    ("mixnet_s", lambda w: w["expand"].__setitem__(1, 141),  # block 1 expands 16 -> 96 in 2 groups
+     r"mixnet block 1 splits its expansion 1x1 into 2 groups, so widths\['expand'\]\[1\] must be divisible by 2, "
+     "got 141"),
+    ("efficientnet_lite0", lambda w: w.pop("head"), r"efficientnet widths must be a dict of stem: int, expand: 16 "
+                                                    r"ints, out: 16 ints, head: int"),
 ])
 def test_widths_that_break_the_architecture_are_refused(name, change, message):
     widths = meta(name).widths

@@ -64,7 +64,8 @@ def test_dead_channels_are_the_ones_pruned_and_the_outputs_do_not_change():
     assert not torch.allclose(prune(model, group, 119)(x), model(x), atol=1e-3)
 
 
-@pytest.mark.parametrize("name", ["mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"])
+@pytest.mark.parametrize("name", ["mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "mnasnet_small",
+                                  "efficientnet_b0"])
 def test_every_group_of_the_inverted_residual_families_prunes(name, tmp_path):
     model = tiny(name)
     x = torch.randn(1, 3, 32, 32)
@@ -85,3 +86,5 @@ def test_pruning_refuses_what_it_cannot_do():
         prune(model, group, 17)
     with pytest.raises(ValueError, match="resnet18 has no per-layer widths"):
         width_groups(create_model("resnet18", num_classes=10))
+    with pytest.raises(ValueError, match="mixnet_s takes per-layer widths, but cannot be pruned: its MixConvs"):
+        width_groups(create_model("mixnet_s", width=0.5, num_classes=10))

@@ -94,10 +94,12 @@ def efficientnet(
     bn_eps: float = 1e-3,
     padding: str = "symmetric",
     small_input: bool = False,
+    widths: dict | None = None,
 ) -> LightNet:
     """EfficientNet-B``phi`` (``lite=True``: Lite``phi``) with the released coefficients, or with
     ``width_coefficient`` and ``depth_coefficient`` (``phi=None``). ``width`` multiplies the width coefficient;
-    ``drop_rate`` defaults to the released dropout; ``padding="same"`` for TF-trained weights."""
+    ``drop_rate`` defaults to the released dropout; ``padding="same"`` for TF-trained weights. ``widths``: per-layer
+    channel counts (:mod:`.mbconv_net`)."""
     if not isinstance(lite, bool):
         raise ValueError(f"lite must be True or False, got {lite!r}")
     w, d, resolution, dropout = coefficients(phi, lite, width_coefficient, depth_coefficient)
@@ -106,7 +108,7 @@ def efficientnet(
     return build_mbconv_net(LITE if lite else B0, num_classes=num_classes, in_chans=in_chans, width=w * width,
                             depth=d, drop_rate=dropout if drop_rate is None else drop_rate,
                             drop_path_rate=drop_path_rate, bn_eps=bn_eps, padding=padding, small_input=small_input,
-                            default_cfg=cfg)
+                            family="efficientnet", widths=widths, default_cfg=cfg)
 
 
 def efficientnet_table(model: LightNet) -> PaperTable:

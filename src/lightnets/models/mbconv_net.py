@@ -17,6 +17,11 @@ does, ceil(n * depth) per stage, or n * depth rounded to the nearest where an ar
 as timm builds them; a stage of several rows shares its scaled repeats out from the last row back, as timm's builder
 for the released MixNets does). Stochastic depth drops block i's residual branch with probability
 ``drop_path_rate * i / blocks``.
+
+``widths=`` (:mod:`.widths`) gives the channel count of each layer as NetAdapt or a search leaves them: ``stem``, each
+block's ``expand`` (expanded) and ``out`` widths, and the ``head`` 1x1 conv's; a block's SE squeezes its input width
+by the row's ratio as ever. The width and depth multipliers still decide the topology (which blocks have a shortcut
+or an expansion conv).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack
 from .heads import ClassifierHead
 from .paper_table import PaperTable, TableRow
+from .widths import Plan, block_ties, resolve_block_widths
 
 
 @dataclass(frozen=True)
@@ -91,13 +97,28 @@ def stage_repeats(arch: MBConvArchitecture, depth: float) -> list[list[int]]:
             scale_depth(rows, depth, arch.depth_rounding) for i, rows in enumerate(arch.stages)]
 
 
+def check_grouped_widths(plan: Plan, block_rows: list[MBConvRow], family: str) -> None:
+    """A 1x1 conv in groups (MixNet) needs its input and output widths divisible by its groups: name the slot that
+    is not."""
+    for i, row in enumerate(block_rows):
+        width_in = ("widths['stem']", plan["stem"]) if i == 0 else (f"widths['out'][{i - 1}]", plan["out"][i - 1])
+        expanded, out = (f"widths['expand'][{i}]", plan["expand"][i]), (f"widths['out'][{i}]", plan["out"][i])
+        for conv, groups, ends in (("expansion", row.expand_groups, (width_in, expanded)),
+                                   ("projection", row.project_groups, (expanded, out))):
+            for slot, value in ends if groups > 1 else ():
+                if value % groups:
+                    raise ValueError(f"{family} block {i} splits its {conv} 1x1 into {groups} groups, so {slot} "
+                                     f"must be divisible by {groups}, got {value}")
+
+
 def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: int, width: float, depth: float,
                      drop_rate: float, drop_path_rate: float, bn_eps: float, padding: str, small_input: bool,
-                     default_cfg: dict | None = None) -> LightNet:
-    """The network of ``arch`` at ``width`` and ``depth``; its body's stages are ``arch``'s stages. ``default_cfg``
-    is the family's preprocessing; the small-input form takes the 32x32 one."""
-    widths = (arch.stem, *(row.c for rows in arch.stages for row in rows), *(() if arch.fix_head else (arch.head,)))
-    width = check_width(width, widths)
+                     family: str, widths: Plan | None = None, default_cfg: dict | None = None) -> LightNet:
+    """The network of ``arch`` at ``width`` and ``depth``, or with the per-layer ``widths`` of that network's plan;
+    its body's stages are ``arch``'s stages. ``default_cfg`` is the family's preprocessing; the small-input form
+    takes the 32x32 one. ``family`` names the builder in errors."""
+    scaled = (arch.stem, *(row.c for rows in arch.stages for row in rows), *(() if arch.fix_head else (arch.head,)))
+    width = check_width(width, scaled)
     depth = check_multiplier(depth, "depth (the multiplier of every stage's repeats)")
     check_padding(padding)
     if isinstance(drop_path_rate, bool) or not isinstance(drop_path_rate, (int, float)) or \
@@ -105,31 +126,44 @@ def build_mbconv_net(arch: MBConvArchitecture, *, num_classes: int, in_chans: in
         raise ValueError(f"drop_path_rate must be a probability in [0, 1), got {drop_path_rate!r}")
     repeats = stage_repeats(arch, depth)
     strides = Downsamplings.for_input(small_input)
-    stem_chs = arch.stem if arch.fix_stem else scale_width(arch.stem, width)
     stem_stride = strides(2)
-    stem = ConvNormAct(in_chans, stem_chs, 3, stem_stride, act=arch.act, bn_eps=bn_eps, padding=padding)
-    blocks = sum(map(sum, repeats))
-    body = StageStack(stem_chs, stride=stem_stride)
-    index = 0
+    block_rows: list[MBConvRow] = []
+    block_strides: list[int] = []
     for rows, row_repeats in zip(arch.stages, repeats):
         for row, n in zip(rows, row_repeats):
-            out_chs = scale_width(row.c, width)
-            act = row.act or arch.act
-            for j in range(n):
-                in_chs, s = body.chs, strides(row.s) if j == 0 else 1
-                block = InvertedResidual(
-                    in_chs, out_chs, scale_width(in_chs, row.e) if row.e != 1 else in_chs, row.k, s, act=act,
-                    se_reduced=max(1, int(in_chs * row.se)) if row.se else None, se_gate="sigmoid", bn_eps=bn_eps,
-                    se_act=act, drop_path=drop_path_rate * index / blocks, padding=padding,
-                    expand_groups=row.expand_groups, project_groups=row.project_groups)
-                body.add(block, out_chs, s)
-                index += 1
+            block_rows += [row] * n
+            block_strides += [strides(row.s)] + [1] * (n - 1)
+    default: Plan = {"stem": arch.stem if arch.fix_stem else scale_width(arch.stem, width), "expand": [], "out": []}
+    for row in block_rows:
+        in_chs = default["out"][-1] if default["out"] else default["stem"]
+        default["expand"].append(scale_width(in_chs, row.e) if row.e != 1 else in_chs)
+        default["out"].append(scale_width(row.c, width))
+    default["head"] = arch.head if arch.fix_head else scale_width(arch.head, width)
+    plan, shortcuts, expands = resolve_block_widths(widths, default, block_strides, family)
+    check_grouped_widths(plan, block_rows, family)
+    stem = ConvNormAct(in_chans, plan["stem"], 3, stem_stride, act=arch.act, bn_eps=bn_eps, padding=padding)
+    body = StageStack(plan["stem"], stride=stem_stride)
+    blocks = iter(enumerate(zip(block_rows, block_strides, plan["expand"], plan["out"], shortcuts, expands)))
+    for rows, row_repeats in zip(arch.stages, repeats):
+        for _ in range(sum(row_repeats)):
+            index, (row, s, exp_chs, out_chs, shortcut, expand) = next(blocks)
+            in_chs, act = body.chs, row.act or arch.act
+            block = InvertedResidual(
+                in_chs, out_chs, exp_chs, row.k, s, act=act, expand=expand, shortcut=shortcut,
+                se_reduced=max(1, int(in_chs * row.se)) if row.se else None, se_gate="sigmoid", bn_eps=bn_eps,
+                se_act=act, drop_path=drop_path_rate * index / len(block_rows), padding=padding,
+                expand_groups=row.expand_groups, project_groups=row.project_groups)
+            body.add(block, out_chs, s)
         body.end_stage()
-    head_chs = arch.head if arch.fix_head else scale_width(arch.head, width)
-    final_conv = ConvNormAct(body.chs, head_chs, 1, act=arch.act, bn_eps=bn_eps)
-    head = ClassifierHead(head_chs, num_classes, drop_rate=drop_rate)
-    return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
-                    default_cfg=SMALL_INPUT_CFG if small_input else default_cfg)
+    final_conv = ConvNormAct(body.chs, plan["head"], 1, act=arch.act, bn_eps=bn_eps)
+    head = ClassifierHead(plan["head"], num_classes, drop_rate=drop_rate)
+    model = LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
+                     default_cfg=SMALL_INPUT_CFG if small_input else default_cfg)
+    model.widths, model.width_ties = plan, block_ties(shortcuts, expands)
+    if any(len(row.kernels) > 1 or row.expand_groups > 1 or row.project_groups > 1 for row in block_rows):
+        model.unprunable = ("its MixConvs and grouped 1x1 convs split each width into groups, and a narrower width "
+                            "splits anew, so the filters kept would not keep their kernel or group")
+    return model
 
 
 def mbconv_table(model: LightNet, arch: MBConvArchitecture, depth: float, source: str) -> PaperTable:

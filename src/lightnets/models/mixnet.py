@@ -49,14 +49,16 @@ def mixnet(
     bn_eps: float = 1e-5,
     padding: str = "symmetric",
     small_input: bool = False,
+    widths: dict | None = None,
 ) -> LightNet:
-    """MixNet-S, -M or -L; ``width`` multiplies the size's own width (L: 1.3), ``depth`` the repeats."""
+    """MixNet-S, -M or -L; ``width`` multiplies the size's own width (L: 1.3), ``depth`` the repeats.
+    ``widths``: per-layer channel counts (:mod:`.mbconv_net`)."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
     arch, size_width = SIZES[size]
     return build_mbconv_net(arch, num_classes=num_classes, in_chans=in_chans, width=size_width * width,
                             depth=depth, drop_rate=drop_rate, drop_path_rate=drop_path_rate, bn_eps=bn_eps,
-                            padding=padding, small_input=small_input)
+                            padding=padding, small_input=small_input, family="mixnet", widths=widths)
 
 
 def mixnet_table(model: LightNet) -> PaperTable:

@@ -60,14 +60,16 @@ def mnasnet(
     bn_eps: float = 1e-5,
     padding: str = "symmetric",
     small_input: bool = False,
+    widths: dict | None = None,
 ) -> LightNet:
     """MnasNet ``variant`` (a1, b1, small); ``padding="same"`` for weights trained in TensorFlow;
-    ``small_input`` keeps the stem and the first stride-2 stage at stride 1 (total stride 8, for 32x32)."""
+    ``small_input`` keeps the stem and the first stride-2 stage at stride 1 (total stride 8, for 32x32).
+    ``widths``: per-layer channel counts (:mod:`.mbconv_net`)."""
     if variant not in ARCHITECTURES:
         raise ValueError(f"variant must be one of {', '.join(ARCHITECTURES)}, got {variant!r}")
     return build_mbconv_net(ARCHITECTURES[variant], num_classes=num_classes, in_chans=in_chans, width=width, depth=1.0,
                             drop_rate=drop_rate, drop_path_rate=drop_path_rate, bn_eps=bn_eps, padding=padding,
-                            small_input=small_input)
+                            small_input=small_input, family="mnasnet", widths=widths)
 
 
 def mnasnet_table(model: LightNet) -> PaperTable:

@@ -43,12 +43,17 @@ class WidthGroup:
 
 
 def model_widths(model: nn.Module) -> tuple[Plan, list]:
-    """``model``'s widths plan and ties, or a ValueError for a family without them."""
+    """``model``'s widths plan and ties, or a ValueError for a family without them or whose layers a narrower plan
+    rebuilds differently (the builder says why in ``model.unprunable``)."""
     plan = getattr(model, "widths", None)
+    family = getattr(model, "config", {}).get("name", type(model).__name__)
     if not isinstance(plan, dict):
-        family = getattr(model, "config", {}).get("name", type(model).__name__)
         raise ValueError(f"{family} has no per-layer widths (widths=) to prune; the families that do: "
-                         "mobilenet_v1, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small")
+                         "mobilenet_v1, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, the MnasNets and "
+                         "EfficientNets (B and Lite)")
+    reason = getattr(model, "unprunable", None)
+    if reason:
+        raise ValueError(f"{family} takes per-layer widths, but cannot be pruned: {reason}")
     return plan, list(getattr(model, "width_ties", []))
 
 
