@@ -18,6 +18,7 @@ from lightnets.interop import convert_state_dict as convert_classifier_state_dic
 from lightnets.interop.segmentation_keys import convert_state_dict, load_torchvision_segmentation
 from lightnets.models import create_model, create_model_from_config
 from lightnets.tasks.segmentation import create_segmentation_model, list_segmentation_models
+from lightnets.tasks.segmentation.metrics import ConfusionMatrix
 from lightnets.tasks.segmentation.targets import check_ignore_index, check_target
 
 TOLERANCE = 1e-5  # max abs difference of float32 logits, same weights, same ops
@@ -177,17 +178,19 @@ class Published:
     why: str = ""  # where ours does not print as the row: the convention or the gap, and what was tried
 
 
-MNV2 = "MobileNetV2, arXiv:1801.04381v4, Section 6.3, Table 7 (PASCAL VOC 2012 val, 21 classes, 512x512 images)"
-MNV3 = "MobileNetV3, arXiv:1905.02244v5, Section 6.3, Table 7 (Cityscapes val, 19 classes, 1024x2048)"
-MNV3_TEST = "MobileNetV3, arXiv:1905.02244v5, Table 8 (Cityscapes test, 19 classes, MAdds (f) at 1024x2048)"
+# Table numbers of the latest revisions (MobileNetV2's Table 7 is Table 6 in earlier ones, with the same numbers)
+MNV2 = "MobileNetV2, arXiv:1801.04381, Section 6.3, Table 7 (PASCAL VOC 2012 val, 21 classes, 512x512 images)"
+MNV3 = "MobileNetV3, arXiv:1905.02244, Section 6.3, Table 7 (Cityscapes val, 19 classes, 1024x2048)"
+MNV3_TEST = "MobileNetV3, arXiv:1905.02244, Table 8 (Cityscapes test, 19 classes, MAdds (f) at 1024x2048)"
 TV = "torchvision 0.29 weights meta (COCO_WITH_VOC_LABELS_V1): num_params, _ops (GMACs at 520x520)"
-TABLE7_UNEXPLAINED = ("Tried: 512 and DeepLab's 513 crop (513: 2,740,709,056 without ASPP, 5,363,508,928 with); the "
-                      "params print exactly, so the layers are the paper's; the MAdds gap is unexplained")
+TABLE7_UNEXPLAINED = ("the params print as the paper's (the head: ASPP's branches, projection and classifier on the "
+                      "320-channel map, 3x3 atrous convs not separable); tried for the MAdds: 512 and DeepLab's 513 "
+                      "crop (513: 2,740,709,056 without ASPP, 5,363,508,928 with); the gap is unexplained")
 MF = "OS 8 rows are multi-scale + flipped inputs (MF): the printed MAdds sum many passes, not one"
 RF2_UNEXPLAINED = ("RF2 halves the last stage's outputs, its later expansions and the final 1x1 conv (TF-slim's "
-                   "V3_LARGE_DETECTION, torchvision's reduced_tail); tried: the high-level map before the final "
-                   "conv (-142K params, still above 1.51M); the paper's 49x49 pooling instead of the global pool "
-                   "moves MACs by < 1M; the gap is unexplained")
+                   "V3_LARGE_DETECTION, torchvision's reduced_tail); tried, by arithmetic: the high-level map taken "
+                   "before the final conv (1,605,118 params, still above 1.51M); the paper's 49x49 pooling, stride "
+                   "(16, 20), instead of the global pool adds 184,320 MACs; the gap is unexplained")
 
 PUBLISHED = [
     Published(MNV2, "MNet V2*, OS 16, ASPP", "deeplabv3_mobilenet_v2", {"output_stride": 16, "aspp": True}, 512,
@@ -311,3 +314,34 @@ def test_listing_the_segmentation_models_imports_no_torch():
     assert names == list_segmentation_models() == ["deeplabv3_mobilenet_v2", "deeplabv3_mobilenet_v3_large",
                                                    "lraspp_mobilenet_v3_large"]
     assert not imported_torch
+
+
+# --- mIoU -----------------------------------------------------------------------------------------------------------
+
+def test_miou_of_a_hand_computed_case():
+    """Labels and predictions of six pixels, one of them ignored (255), three classes of which class 2 occurs
+    nowhere. Confusion (rows labelled, columns predicted): class 0 [1, 1, 0], class 1 [1, 2, 0]. IoU: class 0
+    1 / (2 + 2 - 1) = 1/3, class 1 2 / (3 + 3 - 2) = 1/2, class 2 none; mIoU = (1/3 + 1/2) / 2 = 5/12."""
+    target = torch.tensor([[[0, 0, 1], [1, 255, 1]]])
+    prediction = torch.tensor([[[0, 1, 1], [0, 2, 1]]])  # class 2 predicted only on the ignored pixel
+    metric = ConfusionMatrix(3, ignore_index=255)
+    metric.update(prediction, target)
+    assert metric.matrix.tolist() == [[1, 1, 0], [1, 2, 0], [0, 0, 0]]
+    iou = metric.iou()
+    assert iou[:2].tolist() == [1 / 3, 1 / 2] and torch.isnan(iou[2])
+    assert metric.miou() == pytest.approx(5 / 12, abs=1e-12)
+    scores = torch.nn.functional.one_hot(prediction, 3).permute(0, 3, 1, 2).float()  # the same, as class scores
+    metric.update(scores, target)
+    assert metric.matrix.tolist() == [[2, 2, 0], [2, 4, 0], [0, 0, 0]] and metric.miou() == pytest.approx(5 / 12)
+
+
+def test_miou_refuses_bad_labels_and_shapes():
+    with pytest.raises(ValueError, match="ignore_index=1 is one of the 3 classes"):
+        ConfusionMatrix(3, ignore_index=1)
+    metric = ConfusionMatrix(3)
+    with pytest.raises(ValueError, match="label 7 is out of range"):
+        metric.update(torch.tensor([[0, 1]]), torch.tensor([[0, 7]]))
+    with pytest.raises(ValueError, match=r"predictions \(1, 3\) and labels \(1, 2\)"):
+        metric.update(torch.tensor([[0, 1, 2]]), torch.tensor([[0, 1]]))
+    with pytest.raises(ValueError, match=r"class scores must be \(N, 3, H, W\), got \(1, 2, 4, 4\)"):
+        metric.update(torch.randn(1, 2, 4, 4), torch.zeros(1, 4, 4, dtype=torch.long))

@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING
 
 from .registry import SEGMENTATION_MODELS, create_segmentation_model, list_segmentation_models
 
-__all__ = ["ASPP", "LRASPP", "SEGMENTATION_MODELS", "DeepLabV3Head", "SegmentationModel",
+__all__ = ["ASPP", "LRASPP", "SEGMENTATION_MODELS", "ConfusionMatrix", "DeepLabV3Head", "SegmentationModel",
            "create_segmentation_model", "list_segmentation_models"]
 
-_LAZY = {"ASPP": ".aspp", "DeepLabV3Head": ".aspp", "LRASPP": ".lraspp", "SegmentationModel": ".model"}
+_LAZY = {"ASPP": ".aspp", "ConfusionMatrix": ".metrics", "DeepLabV3Head": ".aspp", "LRASPP": ".lraspp",
+         "SegmentationModel": ".model"}
 
 if TYPE_CHECKING:
     from .aspp import ASPP, DeepLabV3Head
     from .lraspp import LRASPP
+    from .metrics import ConfusionMatrix
     from .model import SegmentationModel
 
 
