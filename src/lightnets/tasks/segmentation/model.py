@@ -54,7 +54,9 @@ class SegmentationModel(nn.Module):
         self.backbone.check_input(x)
 
     def forward_features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """The maps the head reads: the low-level one (if the head reads one), then the high-level one."""
+        """The maps the head reads: the low-level one (if the head reads one), then the high-level one. The backbone
+        runs block by block rather than through ``FeatureNet.forward`` (which gives stage outputs), because the
+        low-level map torchvision's LR-ASPP reads is the output of a stage's first block."""
         maps = []
         x = self.backbone.stem(x)
         for i, stage in enumerate(self.backbone.stages):
