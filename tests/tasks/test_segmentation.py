@@ -185,7 +185,9 @@ MNV3_TEST = "MobileNetV3, arXiv:1905.02244, Table 8 (Cityscapes test, 19 classes
 TV = "torchvision 0.29 weights meta (COCO_WITH_VOC_LABELS_V1): num_params, _ops (GMACs at 520x520)"
 TABLE7_UNEXPLAINED = ("the params print as the paper's (the head: ASPP's branches, projection and classifier on the "
                       "320-channel map, 3x3 atrous convs not separable); tried for the MAdds: 512 and DeepLab's 513 "
-                      "crop (513: 2,740,709,056 without ASPP, 5,363,508,928 with); the gap is unexplained")
+                      "crop (513: 2,740,709,056 without ASPP, 5,363,508,928 with); at 513 the ASPP row would print "
+                      "as 5.8B with MobileNetV2's 320->1280 final conv counted (446,054,400 MACs at 33x33), but the "
+                      "row without ASPP then would not (3.19B); the gap is unexplained")
 MF = "OS 8 rows are multi-scale + flipped inputs (MF): the printed MAdds sum many passes, not one"
 RF2_UNEXPLAINED = ("RF2 halves the last stage's outputs, its later expansions and the final 1x1 conv (TF-slim's "
                    "V3_LARGE_DETECTION, torchvision's reduced_tail); tried, by arithmetic: the high-level map taken "
