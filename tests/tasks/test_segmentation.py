@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 import torch
+import torch.fx
 import torchvision
 from torch import nn
 from torchvision.models import segmentation as tv_segmentation
@@ -15,6 +16,7 @@ from torchvision.models import segmentation as tv_segmentation
 from lightnets import profile
 from lightnets.errors import CheckpointError
 from lightnets.interop import convert_state_dict as convert_classifier_state_dict
+from lightnets.layers import InvertedResidual
 from lightnets.interop.segmentation_keys import convert_state_dict, load_torchvision_segmentation
 from lightnets.models import create_model, create_model_from_config
 from lightnets.tasks.segmentation import create_segmentation_model, list_segmentation_models
@@ -105,6 +107,12 @@ def test_output_stride_maps_and_checkpoint_config():
 def test_an_invalid_output_stride_is_refused_naming_it(value):
     with pytest.raises(ValueError, match=rf"output_stride must be one of 8, 16, 32 .*got {value!r}"):
         create_model("mobilenet_v3_large", output_stride=value)
+
+
+def test_mixconv_kernels_take_no_dilation():
+    with pytest.raises(ValueError, match=r"dilation=2 applies to a single-kernel depthwise conv, not to MixConv's "
+                                         r"kernels \(3, 5\)"):
+        InvertedResidual(8, 8, 16, (3, 5), dilation=2)
 
 
 def test_output_stride_and_small_input_exclude_each_other():
@@ -260,6 +268,15 @@ def test_forward_gives_one_map_of_class_scores_at_the_input_size():
     model = create_segmentation_model("deeplabv3_mobilenet_v2", num_classes=3).eval()
     with torch.no_grad():
         assert model(torch.randn(1, 3, 65, 65)).shape == (1, 3, 65, 65)
+
+
+def test_the_model_traces_with_fx_and_exports():
+    model = create_segmentation_model("lraspp_mobilenet_v3_large").eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        expected = model(x)
+        assert torch.equal(torch.fx.symbolic_trace(model)(x), expected)
+        assert torch.equal(torch.export.export(model, (x,)).module()(x), expected)
 
 
 @pytest.mark.parametrize("num_classes", [0, -1, True, 2.5])
