@@ -131,6 +131,7 @@ def test_outputs_equal_torchvisions_with_the_same_weights(name, size, references
     with torch.no_grad():
         out, expected = model(x), ref(x)["out"]
     assert out.shape == (2, 21, *size)
+    print(f"{name} {size[0]}x{size[1]}: max abs diff {max_diff(out, expected):.3g}")
     assert max_diff(out, expected) <= TOLERANCE
     assert expected.std().item() > 1000 * TOLERANCE  # logits that vary: a parity that could not pass by accident
 
