@@ -72,8 +72,8 @@ def test_a_bad_pair_is_one_line_naming_the_key_and_the_valid_ones(capsys, pairs,
 def test_a_preset_is_not_a_variant_of_its_name(capsys):
     code, _, err = run(capsys, "profile", "mobilenet_v3_small_minimal", "--model-kwargs", "minimal=false")
     assert code == 2 and "mobilenet_v3_small_minimal has no variant option 'minimal'; valid: drop_rate=0.2, " \
-                         "bn_eps=0.001, small_input=false, widths=None, stages=None, padding=symmetric " \
-                         "(the defaults)" in err
+                         "bn_eps=0.001, small_input=false, widths=None, stages=None, padding=symmetric, " \
+                         "output_stride=32 (the defaults)" in err
 
 
 @pytest.mark.parametrize("argv", [

@@ -215,7 +215,7 @@ NON_DEFAULT = {"separable": False, "shallow": True, "act": "relu6", "minimal": T
                "widths": narrowed, "version": "1_1", "bypass": "complex", "groups": 8, "gather": "theta_plus",
                "extent": 4, "gc_ratio": 0.25, "sk_reduction": 8, "sk_min_width": 16, "sk_split_input": True,
                "authors_layout": True, "stages": searched, "se_reduction": 8, "padding": "same",
-               "drop_path_rate": 0.1, "depth": 1.5}
+               "drop_path_rate": 0.1, "depth": 1.5, "output_stride": 16}
 # options that apply only beside another: the case sets that one too where the model takes it
 NEEDS = {"se_reduction": {"se": True}}
 COMMON = ({"num_classes": 7}, {"in_chans": 2}, {"width": 0.5}, {"resolution": 96})

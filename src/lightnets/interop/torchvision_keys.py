@@ -15,7 +15,7 @@ torchvision numbers its layers by position (torchvision/models/mobilenetv2.py, m
 
 from __future__ import annotations
 
-from ..models import LightNet
+from ..models import FeatureNet, LightNet
 from .structure import blocks, parts, rename
 
 CONV_BN = {"conv": "0", "bn": "1"}
@@ -25,14 +25,21 @@ SQUEEZE_EXCITE = {"fc1": "fc1", "fc2": "fc2"}
 def module_names(model: LightNet) -> dict[str, str]:
     """lightnets module name -> torchvision module name, for every layer with tensors."""
     is_v3 = model.head.hidden is not None
+    names = feature_names(model, is_v3)
+    names |= {"head.hidden": "classifier.0", "head.fc": "classifier.3"} if is_v3 else {"head.fc": "classifier.1"}
+    return names
+
+
+def feature_names(model: LightNet | FeatureNet, is_v3: bool) -> dict[str, str]:
+    """The names of torchvision's ``features`` for the stem, the blocks and (as ``final_conv``) the final 1x1 conv
+    of ``model``, a classifier or the backbone of a dense-task model (``features.N``, which torchvision's
+    segmentation models keep as ``backbone.N``)."""
     block_names = _v3_block if is_v3 else _v2_block
     model_blocks = blocks(model)
     names = rename("stem", "features.0", CONV_BN)
     for n, (path, block) in enumerate(model_blocks, start=1):
         names |= block_names(path, f"features.{n}", parts(block))
-    names |= rename("final_conv", f"features.{len(model_blocks) + 1}", CONV_BN)
-    names |= {"head.hidden": "classifier.0", "head.fc": "classifier.3"} if is_v3 else {"head.fc": "classifier.1"}
-    return names
+    return names | rename("final_conv", f"features.{len(model_blocks) + 1}", CONV_BN)
 
 
 def _v3_block(path: str, prefix: str, block_parts: list[str]) -> dict[str, str]:

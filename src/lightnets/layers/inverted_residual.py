@@ -16,6 +16,8 @@ sizes for a MixConv depthwise layer and ``expand_groups`` / ``project_groups`` f
 (:mod:`.mixconv`), the SE layer's own activation (``se_act``: EfficientNet's swish), stochastic depth on the
 residual branch (``drop_path``: the probability of dropping it for a sample in training, Huang et al. 2016,
 arXiv:1603.09382; torchvision's ``StochasticDepth``, identity in eval) and TF's SAME padding (``padding="same"``).
+For dense prediction, ``dilation`` spaces the depthwise conv's taps (atrous convolution, DeepLabv3 arXiv:1706.05587,
+where a backbone's output stride is reduced: :mod:`lightnets.models.output_stride`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class InvertedResidual(nn.Module):
         padding: str = "symmetric",
         expand_groups: int = 1,
         project_groups: int = 1,
+        dilation: int = 1,
     ):
         super().__init__()
         if stride not in (1, 2):
@@ -68,11 +71,14 @@ class InvertedResidual(nn.Module):
         if shortcut and not (stride == 1 and in_chs == out_chs):
             raise ValueError(f"a shortcut needs stride 1 and equal widths, got stride {stride}, {in_chs} -> {out_chs}")
         kernels = (kernel_size,) if isinstance(kernel_size, int) else tuple(kernel_size)
+        if dilation != 1 and len(kernels) > 1:
+            raise ValueError(f"dilation={dilation!r} applies to a single-kernel depthwise conv, not to MixConv's "
+                             f"kernels {kernels}")
 
         def conv(cin: int, cout: int, ks: tuple[int, ...], s: int, depthwise: bool, conv_act: str | None):
             if len(ks) == 1:
                 return ConvNormAct(cin, cout, ks[0], s, groups=cin if depthwise else 1, act=conv_act, bn_eps=bn_eps,
-                                   padding=padding)
+                                   padding=padding, dilation=dilation if depthwise else 1)
             return ConvNormAct(cin, cout, act=conv_act, bn_eps=bn_eps,
                                conv=MixConv(cin, cout, ks, s, depthwise=depthwise, padding=padding))
 

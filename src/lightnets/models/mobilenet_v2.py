@@ -13,6 +13,7 @@ from ..layers import ConvNormAct, InvertedResidual, check_width, scale_width
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, first_stride, model_builder
 from .heads import ClassifierHead
+from .output_stride import AtrousStrides, check_output_stride
 from .paper_table import PaperTable, TableRow
 from .widths import block_ties, resolve_block_widths
 
@@ -50,10 +51,13 @@ def mobilenet_v2(
     bn_eps: float = 1e-5,
     small_input: bool = False,
     widths: dict | None = None,
+    output_stride: int = 32,
 ) -> LightNet:
     """MobileNetV2; ``small_input`` keeps the stem and the first stride-2 bottleneck at
     stride 1 (total stride 8, for 32x32). ``widths`` (:mod:`.widths`): ``stem``, each
-    block's ``expand`` (expanded) and ``out`` widths, and the ``last`` 1x1 conv's."""
+    block's ``expand`` (expanded) and ``out`` widths, and the ``last`` 1x1 conv's.
+    ``output_stride`` 16 or 8 runs the last one or two stride-2 bottlenecks at stride 1 with dilated depthwise
+    convs from there on (:mod:`.output_stride`), the backbones of Mobile DeepLabv3 (paper Section 6.3)."""
     width = check_width(width, (STEM, *(spec.c for spec in STAGES)))  # LAST_CONV never narrows
     act = "relu6"
     default = {"stem": scale_width(STEM, width), "expand": [], "out": []}
@@ -66,14 +70,16 @@ def mobilenet_v2(
     stem_stride = strides(2)
     block_strides = [strides(s) for spec in STAGES for s in first_stride(spec.n, spec.s)]
     plan, shortcuts, expands = resolve_block_widths(widths, default, block_strides, "mobilenet_v2")
+    atrous = AtrousStrides(check_output_stride(output_stride, small_input), stem_stride)
+    dilated = [atrous(s) for s in block_strides]  # shortcuts keep the table's strides
     stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=act, bn_eps=bn_eps)
     body = StageStack(plan["stem"], stride=stem_stride)
-    blocks = iter(zip(plan["expand"], plan["out"], block_strides, shortcuts, expands))
+    blocks = iter(zip(plan["expand"], plan["out"], dilated, shortcuts, expands))
     for spec in STAGES:
         for _ in range(spec.n):
-            exp_chs, out_chs, s, shortcut, expand = next(blocks)
+            exp_chs, out_chs, (s, dilation), shortcut, expand = next(blocks)
             body.add(InvertedResidual(body.chs, out_chs, exp_chs, 3, s, act=act, bn_eps=bn_eps, expand=expand,
-                                      shortcut=shortcut), out_chs, s)
+                                      shortcut=shortcut, dilation=dilation), out_chs, s)
         body.end_stage()
     final_conv = ConvNormAct(body.chs, plan["last"], 1, act=act, bn_eps=bn_eps)
     head = ClassifierHead(plan["last"], num_classes, drop_rate=drop_rate)

@@ -23,6 +23,7 @@ from ..layers.same_padding import check_padding
 from .base import LightNet
 from .builder import SMALL_INPUT_CFG, Downsamplings, StageStack, model_builder
 from .heads import ClassifierHead
+from .output_stride import AtrousStrides, check_output_stride
 from .paper_table import PaperTable, TableRow
 from .widths import block_ties, resolve_block_widths
 
@@ -131,6 +132,7 @@ def mobilenet_v3(
     widths: dict | None = None,
     stages: list | None = None,
     padding: str = "symmetric",
+    output_stride: int = 32,
 ) -> LightNet:
     """MobileNetV3 Large or Small; ``small_input`` keeps the stem and the first stride-2
     bneck at stride 1 (total stride 8, for 32x32). ``widths`` (:mod:`.widths`): ``stem``,
@@ -139,7 +141,9 @@ def mobilenet_v3(
     bneck rows (a list of stages, each a list of dicts of k, exp, c, se, nl, s), as a
     platform-aware search leaves them (:mod:`lightnets.search.space`); stem, last conv and
     head stay ``size``'s. ``padding="same"``: TF's SAME padding, for the TF-trained weights timm ports
-    (``tf_mobilenetv3_*``)."""
+    (``tf_mobilenetv3_*``). ``output_stride`` 16 or 8 turns the last one or two stride-2 bnecks into stride 1 and
+    dilates the depthwise convs from there on (:mod:`.output_stride`; 16 is torchvision's ``dilated=True``), for
+    segmentation backbones."""
     arch = architecture(size, stages)
     # expansions follow their rounded inputs and the hidden FC never narrows: not width-scaled
     width = check_width(width, (arch.stem, *(row.c for rows in arch.stages for row in rows), arch.last_conv))
@@ -158,17 +162,19 @@ def mobilenet_v3(
     stem_stride = strides(2)
     block_strides = [strides(row.s) for row in rows]
     plan, shortcuts, expands = resolve_block_widths(widths, default, block_strides, "mobilenet_v3")
+    atrous = AtrousStrides(check_output_stride(output_stride, small_input), stem_stride)
+    dilated = [atrous(s) for s in block_strides]  # shortcuts keep the table's strides, as torchvision's do
     check_padding(padding)
     stem = ConvNormAct(in_chans, plan["stem"], 3, stride=stem_stride, act=top_act, bn_eps=bn_eps, padding=padding)
     body = StageStack(plan["stem"], stride=stem_stride)
-    blocks = iter(zip(rows, plan["expand"], plan["out"], block_strides, shortcuts, expands))
+    blocks = iter(zip(rows, plan["expand"], plan["out"], dilated, shortcuts, expands))
     for stage in arch.stages:
         for _ in stage:
-            row, exp_chs, out_chs, s, shortcut, expand = next(blocks)
+            row, exp_chs, out_chs, (s, dilation), shortcut, expand = next(blocks)
             block = InvertedResidual(
                 body.chs, out_chs, exp_chs, row.k, s, act=row.nl,
                 se_reduced=mobilenet_v3_width(exp_chs) if row.se else None, bn_eps=bn_eps, expand=expand,
-                shortcut=shortcut, padding=padding,
+                shortcut=shortcut, padding=padding, dilation=dilation,
             )
             body.add(block, out_chs, s)
         body.end_stage()
