@@ -26,6 +26,7 @@ from .googlenet import googlenet
 from .inception_v3 import inception_v3
 from .inception_v4 import inception_resnet_v2, inception_v4
 from .lenet import lenet5
+from .mobilefacenet import mobilefacenet, mobilefacenet_table
 from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
 from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mixnet import SIZES as MIXNET_SIZES, mixnet, mixnet_table
@@ -98,6 +99,7 @@ MODELS: dict[str, Entry] = {
     "mobilenet_v3_small_minimal": Entry(
         mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
+    "mobilefacenet": Entry(mobilefacenet, paper="MobileFaceNet, arXiv:1804.07573", table=mobilefacenet_table),
     "densenet121": Entry(densenet, {"depth": 121}, "DenseNet-BC, arXiv:1608.06993", densenet_table),
     "densenet161": Entry(densenet, {"depth": 161, "growth_rate": 48}, "DenseNet-BC (k=48), arXiv:1608.06993",
                          densenet_table),
