@@ -81,14 +81,15 @@ def roc(scores, same) -> ROC:
 
 
 def tar_at_far(curve: ROC, far: float) -> tuple[float, float]:
-    """The best TAR at a FAR of at most ``far``, and the threshold that gives it."""
+    """The best TAR at a FAR of at most ``far``, and the highest threshold that gives it."""
     if not 0 < far <= 1:
         raise ValueError(f"FAR must be in (0, 1], got {far!r}")
     if far * curve.negatives < 1:
         raise ValueError(f"FAR {far:g} cannot be measured on {curve.negatives} different pairs: the smallest FAR "
                          f"above 0 they allow is 1/{curve.negatives} = {1 / curve.negatives:.3g}; use at least "
                          f"{int(np.ceil(1 / far))} different pairs, or a FAR >= {1 / curve.negatives:.3g}")
-    i = int(np.flatnonzero(curve.far <= far)[-1])  # TAR never falls as FAR rises
+    tar = np.where(curve.far <= far, curve.tar, -1.0)
+    i = int(np.argmax(tar))  # the first, i.e. highest, threshold that reaches the best TAR
     return float(curve.tar[i]), float(curve.thresholds[i])
 
 
@@ -100,9 +101,9 @@ class Accuracy:
 
 
 def _best_threshold(scores: np.ndarray, same: np.ndarray) -> float:
-    candidates = np.r_[np.inf, np.unique(scores)]
+    candidates = np.r_[np.inf, np.unique(scores)[::-1]]
     correct = [((scores >= t) == same).sum() for t in candidates]
-    return float(candidates[int(np.argmax(correct))])  # the highest threshold of the best ones
+    return float(candidates[int(np.argmax(correct))])  # the first, i.e. highest, of the best thresholds
 
 
 def best_accuracy(scores, same, folds: int = 10) -> Accuracy:
