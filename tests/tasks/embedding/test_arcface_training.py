@@ -45,7 +45,8 @@ def test_arcface_separates_identities():
         model.eval()
         with torch.no_grad():
             emb = model(held_out)
-            return arcface(emb, held_labels).item(), (arcface.cosine(emb).argmax(1) == held_labels).float().mean().item()
+            accuracy = (arcface.cosine(emb).argmax(1) == held_labels).float().mean().item()
+            return arcface(emb, held_labels).item(), accuracy
 
     loss_before, acc_before = evaluate()
     model.train()

@@ -73,7 +73,8 @@ def test_a_model_name_builds_random_weights_and_says_so(faces, capsys):
     (["{f}/none.pth", "{f}/a.png"], "checkpoint not found: .*none.pth"),
     (["mobilefacenet", "{f}/a.png", "--out", "{f}/e.txt"], r"--out .*e.txt must be an .npz file"),
     (["mobilefacenet", "{f}/a.png", "--far", "0"], r"--far must be in \(0, 1\], got 0"),
-    (["mobilefacenet", "--pairs", "{f}/pairs.txt", "--folds", "5"], r"--folds 5 is more than the 4 pairs in .*pairs.txt"),
+    (["mobilefacenet", "--pairs", "{f}/pairs.txt", "--folds", "5"],
+     r"--folds 5 is more than the 4 pairs in .*pairs.txt"),
 ])
 def test_mistakes_are_one_line_errors(faces, capsys, argv, message):
     (faces / "bad.txt").write_text("a.png b.png 1\na.png d.png 0\n")
