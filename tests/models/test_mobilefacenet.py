@@ -10,6 +10,7 @@ from torch import nn
 
 from lightnets import create_model, profile
 from lightnets.analysis.architecture_table import architecture_table
+from lightnets.cli.zoo_plot import takes_resolution
 
 # Table 1, as printed: Input, Operator, t, c, n, s
 TABLE_1 = [
@@ -129,6 +130,7 @@ def test_counts_against_the_paper(model):
     ({"embedding_dim": 12.5}, "embedding_dim must be an integer >= 1 .*got 12.5"),
     ({"width": 0}, "width must be > 0"),
     ({"resolution": 96}, r"resolution must be an integer >= the smallest input 97x97"),
+    ({"resolution": 128}, r"resolution must be an integer from 97 to 112 for mobilefacenet .*got 128"),
 ])
 def test_bad_options_are_refused_naming_the_value(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -140,5 +142,16 @@ def test_inputs_outside_the_gdc_kernels_range_are_refused(model):
         assert model(torch.randn(1, 3, 97, 97)).shape == (1, 128)  # the smallest input with a 7x7 final map
         with pytest.raises(ValueError, match=r"input 96x96 is smaller than the network's smallest input 97x97"):
             model(torch.randn(1, 3, 96, 96))
-        with pytest.raises(ValueError, match=r"covers the 7x7 final map .*got a 8x8 map"):
-            model(torch.randn(1, 3, 128, 128))
+        with pytest.raises(ValueError, match=r"input 113x113 is larger than the network's largest input 112x112"):
+            model(torch.randn(1, 3, 113, 113))
+        with pytest.raises(ValueError, match=r"covers the 7x7 final map .*got a 8x8 map"):  # the head alone
+            model.head(torch.randn(1, 512, 8, 8))
+    with pytest.raises(ValueError, match="input 224x224 is larger than the network's largest input 112x112"):
+        profile(model, 224)
+    assert create_model("mobilefacenet", resolution=100).default_cfg["input_size"] == (3, 100, 100)
+
+
+def test_zoo_plot_leaves_out_the_models_that_cannot_take_its_resolution(capsys):
+    assert takes_resolution(["mobilefacenet", "mobilenet_v3_small"], 224) == ["mobilenet_v3_small"]
+    assert "leaving out mobilefacenet: it takes inputs from 97 to 112, not 224" in capsys.readouterr().err
+    assert takes_resolution(["mobilefacenet"], 112) == ["mobilefacenet"]

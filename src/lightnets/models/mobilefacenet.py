@@ -60,7 +60,7 @@ def mobilefacenet(
     the 512-wide 1x1 conv, multiples of 8), ``embedding_dim`` is the embedding's width.
 
     The GDConv's kernel is the final map's size, 7x7 at the 112x112 input: inputs from 97x97
-    to 112x112 give that map; a larger one is refused by the head (its kernel would slide).
+    to 112x112 give that map (``min_input``, ``max_input``); others are refused.
     """
     if isinstance(embedding_dim, bool) or not isinstance(embedding_dim, int) or embedding_dim < 1:
         raise ValueError(f"embedding_dim must be an integer >= 1 (the paper's embedding has 128), got "
@@ -83,7 +83,7 @@ def mobilefacenet(
     map_size = math.ceil(INPUT_SIZE / body.stride)
     head = GDCHead(last, num_classes, map_size=map_size, embed_dim=embedding_dim, bn_eps=bn_eps)
     return LightNet(stem, body, head, in_chans=in_chans, init="kaiming_fan_out", final_conv=final_conv,
-                    default_cfg=FACE_CFG, min_input=(map_size - 1) * body.stride + 1)
+                    default_cfg=FACE_CFG, min_input=(map_size - 1) * body.stride + 1, max_input=map_size * body.stride)
 
 
 def mobilefacenet_table(model: LightNet) -> PaperTable:

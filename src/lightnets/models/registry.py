@@ -260,6 +260,10 @@ def create_model(
                 f"resolution must be an integer >= the {describe_min_input(model.total_stride, model.min_input)} "
                 f"and at most {MAX_RESOLUTION}, got {resolution!r}"
             )
+        if model.max_input is not None and resolution > model.max_input:
+            raise ValueError(f"resolution must be an integer from {model.min_input} to {model.max_input} for {name} "
+                             f"(its head's kernel covers the final map of a {model.max_input}x{model.max_input} "
+                             f"input), got {resolution!r}")
         model.default_cfg["input_size"] = (model.in_chans, resolution, resolution)
         model.config["resolution"] = resolution
     return FeatureNet(model, out_indices) if features_only else model
