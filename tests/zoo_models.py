@@ -48,3 +48,8 @@ def build(name: str, **kwargs):
 # (min_input stays the stride): Xception's two unpadded 3x3 stem convs take 7x7, NASNet-A's one takes 3x3; both
 # have stride 32.
 TRIMMED_BELOW_STRIDE = {"xception", "nasnet_a_mobile"}
+
+# Families whose head takes the final map of one input size only: MobileFaceNet's GDConv kernel covers the 7x7 map of a
+# 112x112 face (inputs 97 to 112 a side give it). The tests that change the input size (resolution scaling, the
+# resolution round trip) leave them out; tests/models/test_mobilefacenet.py checks the sizes they take and refuse.
+FIXED_INPUT = {"mobilefacenet"}

@@ -35,7 +35,7 @@ def command_names() -> list[str]:
 
 
 def test_every_command_is_covered():
-    assert len(command_names()) == len(COMMANDS) == 19
+    assert len(command_names()) == len(COMMANDS) == 20
 
 
 @pytest.mark.parametrize("argv", [["--help"]] + [[name, "--help"] for name in command_names()])

@@ -32,7 +32,8 @@ from lightnets.deploy import fold_bn
 # its squeeze (a 1x1 conv on the pooled sum) and second conv, the 3 projections: 1 + 8 x 4 + 3 = 36. GE-ResNet-50
 # (GE-θ⁻: no parameters) and GC-ResNet-50 (LayerNorm, not BN): ResNet-50's 1 + 16 x 3 + 4 = 53. SE-ResNet-18 (its SE
 # layers have no BN): ResNet-18's 1 + 8 x 2 + 3 = 20.
-# LeNet-5, AlexNet, VGG without BN and NIN have no BN.
+# LeNet-5, AlexNet, VGG without BN and NIN have no BN. MobileFaceNet: the stem's 2, 15 bottlenecks x 3, the 1x1 conv and
+# the GDConv: 49; the embedding's BN follows a linear layer, not a conv, and stays.
 COUNTS = {
     "mobilenet_v1": (27, 0),
     "mobilenet_v2": (52, 0),
@@ -65,6 +66,7 @@ COUNTS = {
     "efficientnet_lite0": (49, 0),
     "mixnet_s": (49, 0),  # 34 of them after a MixConv's concatenation, folded slice by slice
     "nasnet_a_mobile": (192, 0),  # 4 after a factorized reduction's two convs, concatenated
+    "mobilefacenet": (49, 1),
     "torchvision.resnet18": (20, 0),
     "torchvision.densenet121": (59, 62),
     "torchvision.googlenet": (57, 0),

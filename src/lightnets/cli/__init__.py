@@ -17,15 +17,15 @@ import argparse
 import sys
 
 from ..errors import ExportError
-from . import (arch_table, bench, conv_cost, convert, evaluate, explain, export, grid, latency_table, models, netadapt,
-               predict, profile, quantize, report, search, sweep, train, zoo_plot)
+from . import (arch_table, bench, conv_cost, convert, embed, evaluate, explain, export, grid, latency_table, models,
+               netadapt, predict, profile, quantize, report, search, sweep, train, zoo_plot)
 from .closed_output import survive_closed_output
 from .common import resolve_model_kwargs
 from .table import json_stdout
 from .verbosity import library_output
 
 COMMANDS = (models, profile, arch_table, grid, conv_cost, explain, bench, latency_table, sweep, netadapt, search,
-            zoo_plot, report, convert, train, evaluate, predict, export, quantize)
+            zoo_plot, report, convert, train, evaluate, predict, embed, export, quantize)
 # ValueError covers CheckpointError, DataError and ArtefactError; FileNotFoundError a missing
 # input file; ExportError an artefact that does not reproduce the model it came from.
 USER_ERRORS = (ValueError, FileNotFoundError, ExportError)

@@ -4,6 +4,7 @@ Progress goes to stderr."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .common import add_timing_args, check_timing_args
@@ -31,6 +32,7 @@ def run(args) -> int:
     names = list_models(args.pattern)
     if not names:
         raise ValueError(f"no model matches {args.pattern!r}; registered: {', '.join(list_models())}")
+    names = takes_resolution(names, args.resolution)
     points = time_zoo(names, args.resolution, batch=args.batch_size, threads=args.threads, warmup=args.warmup,
                       runs=args.runs, progress=not args.no_progress)
     threads = points[0].latency.threads
@@ -46,3 +48,24 @@ def run(args) -> int:
                              f"{args.resolution}x{args.resolution}"))
     print(f"plot: {out}")
     return 0
+
+
+def takes_resolution(names: list[str], resolution: int) -> list[str]:
+    """The models in ``names`` that take ``resolution`` x ``resolution`` inputs; each one left out is said on stderr
+    (MobileFaceNet takes 97 to 112 only: its GDC head covers one size of final map)."""
+    import torch
+
+    from ..models import create_model
+
+    kept = []
+    for name in names:
+        with torch.device("meta"):  # shapes only
+            model = create_model(name)
+        if model.min_input <= resolution <= (model.max_input or resolution):
+            kept.append(name)
+        else:
+            print(f"lightnets zoo-plot: leaving out {name}: it takes inputs from {model.min_input} to "
+                  f"{model.max_input or 'any size'}, not {resolution}", file=sys.stderr)
+    if not kept:
+        raise ValueError(f"none of {', '.join(names)} takes {resolution}x{resolution} inputs")
+    return kept

@@ -88,7 +88,7 @@ class ConvNormAct(nn.Sequential):
             self.conv = conv
         if norm:
             self.bn = nn.BatchNorm2d(in_chs if pre_act else out_chs, eps=bn_eps)
-        self.act = make_activation(act)
+        self.act = make_activation(act, in_chs if pre_act else out_chs)
         if pre_act:
             self.conv = conv
 

@@ -59,10 +59,11 @@ def _per_channel(stats: Sequence[float], in_chans: int) -> tuple[float, ...]:
     return stats * (in_chans // len(stats)) + stats[: in_chans % len(stats)]
 
 
-def check_image_batch(x: torch.Tensor, in_chans: int, total_stride: int, min_input: int | None = None) -> None:
+def check_image_batch(x: torch.Tensor, in_chans: int, total_stride: int, min_input: int | None = None,
+                      max_input: int | None = None) -> None:
     """Raise a clear error for an input a network with ``in_chans``, ``total_stride`` and
     smallest input side ``min_input`` (the total stride unless its convs and pools need more)
-    cannot take."""
+    cannot take, or one above ``max_input`` (a head whose kernel covers one size of final map)."""
     if x.dim() != 4:
         raise ValueError(f"expected a 4-D batch (N, C, H, W), got shape {tuple(x.shape)}")
     if x.shape[1] != in_chans:
@@ -78,6 +79,10 @@ def check_image_batch(x: torch.Tensor, in_chans: int, total_stride: int, min_inp
     if min(x.shape[2], x.shape[3]) < smallest:
         raise ValueError(f"input {x.shape[2]}x{x.shape[3]} is smaller than the network's "
                          f"{describe_min_input(total_stride, smallest)}; use at least {smallest}x{smallest}")
+    if max_input is not None and max(x.shape[2], x.shape[3]) > max_input:
+        raise ValueError(f"input {x.shape[2]}x{x.shape[3]} is larger than the network's largest input "
+                         f"{max_input}x{max_input} (its head's kernel covers the final map of that size); use at most "
+                         f"{max_input}x{max_input}")
 
 
 def describe_min_input(total_stride: int, min_input: int) -> str:
@@ -126,7 +131,8 @@ class LightNet(nn.Module):
     which is then an :class:`AuxOutput`; ``forward`` returns one tensor otherwise and always
     in eval mode. ``aux_weight`` is the weight of each aux head's loss in training.
     ``min_input`` is the smallest input side the network takes, when its unpadded convs and
-    pools need more than the total stride (Inception v3: 75). ``init`` names the family's weight init
+    pools need more than the total stride (Inception v3: 75); ``max_input`` the largest, for a head
+    built for one size of final map (MobileFaceNet's GDConv: 112). ``init`` names the family's weight init
     (:data:`~lightnets.models.weight_init.INITS`); ``default_cfg`` holds the family's
     preprocessing, as :func:`make_default_cfg`'s keyword arguments (ImageNet at 224 when
     not given).
@@ -145,6 +151,7 @@ class LightNet(nn.Module):
         aux_weight: float = 0.3,
         default_cfg: Mapping[str, Any] | None = None,
         min_input: int | None = None,
+        max_input: int | None = None,
     ):
         super().__init__()
         self._init = get_init(init)
@@ -170,6 +177,10 @@ class LightNet(nn.Module):
                                       or min_input < self.total_stride):
             raise ValueError(f"min_input must be an integer >= the total stride {self.total_stride}, got {min_input!r}")
         self.min_input = min_input or self.total_stride
+        if max_input is not None and (isinstance(max_input, bool) or not isinstance(max_input, int)
+                                      or max_input < self.min_input):
+            raise ValueError(f"max_input must be an integer >= min_input {self.min_input}, got {max_input!r}")
+        self.max_input = max_input
         self.num_features = head.num_features
         self.num_classes = head.num_classes
         self.config: dict[str, Any] = {"num_classes": self.num_classes, "in_chans": in_chans}
@@ -179,7 +190,7 @@ class LightNet(nn.Module):
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a clear error for an input this network cannot take."""
-        check_image_batch(x, self.in_chans, self.total_stride, self.min_input)
+        check_image_batch(x, self.in_chans, self.total_stride, self.min_input, self.max_input)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         if not is_tracing():

@@ -26,6 +26,7 @@ from .googlenet import googlenet
 from .inception_v3 import inception_v3
 from .inception_v4 import inception_resnet_v2, inception_v4
 from .lenet import lenet5
+from .mobilefacenet import mobilefacenet, mobilefacenet_table
 from .mobilenet_v1 import mobilenet_v1, mobilenet_v1_table
 from .mobilenet_v2 import mobilenet_v2, mobilenet_v2_table
 from .mixnet import SIZES as MIXNET_SIZES, mixnet, mixnet_table
@@ -98,6 +99,7 @@ MODELS: dict[str, Entry] = {
     "mobilenet_v3_small_minimal": Entry(
         mobilenet_v3, {"size": "small", "minimal": True}, "MobileNetV3 minimalistic", mobilenet_v3_table
     ),
+    "mobilefacenet": Entry(mobilefacenet, paper="MobileFaceNet, arXiv:1804.07573", table=mobilefacenet_table),
     "densenet121": Entry(densenet, {"depth": 121}, "DenseNet-BC, arXiv:1608.06993", densenet_table),
     "densenet161": Entry(densenet, {"depth": 161, "growth_rate": 48}, "DenseNet-BC (k=48), arXiv:1608.06993",
                          densenet_table),
@@ -258,6 +260,10 @@ def create_model(
                 f"resolution must be an integer >= the {describe_min_input(model.total_stride, model.min_input)} "
                 f"and at most {MAX_RESOLUTION}, got {resolution!r}"
             )
+        if model.max_input is not None and resolution > model.max_input:
+            raise ValueError(f"resolution must be an integer from {model.min_input} to {model.max_input} for {name} "
+                             f"(its head's kernel covers the final map of a {model.max_input}x{model.max_input} "
+                             f"input), got {resolution!r}")
         model.default_cfg["input_size"] = (model.in_chans, resolution, resolution)
         model.config["resolution"] = resolution
     return FeatureNet(model, out_indices) if features_only else model

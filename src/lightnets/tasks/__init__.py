@@ -1,1 +1,2 @@
-"""Dense tasks on the lightnets backbones: their heads, data, losses and metrics, one task a package."""
+"""Tasks beyond classification on the lightnets backbones: their heads, data, losses and metrics, one package a task
+(segmentation: DeepLabv3 and LR-ASPP; embedding: face verification)."""
