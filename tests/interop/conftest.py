@@ -1,15 +1,9 @@
-"""Reference torchvision / timm models with random weights and randomised BatchNorm.
-
-Every BatchNorm gets random affine parameters, then running statistics measured on random
-images (train mode, cumulative average), so each channel has its own mean and variance
-while activations stay near unit scale. A misrouted BN tensor, a wrong eps or a wrong
-activation then moves the logits far beyond the parity tolerance.
-"""
+"""Reference torchvision / timm models with random weights and randomised BatchNorm (tests/randomised_bn.py)."""
 
 import pytest
 import timm
-import torch
 import torchvision
+from randomised_bn import randomise_bn
 from torch import nn
 
 
@@ -27,17 +21,7 @@ def build_reference(source: str, arch: str, **kwargs) -> nn.Module:
                                                                      **kwargs})
     else:
         model = timm.create_model(arch, pretrained=False, **kwargs)
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            nn.init.uniform_(module.weight, 0.5, 1.5)
-            nn.init.uniform_(module.bias, -0.5, 0.5)
-            module.momentum = None
-            module.reset_running_stats()
-    model.train()
-    with torch.no_grad():
-        size = CALIBRATION_SIZE.get((source, arch), 96)
-        model(torch.randn(4, kwargs.get("in_chans", 3), size, size))
-    return model.eval()
+    return randomise_bn(model, CALIBRATION_SIZE.get((source, arch), 96), kwargs.get("in_chans", 3))
 
 
 @pytest.fixture

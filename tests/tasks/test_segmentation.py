@@ -22,33 +22,18 @@ from lightnets.models import create_model, create_model_from_config
 from lightnets.tasks.segmentation import create_segmentation_model, list_segmentation_models
 from lightnets.tasks.segmentation.metrics import ConfusionMatrix
 from lightnets.tasks.segmentation.targets import check_ignore_index, check_target
+from randomised_bn import randomise_bn
 
 TOLERANCE = 1e-5  # max abs difference of float32 logits, same weights, same ops
 SIZES = [(65, 65), (64, 80)]  # an odd square and a non-square input: upsampling and padding at uneven sizes
 TORCHVISION = {"deeplabv3_mobilenet_v3_large": {"aux_loss": False}, "lraspp_mobilenet_v3_large": {}}
 
 
-def randomised(model: nn.Module) -> nn.Module:
-    """``model`` with random BatchNorm affine parameters and running statistics measured on random images (train
-    mode, cumulative average), in eval mode: every BN channel has its own mean and variance, so a misrouted tensor,
-    a wrong eps or a wrong tap moves the logits far beyond TOLERANCE."""
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            nn.init.uniform_(module.weight, 0.5, 1.5)
-            nn.init.uniform_(module.bias, -0.5, 0.5)
-            module.momentum = None
-            module.reset_running_stats()
-    model.train()
-    with torch.no_grad():
-        model(torch.randn(4, 3, 64, 64))
-    return model.eval()
-
-
 @pytest.fixture(scope="module")
 def references() -> dict[str, nn.Module]:
     """torchvision's segmentation models with seeded random weights, each built once for the module."""
     torch.manual_seed(0)
-    return {name: randomised(getattr(tv_segmentation, name)(weights=None, weights_backbone=None, **options))
+    return {name: randomise_bn(getattr(tv_segmentation, name)(weights=None, weights_backbone=None, **options))
             for name, options in TORCHVISION.items()}
 
 
@@ -61,7 +46,7 @@ def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def test_output_stride_16_is_torchvisions_dilated_mobilenet_v3_large():
     ref = torchvision.models.mobilenet_v3_large(weights=None, dilated=True)
-    ref = randomised(ref)
+    ref = randomise_bn(ref)
     ours = create_model("mobilenet_v3_large", output_stride=16, bn_eps=1e-3).eval()
     ours.load_state_dict(convert_classifier_state_dict(ref.state_dict(), "torchvision", "mobilenet_v3_large"))
     x = torch.randn(2, 3, 65, 65)

@@ -81,6 +81,7 @@ def verification(embeddings, index: dict[str, int], pairs, fars: list[float], fo
     import torch
 
     from ..tasks.embedding import best_accuracy, pair_scores, roc, tar_at_far
+    from ..tasks.embedding.verification import measurable
 
     a = embeddings[torch.tensor([index[p.a] for p in pairs])]
     b = embeddings[torch.tensor([index[p.b] for p in pairs])]
@@ -88,7 +89,7 @@ def verification(embeddings, index: dict[str, int], pairs, fars: list[float], fo
     curve = roc(scores, same)
     tars = []
     for far in fars:
-        if far * curve.negatives < 1:  # below 1 / negatives: not measurable on these pairs (tar_at_far refuses it)
+        if not measurable(curve, far):  # below 1 / negatives: reported as n/a, where tar_at_far refuses it
             tars.append({"far": far, "tar": None, "threshold": None,
                          "why_not": f"needs at least {math.ceil(1 / far)} different pairs, got {curve.negatives}"})
             continue

@@ -80,11 +80,16 @@ def roc(scores, same) -> ROC:
                far=np.r_[0, accepted_different] / negatives, positives=positives, negatives=negatives)
 
 
+def measurable(curve: ROC, far: float) -> bool:
+    """Whether ``curve``'s different pairs can measure a FAR of ``far``: one false accept among them is at most it."""
+    return far * curve.negatives >= 1
+
+
 def tar_at_far(curve: ROC, far: float) -> tuple[float, float]:
     """The best TAR at a FAR of at most ``far``, and the highest threshold that gives it."""
     if not 0 < far <= 1:
         raise ValueError(f"FAR must be in (0, 1], got {far!r}")
-    if far * curve.negatives < 1:
+    if not measurable(curve, far):
         raise ValueError(f"FAR {far:g} cannot be measured on {curve.negatives} different pairs: the smallest FAR "
                          f"above 0 they allow is 1/{curve.negatives} = {1 / curve.negatives:.3g}; use at least "
                          f"{int(np.ceil(1 / far))} different pairs, or a FAR >= {1 / curve.negatives:.3g}")
