@@ -249,7 +249,7 @@ def run_budget(key: str, minutes: float, data: DataSplits, pre: Preprocessing, o
     return {
         "key": key, "model": MODELS[key][0], "width": MODELS[key][1], "params": prof.params, "macs": prof.macs,
         "budget_min": minutes, "epochs_planned": epochs, "epochs_done": result.epochs_done,
-        "best_top1": result.best_top1, "best_epoch": result.best_epoch, "flip_top1": flip, "curve": curve,
+        "best_top1": result.best_score, "best_epoch": result.best_epoch, "flip_top1": flip, "curve": curve,
         "train_images_per_s": statistics.median(r["train_images_per_s"] for r in result.history),
         "step_rate": rate, "pipeline_rate": pipeline, "stopped_early": result.stopped_early, "options": options,
     }
@@ -295,12 +295,12 @@ def run_finetune(data: DataSplits, pre: Preprocessing, out: Path, source_minutes
         result = train(model, target, pre, TrainConfig(
             out_dir=out / f"finetune-{mode.replace(' ', '-')}", recipe=RECIPE, epochs=epochs, batch_size=50,
             head_only=mode == "head only", threads=2, progress=False, **options))
-        rows[mode] = {"top1": result.history[-1]["val_top1"], "best_top1": result.best_top1,
+        rows[mode] = {"top1": result.history[-1]["val_top1"], "best_top1": result.best_score,
                       "seconds": time.perf_counter() - began}
         print(f"finetune {mode}: {rows[mode]}", flush=True)
     return {"model": FINETUNE_MODEL, "source_classes": names[0], "target_classes": names[1],
             "source_images": len(source.train), "source_epochs": pre_run.epochs_done,
-            "source_top1": pre_run.best_top1, "target_train": len(target.train), "target_test": len(target.val),
+            "source_top1": pre_run.best_score, "target_train": len(target.train), "target_test": len(target.val),
             "epochs": epochs, "rows": rows, "options": options}
 
 

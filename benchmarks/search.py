@@ -155,7 +155,7 @@ def run_netadapt(tarball: Path, epochs: int, long_epochs: int, previous: dict | 
                        epochs)
     base_minutes = run_minutes(base_run)
     base = load_model(base_run.best)
-    print(f"base: held-out top-1 {base_run.best_top1:.2f}% after {epochs} epochs ({base_minutes:.1f} min)", flush=True)
+    print(f"base: held-out top-1 {base_run.best_score:.2f}% after {epochs} epochs ({base_minutes:.1f} min)", flush=True)
 
     began = time.perf_counter()
     config = NetAdaptConfig(OUT / "netadapt", long_epochs=long_epochs, progress=False, channels_last=True, bf16=True,

@@ -30,7 +30,7 @@ def flat(options: dict) -> list[str]:
 FAST = [*flat(OPTIONS), "--no-progress"]
 TRAIN_KEYS = {"model", "width", "resolution", "in_chans", "num_classes", "model_kwargs", "init_from", "data", "classes",
               "preprocessing", "skipped", "skipped_paths", "out_dir", "epochs", "epochs_done", "stopped_early",
-              "best_top1", "best_epoch", "best", "last", "metrics", "curves"}
+              "task", "score", "best_score", "best_epoch", "best", "last", "metrics", "curves"}
 
 
 def image_folder(root: Path, classes: dict[str, int], per_class: int = 24, size: int = 32) -> Path:

@@ -134,12 +134,13 @@ def run(args) -> int:
                     "init_from": args.init_from, "data": data.source, "classes": data.classes,
                     "preprocessing": pre.to_dict(), "skipped": data.skipped, "skipped_paths": data.skipped_paths,
                     "out_dir": out, "epochs": config.epochs, "epochs_done": result.epochs_done,
-                    "stopped_early": result.stopped_early, "best_top1": result.best_top1,
+                    "stopped_early": result.stopped_early, "task": "classification",
+                    "score": result.score, "best_score": result.best_score,
                     "best_epoch": result.best_epoch, "best": result.best, "last": result.last,
                     "metrics": result.metrics, "curves": result.curves})
         return 0
     say(f"{'stopped' if result.stopped_early else 'done'}: {result.epochs_done}/{config.epochs} epochs, best val top-1 "
-        f"{result.best_top1:.2f}% (epoch {result.best_epoch})")
+        f"{result.best_score:.2f}% (epoch {result.best_epoch})")
     say(f"  checkpoints {result.best} (best), {result.last} (resume: --resume --out {out})")
     say(f"  metrics     {result.metrics[0]}, {result.metrics[1]}")
     say(f"  curves      {result.curves}")

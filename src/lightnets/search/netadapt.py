@@ -389,4 +389,4 @@ def _long_term(model: LightNet, top1: float, fit, held, data: DataSplits, pre: P
     result = train(model.train(), splits, pre, run, resume=resume, say=say)
     with atomic_path(path) as tmp:
         shutil.copyfile(result.best, tmp)
-    return path, result.best_top1
+    return path, result.best_score

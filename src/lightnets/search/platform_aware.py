@@ -104,11 +104,11 @@ def search(space: MobileNetV3Space, *, budget_ms: float, trials: int, data: Data
             result = train(model, splits, pre, config, resume=(config.out_dir / "last.pth").is_file(),
                            say=lambda _: None)
             measured = latency.measure(model)
-            record |= {"status": "trained", "top1": result.best_top1, "latency_ms": measured,
-                       "reward": mnas_reward(result.best_top1, measured, budget_ms, setting),
+            record |= {"status": "trained", "top1": result.best_score, "latency_ms": measured,
+                       "reward": mnas_reward(result.best_score, measured, budget_ms, setting),
                        "checkpoint": str(result.best)}
             say(f"trial {t}: predicted {ms:.3f} ms, measured {measured:.3f} ms; held-out top-1 "
-                f"{result.best_top1:.2f}%, reward {record['reward']:.2f}")
+                f"{result.best_score:.2f}%, reward {record['reward']:.2f}")
         records.append(record)
         atomic_write_text(state, json.dumps({"settings": settings, "floor_ms": floor, "trials": records},
                                             indent=1) + "\n")

@@ -103,9 +103,9 @@ def sweep(model_name: str, points: list[SweepPoint], data_root: str, out_dir: Pa
         latency = compare_backends(best, point.resolution, (backend,), threads=threads, rounds=3)[backend]
         counted = profile(best, point.resolution)
         done[point.folder] = {"folder": point.folder, "width": point.width, "resolution": point.resolution,
-                              "top1": result.best_top1, "latency_ms": latency.median_ms, "macs": counted.macs,
+                              "top1": result.best_score, "latency_ms": latency.median_ms, "macs": counted.macs,
                               "params": counted.params, "checkpoint": str(result.best)}
         atomic_write_text(state_path, json.dumps({"settings": settings, "rows": list(done.values())}, indent=1)
                           + "\n")
-        say(f"  top-1 {result.best_top1:.2f}%, {latency.median_ms:.3f} ms on {backend}")
+        say(f"  top-1 {result.best_score:.2f}%, {latency.median_ms:.3f} ms on {backend}")
     return [done[p.folder] for p in points]

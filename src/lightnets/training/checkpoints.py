@@ -1,5 +1,5 @@
 """Training checkpoints: ``out_dir/last.pth`` after every epoch, ``out_dir/best.pth`` when the
-validation top-1 improves.
+validation score (the task's: top-1, mIoU, mAP) improves.
 
 Both are lightnets checkpoints (:func:`lightnets.checkpoint.save_model`, written atomically,
 read with ``weights_only=True``) whose model is the one the run evaluates: the EMA of
@@ -7,7 +7,7 @@ the weights when the recipe keeps one, the trained weights otherwise. So
 ``lightnets.checkpoint.load_checkpoint("best.pth")`` gives the model to deploy, with
 ``preprocessing`` and ``classes`` beside it. ``last.pth`` also holds ``training``, all a
 resumed run needs: the trained weights (when they differ from the EMA), optimizer and
-scheduler state, the EMA's update count, the epochs done, best top-1, the metrics history,
+scheduler state, the EMA's update count, the epochs done, the best score, the metrics history,
 the world size and the run's configuration. Random generator states are not stored: each
 epoch reseeds from (seed, epoch, rank) (see :mod:`lightnets.training.seeding`).
 """
@@ -38,7 +38,7 @@ class ResumeState:
     optimizer: dict[str, Any]
     scheduler: dict[str, Any]
     ema_updates: int | None
-    best_top1: float
+    best_score: float  # the task's validation score (top-1, mIoU, mAP)
     best_epoch: int
     history: list[dict[str, Any]]
     world_size: int
@@ -71,7 +71,7 @@ def training_state(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     ema: torch.optim.swa_utils.AveragedModel | None,
-    best_top1: float,
+    best_score: float,
     best_epoch: int,
     history: list[dict[str, Any]],
     run: dict[str, Any],
@@ -84,7 +84,7 @@ def training_state(
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
         "ema_updates": int(ema.n_averaged) if ema is not None else None,
-        "best_top1": best_top1,
+        "best_score": best_score,
         "best_epoch": best_epoch,
         "history": history,
         "run": run,
@@ -145,7 +145,7 @@ def load_resume_state(
         optimizer=training["optimizer"],
         scheduler=training["scheduler"],
         ema_updates=training["ema_updates"],
-        best_top1=training["best_top1"],
+        best_score=training["best_score"],
         best_epoch=training["best_epoch"],
         history=list(training["history"]),
         world_size=training["world_size"],

@@ -1,13 +1,15 @@
-"""The training engine: one loop for every model, recipe and number of processes.
+"""The training engine: one loop for every task, model, recipe and number of processes.
 
-:func:`train` takes a model, the data (a ``DataSplits``: ``train`` and ``val`` datasets of
-``(image tensor, label)`` and ``classes``), the preprocessing that made the tensors, and a
-:class:`~lightnets.training.config.TrainConfig`. Each epoch it trains (progress bar with
-loss, accuracy, images/s and time left), makes BatchNorm statistics agree across processes,
-evaluates the model it will save (the EMA when the recipe keeps one), and writes, on rank 0
-only, ``best.pth`` when the validation top-1 improved, ``last.pth``, ``metrics.jsonl`` /
-``metrics.csv`` and ``curves.png``. Nothing is written before the first epoch completes,
-so a run that fails early leaves no files behind.
+:func:`train` takes a model, the data (a ``DataSplits``: ``train`` and ``val`` datasets and
+``classes``), the preprocessing that made the tensors, and a
+:class:`~lightnets.training.config.TrainConfig`; ``task`` (:mod:`lightnets.training.task`)
+says how a batch becomes a loss and how the model is scored: classification (the default,
+top-1), segmentation (mIoU) or detection (mAP). Each epoch it trains (progress bar with
+loss, accuracy where the task counts it, images/s and time left), makes BatchNorm statistics
+agree across processes, evaluates the model it will save (the EMA when the recipe keeps one),
+and writes, on rank 0 only, ``best.pth`` when the validation score improved, ``last.pth``,
+``metrics.jsonl`` / ``metrics.csv`` and ``curves.png``. Nothing is written before the first
+epoch completes, so a run that fails early leaves no files behind.
 """
 
 from __future__ import annotations
@@ -24,19 +26,18 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from ..data import DataSplits, Preprocessing, mixup_cutmix
+from ..data import DataSplits, Preprocessing
 from ..io import CheckpointError
-from ..models import AuxOutput, LightNet
 from . import distributed
 from .checkpoints import BEST, LAST, existing_run, load_resume_state, save_epoch, training_state
 from .config import TrainConfig
 from .ema import create_ema
-from .evaluate import EvalResult, evaluate
 from .metrics_log import CSV, JSONL, write_metrics
 from .optim import build_optimizer, build_scheduler, plan_schedule, scaled_lr
 from .param_groups import split_decay
 from .plots import PLOT, plot_curves
 from .seeding import seed_epoch
+from .task import Classification, Score, Task
 
 
 class NonFiniteLoss(FloatingPointError):
@@ -45,14 +46,16 @@ class NonFiniteLoss(FloatingPointError):
 
 @dataclass(frozen=True)
 class TrainResult:
-    """Where a run's files are and how it ended. Accuracies are percentages."""
+    """Where a run's files are and how it ended. ``best_score`` is the best validation ``score`` (the task's:
+    top1, miou or map), a percentage."""
 
     out_dir: Path
     epochs_done: int
-    best_top1: float
+    best_score: float
     best_epoch: int
     stopped_early: str | None  # why the run ended before its last epoch, None if it did not
     history: list[dict[str, Any]]
+    score: str = "top1"
 
     @property
     def last(self) -> Path:
@@ -71,9 +74,12 @@ class TrainResult:
         return self.out_dir / PLOT
 
 
-def train(model: LightNet, data: DataSplits, pre: Preprocessing, config: TrainConfig, *, resume: bool = False,
-          say: Callable[[str], None] = print) -> TrainResult:
+def train(model: nn.Module, data: DataSplits, pre: Preprocessing, config: TrainConfig, *, resume: bool = False,
+          task: Task | None = None, say: Callable[[str], None] = print) -> TrainResult:
     """Train ``model`` on ``data.train``, evaluating on ``data.val`` after every epoch.
+
+    ``task`` is classification by default; a segmentation or detection model comes with its
+    task (:func:`lightnets.tasks.task_for`).
 
     ``pre`` is the ``Preprocessing`` the datasets apply; it is stored in the checkpoints
     (``pre.to_dict()``) so that evaluation and prediction prepare images the same way.
@@ -82,13 +88,17 @@ def train(model: LightNet, data: DataSplits, pre: Preprocessing, config: TrainCo
     the difference. Started by ``torchrun``, every process calls this with the same
     arguments. Raises :class:`NonFiniteLoss` if the loss diverges.
     """
-    _check_inputs(model, data, pre, config)
+    if task is None:
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        task = Classification(model, list(data.classes), config)
+    task.check(model, data, pre, config)
     ctx = distributed.setup(config.device)
     threads = torch.get_num_threads()
     try:
         if config.threads is not None:
             torch.set_num_threads(config.threads)
-        return _Run(model, data, pre, config, ctx, say if ctx.is_main else _quiet).run(resume)
+        return _Run(model, data, pre, config, task, ctx, say if ctx.is_main else _quiet).run(resume)
     finally:
         torch.set_num_threads(threads)
         distributed.teardown(ctx)
@@ -98,37 +108,15 @@ def _quiet(_: str) -> None:
     """Messages of ranks other than 0 go nowhere."""
 
 
-def _check_inputs(model: LightNet, data: DataSplits, pre: Preprocessing, config: TrainConfig) -> None:
-    if not isinstance(model, LightNet):
-        raise TypeError(f"train() needs a lightnets model (create_model(...)), got {type(model).__name__}")
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    classes = list(data.classes)
-    if len(classes) < 2:
-        raise ValueError(f"the data has {len(classes)} class{'' if len(classes) == 1 else 'es'} ({', '.join(classes)}); "
-                         "a classifier needs at least two classes to learn to tell apart (one folder per class)")
-    if model.num_classes != len(classes):
-        raise ValueError(f"the model has {model.num_classes} outputs but the data has {len(classes)} classes; "
-                         f"build it with num_classes={len(classes)} or call model.reset_classifier({len(classes)})")
-    if pre.in_chans != model.in_chans:
-        raise ValueError(f"the preprocessing makes {pre.in_chans}-channel images but the model takes {model.in_chans}")
-    if len(data.train) < config.batch_size:
-        raise ValueError(f"batch size {config.batch_size} is larger than the {len(data.train)} training images; "
-                         f"use a batch size of at most {len(data.train)}")
-    if len(data.val) == 0:
-        raise ValueError("the validation split is empty; training evaluates after every epoch, so give it "
-                         "validation images (a val fraction > 0, or a val/ folder)")
-
-
 class _Run:
     """One run's pieces, built once; :meth:`run` loops over the epochs."""
 
-    def __init__(self, model: LightNet, data: DataSplits, pre: Preprocessing, config: TrainConfig,
+    def __init__(self, model: nn.Module, data: DataSplits, pre: Preprocessing, config: TrainConfig, task: Task,
                  ctx: distributed.Context, say: Callable[[str], None]):
         if config.batch_size % ctx.world_size:
             raise ValueError(f"batch size {config.batch_size} does not split evenly over {ctx.world_size} processes; "
                              f"use a multiple of {ctx.world_size}")
-        self.model, self.config, self.ctx, self.say = model, config, ctx, say
+        self.model, self.config, self.task, self.ctx, self.say = model, config, task, ctx, say
         self.recipe = config.recipe
         self.classes = list(data.classes)
         self.preprocessing = pre.to_dict()
@@ -137,15 +125,13 @@ class _Run:
         self.sampler = distributed.train_sampler(data.train, ctx, config.seed)
         pin = ctx.device.type == "cuda"
         self.train_loader = DataLoader(data.train, batch_size=self.batch, sampler=self.sampler, drop_last=True,
-                                       num_workers=config.workers, pin_memory=pin)
+                                       num_workers=config.workers, pin_memory=pin, collate_fn=task.collate)
         self.val_loader = DataLoader(distributed.eval_shard(data.val, ctx), batch_size=self.batch,
-                                     num_workers=config.workers, pin_memory=pin)
+                                     num_workers=config.workers, pin_memory=pin, collate_fn=task.collate)
         self.val_size = len(data.val)
         self.train_size = len(data.train)
         self.lr = config.lr if config.lr is not None else scaled_lr(self.recipe, config.batch_size)
         self.schedule = plan_schedule(self.recipe, len(self.train_loader), config.epochs)
-        self.criterion = nn.CrossEntropyLoss(label_smoothing=self.recipe.label_smoothing)
-        self.mix = mixup_cutmix(len(self.classes), config.mixup_alpha, config.cutmix_alpha)
         self.memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
 
     def run(self, resume: bool) -> TrainResult:
@@ -163,21 +149,21 @@ class _Run:
             model.load_state_dict(state.model_state)
         if config.head_only:
             model.requires_grad_(False)
-            model.get_classifier().requires_grad_(True)
+            self.task.head(model).requires_grad_(True)
         self.network = distributed.wrap(model, ctx)
         if config.compile:
             self.network = torch.compile(self.network)
         self.optimizer = build_optimizer(model, self.recipe, self.lr)
         self.scheduler = build_scheduler(self.optimizer, self.recipe, self.schedule)
         self.ema = create_ema(model, self.recipe.ema_decay) if self.recipe.ema else None
-        history, best_top1, best_epoch, start = [], -1.0, 0, 0
+        history, best_score, best_epoch, start = [], -1.0, 0, 0
         if state is not None:
             self.optimizer.load_state_dict(state.optimizer)
             self.scheduler.load_state_dict(state.scheduler)
             if self.ema is not None:
                 self.ema.module.load_state_dict(state.eval_state)
                 self.ema.n_averaged.fill_(state.ema_updates)
-            history, best_top1, best_epoch, start = state.history, state.best_top1, state.best_epoch, state.epoch
+            history, best_score, best_epoch, start = state.history, state.best_score, state.best_epoch, state.epoch
             if state.world_size != ctx.world_size:
                 self.say(f"note: the run was saved by {state.world_size} process(es) and continues on "
                          f"{ctx.world_size}; it goes on correctly but will not repeat an uninterrupted run bit for bit")
@@ -201,30 +187,30 @@ class _Run:
             if self.ema is not None:
                 distributed.average_bn_stats(self.ema.module)
             scores = self._validate(epoch)
-            kept = max(scores, key=lambda name: scores[name].top1)  # the EMA on a tie: it comes first
-            val = scores[kept]
+            kept = max(scores, key=lambda name: scores[name].value)  # the EMA on a tie: it comes first
+            val, key = scores[kept], self.task.score
             last_seconds = time.perf_counter() - epoch_began
-            record = {"epoch": epoch + 1, **trained, "val_loss": val.loss, "val_top1": val.top1,
-                      "val_top5": val.top5, "epoch_seconds": last_seconds}
+            record = {"epoch": epoch + 1, **trained, "val_loss": val.loss, f"val_{key}": val.value,
+                      **{f"val_{name}": value for name, value in val.extra.items()}, "epoch_seconds": last_seconds}
             if self.ema is not None:
-                record |= {"val_top1_ema": scores["ema"].top1, "val_top1_raw": scores["raw"].top1, "kept": kept}
+                record |= {f"val_{key}_ema": scores["ema"].value, f"val_{key}_raw": scores["raw"].value, "kept": kept}
             history.append(record)
-            improved = val.top1 > best_top1
+            improved = val.value > best_score
             if improved:
-                best_top1, best_epoch = val.top1, epoch + 1
+                best_score, best_epoch = val.value, epoch + 1
             if ctx.is_main:
                 best_model = self.ema.module if kept == "ema" else model
-                self._write(epoch + 1, record, history, improved, best_top1, best_epoch, best_model)
-            self.say(_epoch_line(record, config.epochs, improved))
+                self._write(epoch + 1, record, history, improved, best_score, best_epoch, best_model)
+            self.say(_epoch_line(record, self.task, config.epochs, improved))
             lagging = _lagging_statistics(record, len(self.classes))
             if lagging:
                 self.say(lagging)
         distributed.barrier()
-        return TrainResult(config.out_dir, len(history), best_top1, best_epoch, stopped, history)
+        return TrainResult(config.out_dir, len(history), best_score, best_epoch, stopped, history, self.task.score)
 
     def _train_epoch(self, epoch: int) -> dict[str, float]:
-        """One pass over this rank's shard; the global mean loss and top-1, images/s and the
-        learning rate of the last step."""
+        """One pass over this rank's shard; the global mean loss, top-1 (for a task that counts
+        hits), images/s and the learning rate of the last step."""
         self.network.train()
         if self.config.freeze_bn or self.config.head_only:
             for module in self.model.modules():
@@ -236,15 +222,14 @@ class _Run:
         bar = tqdm(self.train_loader, desc=f"epoch {epoch + 1}/{self.config.epochs}", unit="batch",
                    disable=not (self.config.progress and self.ctx.is_main), leave=False, dynamic_ncols=True)
         lr = float("nan")
-        for step, (images, labels) in enumerate(bar, start=1):
+        counts_hits = True
+        for step, (images, targets) in enumerate(bar, start=1):
             images = images.to(device, non_blocking=True, memory_format=self.memory_format)
-            labels = labels.to(device, non_blocking=True)
+            targets = self.task.targets_to(targets, device)
             lr = self.optimizer.param_groups[0]["lr"]
-            targets = labels
-            if self.mix is not None:
-                images, targets = self.mix(images, labels)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.config.bf16):
-                logits, loss = self._loss(self.network(images), targets)
+                result = self.task.step(self.network, images, targets)
+            loss, counts_hits = result.loss, result.hits is not None
             global_loss = loss.detach().clone()
             distributed.all_reduce_sum(global_loss)
             if not torch.isfinite(global_loss):
@@ -255,20 +240,23 @@ class _Run:
             self.scheduler.step()
             if self.ema is not None:
                 self.ema.update_parameters(self.model)
-            sums += torch.stack([loss.detach().double() * labels.numel(),
-                                 (logits.detach().argmax(dim=1) == labels).sum().double(),
-                                 torch.tensor(labels.numel(), dtype=torch.float64, device=device)])
+            hits = result.hits.double() if counts_hits else torch.zeros((), dtype=torch.float64, device=device)
+            sums += torch.stack([loss.detach().double() * result.count, hits,
+                                 torch.tensor(result.count, dtype=torch.float64, device=device)])
             seen = sums[2].item()
-            bar.set_postfix(loss=f"{sums[0].item() / seen:.4f}", acc=f"{100 * sums[1].item() / seen:.1f}%",
+            shown = {"acc": f"{100 * sums[1].item() / seen:.1f}%"} if counts_hits else {}
+            bar.set_postfix(loss=f"{sums[0].item() / seen:.4f}", **shown,
                             img_s=f"{seen * self.ctx.world_size / (time.perf_counter() - began):.0f}",
                             refresh=False)
         bar.close()
         seconds = time.perf_counter() - began
         distributed.all_reduce_sum(sums)
-        return {"lr": lr, "train_loss": sums[0].item() / sums[2].item(),
-                "train_top1": 100 * sums[1].item() / sums[2].item(), "train_images_per_s": sums[2].item() / seconds}
+        trained = {"lr": lr, "train_loss": sums[0].item() / sums[2].item()}
+        if counts_hits:
+            trained["train_top1"] = 100 * sums[1].item() / sums[2].item()
+        return trained | {"train_images_per_s": sums[2].item() / seconds}
 
-    def _validate(self, epoch: int) -> dict[str, EvalResult]:
+    def _validate(self, epoch: int) -> dict[str, Score]:
         """Validation of the EMA (when the recipe keeps one) and of the trained weights.
 
         Both are scored, as timm does, because on short runs the EMA and its BatchNorm
@@ -280,20 +268,12 @@ class _Run:
         models["raw"] = self.model
         scores = {}
         for name, module in models.items():
-            scores[name] = evaluate(
-                module, self.val_loader, len(self.classes), device=self.ctx.device,
+            scores[name] = self.task.evaluate(
+                module, self.val_loader, device=self.ctx.device,
                 progress=self.config.progress and self.ctx.is_main, reduce=distributed.all_reduce_sum,
                 desc=f"val{' ' + name if len(models) > 1 else ''} {epoch + 1}/{self.config.epochs}")
             self._check_finite(epoch, scores[name].loss)
         return scores
-
-    def _loss(self, output: torch.Tensor | AuxOutput, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The main logits and the training loss; a model with aux heads adds their losses,
-        each weighted by its ``aux_weight`` (GoogLeNet 0.3, Inception v3 0.4)."""
-        if not isinstance(output, AuxOutput):
-            return output, self.criterion(output, targets)
-        aux = sum(self.criterion(logits, targets) for logits in output.aux_logits)
-        return output.logits, self.criterion(output.logits, targets) + self.model.aux_weight * aux
 
     def _check_finite(self, epoch: int, val_loss: float) -> None:
         """The weights and the validation loss must be finite before they are saved."""
@@ -310,8 +290,8 @@ class _Run:
         return (f"training stopped: {where}; {kept}. Lower the learning rate (--lr), "
                 "or look for broken images in the data")
 
-    def _write(self, epoch: int, record: dict, history: list, improved: bool, best_top1: float,
-               best_epoch: int, best_model: LightNet) -> None:
+    def _write(self, epoch: int, record: dict, history: list, improved: bool, best_score: float,
+               best_epoch: int, best_model: nn.Module) -> None:
         """best.pth (``best_model``: the better of EMA and weights) before last.pth (the EMA
         when kept, which resuming continues): a run killed in between redoes the epoch and
         rewrites both."""
@@ -321,7 +301,7 @@ class _Run:
             save_epoch(out / BEST, best_model, **common)
         training = training_state(
             epoch=epoch, model=self.model, optimizer=self.optimizer, scheduler=self.scheduler, ema=self.ema,
-            best_top1=best_top1, best_epoch=best_epoch, history=history, run=self.config.run_fields(),
+            best_score=best_score, best_epoch=best_epoch, history=history, run=self.config.run_fields(),
             world_size=self.ctx.world_size)
         save_epoch(out / LAST, self.eval_model, training=training, **common)
         write_metrics(out, history)
@@ -333,7 +313,8 @@ class _Run:
         lr_from = (f"{self.lr:.4g}" if config.lr is not None
                    else f"{self.lr:.4g} ({recipe.lr:g} x {config.batch_size}/256)")
         ema = f", EMA {recipe.ema_decay:g}" if recipe.ema else ""
-        self.say(f"training {self.model.config['name']} ({params:,} parameters) on {len(self.classes)} classes: "
+        task = "" if self.task.name == "classification" else f"{self.task.name}, "
+        self.say(f"training {self.model.config['name']} ({task}{params:,} parameters) on {len(self.classes)} classes: "
                  f"{self.train_size} train / {self.val_size} val images")
         self.say(f"recipe {recipe.name}: {recipe.optimizer}, peak lr {lr_from}, warm-up {s.warmup_epochs:.2g} epochs, "
                  f"{recipe.decay} decay, label smoothing {recipe.label_smoothing:g}{ema}")
@@ -353,18 +334,20 @@ def _lagging_statistics(record: dict, classes: int) -> str:
     within 1%) while training is well above chance: the evaluated model's BatchNorm running
     statistics (and the EMA, when kept) still lag the weights, as on very short runs."""
     chance = 100 / classes
-    if abs(record["val_loss"] - math.log(classes)) > 0.01 * math.log(classes) or record["train_top1"] < chance + 10:
+    if "train_top1" not in record or "val_top1" not in record or abs(record["val_loss"] - math.log(classes)) > 0.01 * math.log(classes) or record["train_top1"] < chance + 10:
         return ""
     return (f"note: validation scores at chance ({record['val_top1']:.1f}%, loss ln({classes})) while training "
             f"reaches {record['train_top1']:.1f}%: BatchNorm's running statistics (and the EMA) still lag the "
             "weights this early in a run; train for more steps (epochs, or a smaller batch)")
 
 
-def _epoch_line(record: dict, epochs: int, improved: bool) -> str:
-    return (f"epoch {record['epoch']}/{epochs}  train loss {record['train_loss']:.4f} top-1 {record['train_top1']:.1f}%"
-            f"  val loss {record['val_loss']:.4f} top-1 {record['val_top1']:.1f}%"
-            + (f" top-5 {record['val_top5']:.1f}%" if record["val_top5"] is not None else "")
-            + (f" (EMA {record['val_top1_ema']:.1f}%, weights {record['val_top1_raw']:.1f}%: kept {record['kept']})"
+def _epoch_line(record: dict, task: Task, epochs: int, improved: bool) -> str:
+    key = task.score
+    return (f"epoch {record['epoch']}/{epochs}  train loss {record['train_loss']:.4f}"
+            + (f" top-1 {record['train_top1']:.1f}%" if "train_top1" in record else "")
+            + f"  val loss {record['val_loss']:.4f} {task.label} {record[f'val_{key}']:.1f}%"
+            + (f" top-5 {record['val_top5']:.1f}%" if record.get("val_top5") is not None else "")
+            + (f" (EMA {record[f'val_{key}_ema']:.1f}%, weights {record[f'val_{key}_raw']:.1f}%: kept {record['kept']})"
                if "kept" in record else "")
             + f"  lr {record['lr']:.3g}  {record['train_images_per_s']:.0f} img/s  {record['epoch_seconds']:.1f} s"
             + ("  [best]" if improved else ""))
