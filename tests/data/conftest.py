@@ -110,3 +110,11 @@ def make_cifar():
         return written
 
     return make
+
+
+@pytest.fixture(scope="module")
+def pasted_scenes(tmp_path_factory):
+    """A tiny pasted-scenes set (6 train, 3 val scenes of 64 x 64 from the embedded sample), built once per module."""
+    from lightnets.data import make_pasted_scenes
+
+    return make_pasted_scenes(tmp_path_factory.mktemp("pasted") / "scenes", train_images=6, val_images=3, size=64)
