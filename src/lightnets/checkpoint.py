@@ -98,6 +98,15 @@ def _read(path: Path) -> tuple[dict, dict, dict]:
     return obj["model_config"], obj["state_dict"], extra
 
 
+def _build(config: dict):
+    """The classifier, or the segmentation model, a config describes (each registry builds its own names)."""
+    from .tasks.segmentation.registry import SEGMENTATION_MODELS, create_segmentation_model
+
+    if isinstance(config, dict) and config.get("name") in SEGMENTATION_MODELS:
+        return create_segmentation_model(**config)
+    return create_model_from_config(config)
+
+
 def load_model(path: str | os.PathLike) -> LightNet:
     """Rebuild the model a lightnets checkpoint describes and load its weights (eval mode)."""
     return load_checkpoint(path)[0]
@@ -108,7 +117,7 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[LightNet, dict]:
     path = check_suffix(path)
     config, state_dict, extra = _read(path)
     try:
-        model = create_model_from_config(config)
+        model = _build(config)
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"{path} describes a model this lightnets cannot build: {e}") from None
     expected = model.state_dict()
