@@ -99,11 +99,12 @@ def _read(path: Path) -> tuple[dict, dict, dict]:
 
 
 def _build(config: dict):
-    """The classifier, or the segmentation model, a config describes (each registry builds its own names)."""
-    from .tasks.segmentation.registry import SEGMENTATION_MODELS, create_segmentation_model
+    """The classifier, or the dense task's model (segmentation, detection), a config describes."""
+    from .tasks.dense import dense_task_of
 
-    if isinstance(config, dict) and config.get("name") in SEGMENTATION_MODELS:
-        return create_segmentation_model(**config)
+    dense = dense_task_of(config.get("name")) if isinstance(config, dict) else None
+    if dense is not None:
+        return dense.create_model(config["name"], **{k: v for k, v in config.items() if k != "name"})
     return create_model_from_config(config)
 
 
