@@ -317,8 +317,9 @@ class _Run:
         task = "" if self.task.name == "classification" else f"{self.task.name}, "
         self.say(f"training {self.model.config['name']} ({task}{params:,} parameters) on {len(self.classes)} classes: "
                  f"{self.train_size} train / {self.val_size} val images")
+        smoothing = f", label smoothing {recipe.label_smoothing:g}" if isinstance(self.task, Classification) else ""
         self.say(f"recipe {recipe.name}: {recipe.optimizer}, peak lr {lr_from}, warm-up {s.warmup_epochs:.2g} epochs, "
-                 f"{recipe.decay} decay, label smoothing {recipe.label_smoothing:g}{ema}")
+                 f"{recipe.decay} decay{smoothing}{ema}")
         if recipe.weight_decay:
             where = split_decay(self.model).describe() if recipe.no_decay_dw_bn_bias else "on every tensor"
             self.say(f"weight decay {recipe.weight_decay:g} {where}")
