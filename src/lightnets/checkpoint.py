@@ -98,6 +98,16 @@ def _read(path: Path) -> tuple[dict, dict, dict]:
     return obj["model_config"], obj["state_dict"], extra
 
 
+def _build(config: dict):
+    """The classifier, or the dense task's model (segmentation, detection), a config describes."""
+    from .tasks.dense import dense_task_of
+
+    dense = dense_task_of(config.get("name")) if isinstance(config, dict) else None
+    if dense is not None:
+        return dense.create_model(config["name"], **{k: v for k, v in config.items() if k != "name"})
+    return create_model_from_config(config)
+
+
 def load_model(path: str | os.PathLike) -> LightNet:
     """Rebuild the model a lightnets checkpoint describes and load its weights (eval mode)."""
     return load_checkpoint(path)[0]
@@ -108,7 +118,7 @@ def load_checkpoint(path: str | os.PathLike) -> tuple[LightNet, dict]:
     path = check_suffix(path)
     config, state_dict, extra = _read(path)
     try:
-        model = create_model_from_config(config)
+        model = _build(config)
     except (ValueError, TypeError) as e:
         raise CheckpointError(f"{path} describes a model this lightnets cannot build: {e}") from None
     expected = model.state_dict()

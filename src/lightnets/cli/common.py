@@ -97,8 +97,16 @@ def resolve_model_kwargs(args: argparse.Namespace) -> None:
 
 
 def model_from_args(args: argparse.Namespace) -> LightNet:
+    """The model the options describe: a registered classifier, or a dense task's model (segmentation, detection),
+    which takes the input size at run time (``--resolution`` is then only the size to measure at)."""
     from ..models import create_model
+    from ..tasks.dense import dense_task_of
 
+    dense = dense_task_of(args.model)
+    if dense is not None:
+        kwargs = {"width": args.width, **args.model_kwargs}
+        kwargs |= {k: v for k, v in (("num_classes", args.num_classes), ("in_chans", args.in_chans)) if v is not None}
+        return dense.create_model(args.model, **kwargs)
     return create_model(args.model, width=args.width, resolution=args.resolution, num_classes=args.num_classes,
                         in_chans=args.in_chans, **args.model_kwargs)
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .common import add_threads_arg
-from .predict import add_model_file_args, load_classifier, model_file
+from .predict import add_model_file_args, classifier_of, load_classifier, model_file
 from .table import format_table, print_json
 
 
@@ -46,7 +46,15 @@ def run(args) -> int:
     source = Path(path)
     png = confusion_path(args.confusion, source)
     with thread_count(args.threads):
-        clf = load_classifier(path, kind, args.threads)
+        if kind == "checkpoint":
+            from .dense import open_checkpoint, evaluate as evaluate_dense
+
+            dense, model, extra = open_checkpoint(path)
+            if dense is not None:
+                return evaluate_dense(args, dense, model, extra, path)
+            clf = classifier_of(model, extra)
+        else:
+            clf = load_classifier(path, kind, args.threads)
         data = open_as_trained(args.data, pre=clf.pre, trained_on=clf.extra.get("data"),
                                val_fraction=args.val_fraction, seed=args.seed, skip_corrupt=args.skip_corrupt)
         classes = clf.extra.get("classes")

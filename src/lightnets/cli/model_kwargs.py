@@ -22,9 +22,15 @@ KINDS = {bool: "true or false", int: "an integer", float: "a number", str: "a wo
 def parse_model_kwargs(model: str, pairs: Sequence[str]) -> dict[str, Any]:
     """``["separable=false", "drop_rate=0.1"]`` -> ``{"separable": False, "drop_rate": 0.1}``."""
     from ..models.registry import variant_names
+    from ..tasks.dense import dense_task_of
 
-    valid = variant_names(model)
-    defaults = _defaults(model, valid)
+    dense = dense_task_of(model)
+    if dense is not None:
+        defaults = dense.variants(model)
+        valid = list(defaults)
+    else:
+        valid = variant_names(model)
+        defaults = _defaults(model, valid)
     listing = (f"valid: {', '.join(f'{k}={_text(defaults[k])}' for k in valid)} (the defaults)" if valid
                else f"{model} has no variant options")
     kwargs: dict[str, Any] = {}

@@ -37,6 +37,9 @@ def register(sub) -> None:
     add_model_file_args(p)
     p.add_argument("--top-k", type=int, default=5, help="labels to show per image (default 5)")
     p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
+    p.add_argument("--out", default="predictions", metavar="DIR",
+                   help="segmentation and detection: where the drawn predictions go, <image>.<task>.png "
+                        "(default predictions/)")
     add_threads_arg(p)
     p.set_defaults(func=run)
 
@@ -114,7 +117,11 @@ def load_classifier(path: str, kind: str, threads: int | None = None) -> Classif
                              "export it with `lightnets export`")
         return Classifier(model, Preprocessing.from_dict(meta["preprocessing"]), list(meta["classes"]),
                           Path(path).name, meta)
-    model, extra = load_checkpoint(path)
+    return classifier_of(*load_checkpoint(path))
+
+
+def classifier_of(model, extra: dict) -> Classifier:
+    """A loaded checkpoint's classifier, with its preprocessing and class names (indices when it names none)."""
     classes = extra.get("classes") or [str(i) for i in range(model.num_classes)]
     return Classifier(model, preprocessing_of(model, extra), list(classes), model.config["name"], extra)
 
@@ -168,7 +175,15 @@ def run(args) -> int:
         raise ValueError(f"give the images to classify after {source}")
     paths = image_paths(images)
     with thread_count(args.threads):
-        clf = load_classifier(source, kind, args.threads)
+        if kind == "checkpoint":
+            from .dense import open_checkpoint, predict as predict_dense
+
+            dense, model, extra = open_checkpoint(source)
+            if dense is not None:
+                return predict_dense(args, dense, model, extra, source, paths)
+            clf = classifier_of(model, extra)
+        else:
+            clf = load_classifier(source, kind, args.threads)
         results = classify(clf, source, paths, min(args.top_k, len(clf.classes)), args.batch_size)
     classified = sum(r["top"] is not None for r in results)
     if args.json:

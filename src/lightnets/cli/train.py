@@ -105,6 +105,14 @@ def run(args) -> int:
         workers=args.workers, threads=args.threads, max_minutes=args.max_minutes, device=args.device,
         progress=not args.no_progress, channels_last=args.channels_last, compile=args.compile, bf16=args.bf16,
     )
+    from ..tasks.dense import dense_task_of
+
+    dense = dense_task_of(args.model)
+    if dense is not None:
+        from .dense import train as train_dense
+
+        return _interruptible(lambda: train_dense(args, dense, say=say, main_process=main_process, config=config),
+                              main_process, config)
     pretrained, origin = _pretrained(args)
     pre = _preprocessing(args, pretrained if pretrained is not None else _probe(args))
     data = open_data(args.data, pre=pre, augment=args.augment, val_fraction=args.val_fraction, seed=args.seed,
@@ -118,15 +126,11 @@ def run(args) -> int:
         model = pretrained
         say("; ".join(filter(None, (origin, fit_classifier(model, len(data.classes))))))
     try:
-        result = train(model, data, pre, config, resume=args.resume, say=say)
+        result = _interruptible(lambda: train(model, data, pre, config, resume=args.resume, say=say), main_process,
+                                config)
     except NonFiniteLoss as e:
         print(f"lightnets train: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        if main_process:
-            print(f"lightnets train: stopped; continue with the same command plus --resume --out {config.out_dir}",
-                  file=sys.stderr)
-        raise
     out = result.out_dir
     if args.json and main_process:
         print_json({"model": args.model, "width": model.config.get("width"), "resolution": pre.input_size,
@@ -146,6 +150,17 @@ def run(args) -> int:
     say(f"  curves      {result.curves}")
     say(f"  next        lightnets eval {result.best} --data {args.data}; lightnets predict {result.best} IMAGE")
     return 0
+
+
+def _interruptible(work, main_process: bool, config):
+    """``work()``; on Ctrl-C, say how to continue the run before the interrupt goes on up."""
+    try:
+        return work()
+    except KeyboardInterrupt:
+        if main_process:
+            print(f"lightnets train: stopped; continue with the same command plus --resume --out {config.out_dir}",
+                  file=sys.stderr)
+        raise
 
 
 def _quiet(_: str) -> None:

@@ -71,6 +71,12 @@ class SegmentationTransform:
         return image, mask.long()
 
 
+def squashed(image: Image.Image, size: int, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """An image alone as both evaluation transforms give it: squashed to ``(size, size)`` and normalised, float32
+    ``(3, size, size)`` (prediction, where there is no target)."""
+    return v2.Compose([v2.ToImage(), v2.Resize((size, size), antialias=True), *_normalise(mean, std)])(image)
+
+
 def to_tensor_pair(image: Image.Image, target: Any) -> tuple[torch.Tensor, Any]:
     """No resize, no normalisation: the image as float32 in [0, 1], the target as it is (the datasets' default)."""
     return v2.functional.to_dtype(v2.functional.to_image(image), torch.float32, scale=True).as_subclass(

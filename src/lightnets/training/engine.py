@@ -305,7 +305,8 @@ class _Run:
             world_size=self.ctx.world_size)
         save_epoch(out / LAST, self.eval_model, training=training, **common)
         write_metrics(out, history)
-        plot_curves(out / PLOT, history, title=f"{self.model.config['name']} ({self.recipe.name})")
+        plot_curves(out / PLOT, history, title=f"{self.model.config['name']} ({self.recipe.name})",
+                    score=self.task.score, label=self.task.label)
 
     def _introduce(self, start: int) -> None:
         recipe, config, s = self.recipe, self.config, self.schedule
@@ -334,7 +335,9 @@ def _lagging_statistics(record: dict, classes: int) -> str:
     within 1%) while training is well above chance: the evaluated model's BatchNorm running
     statistics (and the EMA, when kept) still lag the weights, as on very short runs."""
     chance = 100 / classes
-    if "train_top1" not in record or "val_top1" not in record or abs(record["val_loss"] - math.log(classes)) > 0.01 * math.log(classes) or record["train_top1"] < chance + 10:
+    if "train_top1" not in record or "val_top1" not in record:
+        return ""
+    if abs(record["val_loss"] - math.log(classes)) > 0.01 * math.log(classes) or record["train_top1"] < chance + 10:
         return ""
     return (f"note: validation scores at chance ({record['val_top1']:.1f}%, loss ln({classes})) while training "
             f"reaches {record['train_top1']:.1f}%: BatchNorm's running statistics (and the EMA) still lag the "
