@@ -19,7 +19,7 @@ MEAN = STD = (0.5, 0.5, 0.5)
 
 @pytest.fixture(scope="module")
 def scenes(tmp_path_factory):
-    root = make_pasted_scenes(tmp_path_factory.mktemp("scenes") / "pasted", train_images=16, val_images=8, size=SIZE)
+    root = make_pasted_scenes(tmp_path_factory.mktemp("scenes") / "pasted", train_images=8, val_images=4, size=SIZE)
     return open_detection_data(root, size=SIZE, mean=MEAN, std=STD)
 
 
