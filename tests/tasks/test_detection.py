@@ -298,3 +298,34 @@ def test_listing_the_detection_models_imports_no_torch():
     names, imported_torch = json.loads(out.splitlines()[-1])
     assert names == list_detection_models() == ["ssdlite320_mobilenet_v3_large", "ssdlite_mobilenet_v2"]
     assert not imported_torch
+
+
+def test_ssdlite_mobilenet_v2_reads_the_expansion_of_layer_15_and_the_last_layer():
+    """MobileNetV2 paper, Section 6.2: "the first layer of SSDLite is attached to the expansion of layer 15 (with
+    output stride of 16). The second and the rest of SSDLite layers are attached on top of the last layer (with
+    output stride of 32)": 6 x 96 = 576 channels at 20x20, the final 1x1 conv's 1280 at 10x10."""
+    with torch.device("meta"):
+        model = create_detection_model("ssdlite_mobilenet_v2").eval()
+        maps = model.forward_features(torch.empty(1, 3, SIZE, SIZE))
+    assert [tuple(m.shape[1:]) for m in maps] == [(576, 20, 20), (1280, 10, 10), (512, 5, 5), (256, 3, 3),
+                                                  (256, 2, 2), (128, 1, 1)]
+    assert model.tap == (5, 0)
+
+
+def test_render_draws_the_detections_at_the_images_own_size():
+    from PIL import Image
+
+    from lightnets.tasks.detection.render import render
+
+    torch.manual_seed(0)
+    model = create_detection_model("ssdlite320_mobilenet_v3_large", num_classes=3, width=0.25).eval()
+    image = Image.new("RGB", (100, 60), (120, 30, 200))
+    drawn, found = render(model, image, 64, (0.5,) * 3, (0.5,) * 3, ["background", "cat", "dog"], min_score=0.0)
+    assert drawn.size == (100, 60) and found["detections"]
+    for d in found["detections"]:
+        x1, y1, x2, y2 = d["box"]
+        assert 0 <= x1 <= x2 <= 100 and 0 <= y1 <= y2 <= 60 and d["label"] == ["background", "cat", "dog"][d["index"]]
+    scores = [d["score"] for d in found["detections"]]
+    assert scores == sorted(scores, reverse=True)
+    assert render(model, image, 64, (0.5,) * 3, (0.5,) * 3, ["background", "cat", "dog"], min_score=1.0)[1] == {
+        "detections": []}

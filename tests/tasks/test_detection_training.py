@@ -7,10 +7,12 @@ import math
 
 import pytest
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 
 from lightnets.data import Preprocessing, make_pasted_scenes, open_detection_data
 from lightnets.tasks.detection import create_detection_model
-from lightnets.tasks.detection.task import DetectionTask, coco_map
+from lightnets.tasks.detection.task import DetectionTask, coco_map, gather_records
 from lightnets.training import TrainConfig, train
 
 SIZE = 64
@@ -57,12 +59,33 @@ def test_a_model_that_does_not_fit_the_data_is_refused(scenes, tmp_path):
         train(classifier, scenes, pre, config, task=DetectionTask(len(scenes.classes)), say=lambda _: None)
 
 
+TARGET = {"boxes": [[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 40.0, 40.0]], "labels": [1, 2]}
+FOUND = {"perfect": {"boxes": TARGET["boxes"], "scores": [0.9, 0.8], "labels": [1, 2]},
+         "shifted": {"boxes": [[0.0, 0.0, 10.0, 10.0], [30.0, 20.0, 50.0, 40.0]], "scores": [0.9, 0.8],
+                     "labels": [1, 2]}}
+
+
 def test_map_of_perfect_and_of_shifted_detections():
     """One image, two boxes of classes 1 and 2: detections equal to the boxes score 1; one detection shifted to
-    IoU 1/3 with its box scores AP@.5 0 for that class, so both APs halve (class 1 perfect, class 2 missed)."""
-    target = {"boxes": [[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 40.0, 40.0]], "labels": [1, 2]}
-    perfect = {"boxes": target["boxes"], "scores": [0.9, 0.8], "labels": [1, 2]}
-    shifted = {"boxes": [[0.0, 0.0, 10.0, 10.0], [30.0, 20.0, 50.0, 40.0]], "scores": [0.9, 0.8], "labels": [1, 2]}
-    assert coco_map([((64, 64), target, perfect)], 3) == pytest.approx((1.0, 1.0))
-    assert coco_map([((64, 64), target, shifted)], 3) == pytest.approx((0.5, 0.5))
-    assert coco_map([((64, 64), target, {"boxes": [], "scores": [], "labels": []})], 3) == (0.0, 0.0)
+    IoU 1/3 with its box scores AP 0 for that class, so both APs halve (class 1 perfect, class 2 missed)."""
+    assert coco_map([((64, 64), TARGET, FOUND["perfect"])], 3) == pytest.approx((1.0, 1.0))
+    assert coco_map([((64, 64), TARGET, FOUND["shifted"])], 3) == pytest.approx((0.5, 0.5))
+    assert coco_map([((64, 64), TARGET, {"boxes": [], "scores": [], "labels": []})], 3) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="the validation targets have no box"):
+        coco_map([((64, 64), {"boxes": [], "labels": []}, FOUND["perfect"])], 3)
+
+
+def _score_shard(rank: int, store: str, results: str) -> None:
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    shard = [((64, 64), TARGET, FOUND["perfect" if rank == 0 else "shifted"])]
+    torch.save(torch.tensor(coco_map(gather_records(shard), 3)), f"{results}.{rank}")
+    dist.destroy_process_group()
+
+
+def test_ranks_score_the_detections_of_all_ranks(tmp_path):
+    """Rank 0 holds a perfect image, rank 1 a half-missed one: both score the two images together, not their own."""
+    mp.spawn(_score_shard, args=(str(tmp_path / "store"), str(tmp_path / "map")), nprocs=2)
+    together = coco_map([((64, 64), TARGET, FOUND["perfect"]), ((64, 64), TARGET, FOUND["shifted"])], 3)
+    assert together[0] < 1.0
+    for rank in (0, 1):
+        assert torch.load(tmp_path / f"map.{rank}", weights_only=True).tolist() == pytest.approx(list(together))

@@ -62,7 +62,7 @@ def _lists(d: dict[str, torch.Tensor], keys: tuple[str, ...]) -> dict[str, list]
     return {k: d[k].detach().cpu().tolist() for k in keys}
 
 
-def _gather(records: list[Record]) -> list[Record]:
+def gather_records(records: list[Record]) -> list[Record]:
     """Every rank's records, in rank order (only this rank's without torch.distributed)."""
     if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
         return records
@@ -132,7 +132,7 @@ class DetectionTask(Task):
         finally:
             model.train(was_training)
         reduce(sums)
-        mean_ap, ap50 = coco_map(_gather(records), model.num_classes)
+        mean_ap, ap50 = coco_map(gather_records(records), model.num_classes)
         return Score(sums[0].item() / sums[1].item(), 100 * mean_ap, {"map50": 100 * ap50})
 
     def head(self, model: nn.Module) -> nn.Module:
