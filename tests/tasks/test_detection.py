@@ -59,8 +59,8 @@ def outputs(reference, converted) -> dict:
     torch.manual_seed(1)
     x = torch.randn(2, 3, SIZE, SIZE)
     with torch.no_grad():
-        return {"x": x, "maps": converted.forward_features(x), "ours": converted(x), "features": list(reference.backbone(x).values()),
-                "detections": reference(list(x))}
+        return {"x": x, "maps": converted.forward_features(x), "ours": converted(x),
+                "features": list(reference.backbone(x).values()), "detections": reference(list(x))}
 
 
 def max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -90,8 +90,10 @@ def test_the_six_maps_are_torchvisions_c4_expansion_last_conv_and_extras(outputs
 
 @pytest.mark.parametrize("image_size", [(320, 320), (65, 97)], ids=["320", "65x97"])
 def test_default_boxes_equal_torchvisions(reference, converted, outputs, image_size):
-    with torch.no_grad():
-        maps = outputs["maps"] if image_size == (SIZE, SIZE) else converted.forward_features(torch.zeros(1, 3, *image_size))
+    maps = outputs["maps"]
+    if image_size != (SIZE, SIZE):
+        with torch.no_grad():
+            maps = converted.forward_features(torch.zeros(1, 3, *image_size))
     assert converted.grid_sizes(image_size) == [tuple(m.shape[-2:]) for m in maps]
     images = ImageList(torch.zeros(1, 3, *image_size), [image_size])
     expected = reference.anchor_generator(images, maps)[0]

@@ -3,10 +3,10 @@
 torchvision (torchvision/models/detection/ssdlite.py) splits the MobileNetV3 ``features`` at the C4 block c (the
 first stride-32 block, ``features.13`` of MobileNetV3-Large): ``backbone.features.0`` holds ``features.0..c-1`` as
 its children ``0..c-1`` and block c's expansion conv as child ``c``; ``backbone.features.1`` holds the rest of block
-c (depthwise, SE, projection) as child ``0.1..0.3`` (a slice of its ``block``, which keeps the indices) and ``features.c+1..`` (the final 1x1 conv included) as children
-``1..``. The extra layers are ``backbone.extra.K.{0,1,2}`` (conv ``.0``, BN ``.1`` each), the heads
-``head.classification_head.module_list.K`` and ``head.regression_head.module_list.K`` (depthwise conv ``.0.0``, its
-BN ``.0.1``, the 1x1 conv ``.1``).
+c (depthwise, SE, projection) as child ``0.1..0.3`` (a slice of its ``block``, which keeps the indices) and
+``features.c+1..`` (the final 1x1 conv included) as children ``1..``. The extra layers are
+``backbone.extra.K.{0,1,2}`` (conv ``.0``, BN ``.1`` each), the heads ``head.classification_head.module_list.K`` and
+``head.regression_head.module_list.K`` (depthwise conv ``.0.0``, its BN ``.0.1``, the 1x1 conv ``.1``).
 """
 
 from __future__ import annotations

@@ -70,8 +70,9 @@ class SSDLiteHead(nn.Module):
     def __init__(self, in_chs: Sequence[int], anchors: Sequence[int], num_classes: int, bn_eps: float = 1e-3):
         super().__init__()
         self.num_classes = num_classes
-        self.classification = nn.ModuleList(PredictionBlock(c, num_classes * a, bn_eps) for c, a in zip(in_chs, anchors))
-        self.regression = nn.ModuleList(PredictionBlock(c, 4 * a, bn_eps) for c, a in zip(in_chs, anchors))
+        pairs = list(zip(in_chs, anchors))
+        self.classification = nn.ModuleList(PredictionBlock(c, num_classes * a, bn_eps) for c, a in pairs)
+        self.regression = nn.ModuleList(PredictionBlock(c, 4 * a, bn_eps) for c, a in pairs)
         normal_init(self)
 
     def forward(self, features: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
