@@ -10,6 +10,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from lightnets.checkpoint import load_checkpoint
 from lightnets.data import Preprocessing, make_pasted_scenes, open_detection_data
 from lightnets.tasks.detection import create_detection_model
 from lightnets.tasks.detection.task import DetectionTask, coco_map, gather_records
@@ -39,11 +40,12 @@ def test_the_engine_trains_a_detection_model_and_keeps_it_by_map(scenes, tmp_pat
     assert 0 <= record["val_map"] <= record["val_map50"] <= 100
     best = max(r["val_map"] for r in result.history)
     assert result.best_score == best
-    saved = torch.load(result.best, weights_only=True)
-    assert saved["model_config"] == model.config and saved["classes"] == scenes.classes
-    assert saved["metrics"]["val_map"] == best
-    rebuilt = create_detection_model(**saved["model_config"])
-    rebuilt.load_state_dict(saved["state_dict"])
+    loaded, extra = load_checkpoint(result.best)
+    assert loaded.config == model.config and extra["classes"] == scenes.classes
+    assert extra["metrics"]["val_map"] == best
+    images, _ = next(iter(torch.utils.data.DataLoader(scenes.val, batch_size=2, collate_fn=DetectionTask.collate)))
+    with torch.no_grad():
+        assert loaded(images)[0].shape == (2, 144, len(scenes.classes))  # 6 * (4^2 + 2^2 + 1 + 1 + 1 + 1) boxes
 
 
 def test_a_model_that_does_not_fit_the_data_is_refused(scenes, tmp_path):
