@@ -1,2 +1,2 @@
 """Tasks beyond classification on the lightnets backbones: their heads, data, losses and metrics, one package a task
-(segmentation: DeepLabv3 and LR-ASPP; embedding: face verification)."""
+(detection: SSDLite; segmentation: DeepLabv3 and LR-ASPP; embedding: face verification)."""

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from .detection.registry import DETECTION_MODELS
 from .segmentation.registry import SEGMENTATION_MODELS
 
 
@@ -58,6 +59,11 @@ DENSE_TASKS = {
                               "lightnets.data.dense_sources:open_segmentation_data",
                               "lightnets.tasks.segmentation.task:SegmentationTask",
                               "lightnets.tasks.segmentation.render:render"),
+    "detection": DenseTask("detection", DETECTION_MODELS,
+                           "lightnets.tasks.detection.model",
+                           "lightnets.data.dense_sources:open_detection_data",
+                           "lightnets.tasks.detection.task:DetectionTask",
+                           "lightnets.tasks.detection.render:render"),
 }
 
 
