@@ -76,13 +76,15 @@ def verify(path: str | os.PathLike, model: nn.Module, input_shape: tuple[int, ..
     for batch in batch_sizes:
         x = torch.randn((batch, *input_shape), generator=generator)
         with torch.inference_mode():
-            expected = model(x).numpy()
-        got = session.run(None, {name: x.numpy()})[0]
-        if got.shape != expected.shape:
-            raise ExportError(f"ONNX Runtime gave shape {got.shape}, PyTorch {expected.shape} (batch {batch})")
+            expected = _outputs(model(x))
+        got = session.run(None, {name: x.numpy()})
+        shapes = [(g.shape, e.shape) for g, e in zip(got, expected)]
+        if len(got) != len(expected) or any(g != e for g, e in shapes):
+            raise ExportError(f"ONNX Runtime gave {len(got)} output(s) of shapes {[g.shape for g in got]}, PyTorch "
+                              f"{len(expected)} of {[e.shape for e in expected]} (batch {batch})")
         runs.append((x, expected, got))
-        worst = max(worst, float(np.abs(got - expected).max()))
-        scale = max(scale, float(np.abs(expected).max()))
+        worst = max(worst, *(float(np.abs(g - e).max()) for g, e in zip(got, expected)))
+        scale = max(scale, *(float(np.abs(e).max()) for e in expected))
     allowed = TOLERANCE * max(1.0, scale)
     if worst > allowed:
         ours, theirs = _float64_errors(model, runs)
@@ -99,9 +101,16 @@ def _float64_errors(model: nn.Module, runs: list) -> tuple[float, float]:
     ours = theirs = 0.0
     for x, expected, got in runs:
         with torch.inference_mode():
-            exact = exact_model(x.double()).numpy()
-        ours, theirs = max(ours, float(np.abs(expected - exact).max())), max(theirs, float(np.abs(got - exact).max()))
+            exact = _outputs(exact_model(x.double()))
+        for e, g, f in zip(expected, got, exact):
+            ours, theirs = max(ours, float(np.abs(e - f).max())), max(theirs, float(np.abs(g - f).max()))
     return ours, theirs
+
+
+def _outputs(output) -> list[np.ndarray]:
+    """A model's output as a list of arrays: one tensor (logits, masks' scores) or a tuple (SSDLite's class logits
+    and box regressions), in the order the ONNX graph gives them."""
+    return [t.numpy() for t in (output if isinstance(output, (tuple, list)) else (output,))]
 
 
 def export_onnx(
@@ -143,8 +152,9 @@ def export_onnx(
     say = stage or (lambda message: None)
     with atomic_path(path) as tmp:
         say("exporting to ONNX (torch.onnx)")
+        outputs = getattr(model, "output_names", ("logits",))  # a model with several outputs names them
         program = torch.onnx.export(model, (example,), dynamo=True, opset_version=opset, input_names=["input"],
-                                    output_names=["logits"], dynamic_shapes=({**dims},), verbose=False)
+                                    output_names=list(outputs), dynamic_shapes=({**dims},), verbose=False)
         program.save(str(tmp))
         proto = onnx.load(str(tmp))
         for key, value in (metadata or {}).items():

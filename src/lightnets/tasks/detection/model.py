@@ -54,7 +54,11 @@ class SSDLite(nn.Module):
     """The stem and stages of ``classifier`` (``backbone``), its ``final_conv``, the ``extras`` and the ``head``.
 
     ``score_thresh``, ``nms_thresh``, ``detections_per_img`` and ``topk_candidates`` (per class, before NMS) are
-    torchvision's SSDLite320 postprocessing."""
+    torchvision's SSDLite320 postprocessing. An ONNX export (``lightnets export``) holds the network up to its raw
+    outputs, named ``output_names``; decoding against the default boxes and NMS (:meth:`postprocess`) run outside
+    the graph, as on phones, where the runtime's own NMS op follows the network."""
+
+    output_names = ("cls_logits", "bbox_regression")
 
     def __init__(self, classifier: LightNet, num_classes: int, *, extra_widths: Sequence[int],
                  bn_eps: float = BN_EPS, score_thresh: float = 0.001, nms_thresh: float = 0.55,
