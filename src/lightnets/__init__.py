@@ -6,25 +6,21 @@ line's ``--help`` do not pay for importing torch.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .lazy import lazy_getattr
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "conv_cost", "create_model", "list_models", "profile"]
 
-_LAZY = {"conv_cost": "analysis", "profile": "analysis", "create_model": "models", "list_models": "models"}
+_LAZY = {"conv_cost": ".analysis", "profile": ".analysis", "create_model": ".models", "list_models": ".models"}
 
 if TYPE_CHECKING:
     from .analysis import conv_cost, profile
     from .models import create_model, list_models
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'lightnets' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

@@ -5,7 +5,6 @@ errors for bad input."""
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 import torch
@@ -19,6 +18,7 @@ from lightnets import profile
 from lightnets.errors import CheckpointError
 from lightnets.interop.detection_keys import convert_state_dict, load_torchvision_detection
 from lightnets.tasks.detection import BoxCoder, create_detection_model, list_detection_models
+from published_rows import Published, prints_as_row
 from randomised_bn import randomise_bn
 
 TOLERANCE = 1e-5  # max abs difference of float32 outputs, same weights, same ops
@@ -164,23 +164,6 @@ def test_a_state_dict_that_does_not_fit_names_its_keys(reference):
 
 # --- counts against published numbers -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Published:
-    """A published row, the lightnets model that should reproduce it, and our exact counts (PyTorch convention:
-    every nn.Parameter, BN gamma and beta included; MACs of conv layers only, the postprocessing not counted)."""
-
-    source: str
-    row: str
-    name: str
-    options: dict
-    size: int
-    params_m: float  # as printed, millions
-    macs_b: float  # as printed, billions
-    params: int  # ours
-    macs: int  # ours
-    why: str = ""  # where ours does not print as the row: the convention or the gap, and what was tried
-
-
 MNV3 = "MobileNetV3, arXiv:1905.02244, Section 6.2, Table 6 (SSDLite on COCO test, 320x320 input, 91 classes)"
 MNV2 = "MobileNetV2, arXiv:1801.04381, Section 6.2, Table 6 (SSDLite on COCO, 320x320 input, 91 classes)"
 TV = "torchvision 0.29 weights meta (SSDLite320_MobileNet_V3_Large_Weights.COCO_V1): num_params, _ops (GMACs)"
@@ -211,12 +194,6 @@ PUBLISHED = [
 ]
 
 
-def prints_as(count: float, printed: float) -> bool:
-    """Does ``count`` round to ``printed`` at the printed number's decimals?"""
-    decimals = len(repr(float(printed)).split(".")[1].rstrip("0"))
-    return round(count, decimals) == printed
-
-
 @pytest.mark.parametrize("row", PUBLISHED, ids=lambda r: f"{r.name}|{r.row}")
 def test_counts_against_published_rows(row):
     with torch.device("meta"):
@@ -224,8 +201,7 @@ def test_counts_against_published_rows(row):
     counted = profile(model, row.size)
     print(f"{row.row}: ours {counted.params:,} params, {counted.macs:,} MACs; printed {row.params_m}M, {row.macs_b}B")
     assert (counted.params, counted.macs) == (row.params, row.macs)
-    matches = prints_as(row.params / 1e6, row.params_m) and prints_as(row.macs / 1e9, row.macs_b)
-    assert matches == (not row.why), "a row that prints as ours needs no note; one that does not needs one"
+    assert prints_as_row(row) == (not row.why), "a row that prints as ours needs no note; one that does not needs one"
 
 
 # --- the model and its errors ---------------------------------------------------------------------------------------

@@ -1,37 +1,32 @@
-"""``lightnets train / eval`` for the dense tasks (segmentation, detection): the same engine and the same options as
-classification, with the task's data layout (VOC masks, COCO boxes; ``sample`` = the pasted-scenes default), its
-loss and its score (mIoU, mAP).
+"""``lightnets train / eval / predict`` for the dense tasks (segmentation, detection): the same engine and the
+same options as classification, with the task's data layout (VOC masks, COCO boxes; ``sample`` = the pasted-scenes
+default), its loss and its score (mIoU, mAP).
 
-Dense models take the whole image squashed to a square (no crop), normalised with the backbone's ImageNet
-statistics; the default size is the model's (512 for segmentation, 320 for SSDLite), or the pasted sample's 160.
+Dense models take the whole image squashed to a square (no crop), normalised with the model's statistics
+(``default_cfg``); the default size is the model's (512 for segmentation, 320 for SSDLite), or the pasted sample's
+160.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from .evaluate import check_classes
+from .predict import class_names, preprocessing_of
 from .table import format_table, print_json
 
-# train options of classification alone, with the value that means "not given"
-CLASSIFICATION_ONLY = {"style": None, "augment": None, "mixup": 0.0, "cutmix": 0.0, "label_smoothing": None,
-                       "init_from": None, "init_arch": None, "skip_corrupt": False, "cache_dir": None}
+# the options of classification alone, each with the value that means "not given"
+TRAIN_CLASSIFICATION_ONLY = {"style": None, "augment": None, "mixup": 0.0, "cutmix": 0.0, "label_smoothing": None,
+                             "init_from": None, "init_arch": None, "skip_corrupt": False, "cache_dir": None}
+EVAL_CLASSIFICATION_ONLY = {"val_fraction": None, "seed": None, "skip_corrupt": False, "confusion": None}
 
 
-def preprocessing(model, size: int):
-    from ..data import Preprocessing
-
-    cfg = model.default_cfg
-    return Preprocessing(input_size=size, mean=tuple(cfg["mean"]), std=tuple(cfg["std"]), crop_pct=1.0,
-                         in_chans=model.in_chans)
-
-
-def preprocessing_from(model, extra: dict):
-    """The checkpoint's preprocessing, or the model's own size and statistics."""
-    from ..data import Preprocessing
-
-    if "preprocessing" in extra:
-        return Preprocessing.from_dict(extra["preprocessing"])
-    return preprocessing(model, model.default_cfg["input_size"][-1])
+def refuse_classification_options(args, options: dict, model: str, dense, why: str) -> None:
+    """A ValueError naming the ``options`` given on the command line, which a ``dense`` model has no use for."""
+    given = [f"--{name.replace('_', '-')}" for name, unset in options.items() if getattr(args, name) != unset]
+    if given:
+        raise ValueError(f"{', '.join(given)}: classification options; {model} is a {dense.name} model, {why}")
 
 
 def input_size(args, model, sample: bool) -> int:
@@ -44,25 +39,21 @@ def input_size(args, model, sample: bool) -> int:
     return size
 
 
-def train(args, dense, *, say, main_process: bool, config) -> int:
-    """``lightnets train`` for a model of the dense task ``dense`` (:class:`lightnets.tasks.dense.DenseTask`)."""
+def model_and_data(args, dense, say):
+    """``lightnets train``'s model, data, preprocessing and training task for a model of the dense task ``dense``
+    (:class:`lightnets.tasks.dense.DenseTask`); the run itself is the classifiers' (:mod:`.train`)."""
     import torch
 
-    from ..data import SAMPLE
-    from ..training import NonFiniteLoss
-    from ..training import train as run_training
+    from ..data import SAMPLE, Preprocessing
 
-    given = [f"--{name.replace('_', '-')}" for name, unset in CLASSIFICATION_ONLY.items()
-             if getattr(args, name) != unset]
-    if given:
-        raise ValueError(f"{', '.join(given)}: classification options; {args.model} is a {dense.name} model, "
-                         "trained on its task's own pipeline (scale, crop and flip of image and labels together)")
+    refuse_classification_options(args, TRAIN_CLASSIFICATION_ONLY, args.model, dense, "trained on its task's own "
+                                  "pipeline (scale, crop and flip of image and labels together)")
     kwargs = {"width": 1.0 if args.width is None else args.width, **args.model_kwargs}
     if args.in_chans is not None:
         kwargs["in_chans"] = args.in_chans
     with torch.device("meta"):
         probe = dense.create_model(args.model, **kwargs)
-    pre = preprocessing(probe, input_size(args, probe, args.data == SAMPLE))
+    pre = Preprocessing.from_model(probe.default_cfg, probe.in_chans, input_size(args, probe, args.data == SAMPLE))
     data = dense.data(args.data, size=pre.input_size, mean=pre.mean, std=pre.std)
     say(f"data: {data.source}, {len(data.classes)} classes ({len(data.train)} train, {len(data.val)} val images); "
         f"{pre.input_size}x{pre.input_size}")
@@ -71,28 +62,7 @@ def train(args, dense, *, say, main_process: bool, config) -> int:
             say(f"  {split.summary()}")
     torch.manual_seed(args.seed)
     model = dense.create_model(args.model, num_classes=len(data.classes), **kwargs)
-    task = dense.training_task(len(data.classes))
-    try:
-        result = run_training(model, data, pre, config, task=task, resume=args.resume, say=say)
-    except NonFiniteLoss as e:
-        print(f"lightnets train: {e}", file=sys.stderr)
-        return 1
-    if args.json and main_process:
-        print_json({"model": args.model, "width": model.config.get("width"), "resolution": pre.input_size,
-                    "in_chans": model.in_chans, "num_classes": model.num_classes, "model_kwargs": args.model_kwargs,
-                    "data": data.source, "classes": data.classes, "preprocessing": pre.to_dict(),
-                    "out_dir": result.out_dir, "epochs": config.epochs, "epochs_done": result.epochs_done,
-                    "stopped_early": result.stopped_early, "task": dense.name, "score": result.score,
-                    "best_score": result.best_score, "best_epoch": result.best_epoch, "best": result.best,
-                    "last": result.last, "metrics": result.metrics, "curves": result.curves})
-        return 0
-    say(f"{'stopped' if result.stopped_early else 'done'}: {result.epochs_done}/{config.epochs} epochs, best val "
-        f"{task.label} {result.best_score:.2f}% (epoch {result.best_epoch})")
-    say(f"  checkpoints {result.best} (best), {result.last} (resume: --resume --out {result.out_dir})")
-    say(f"  metrics     {result.metrics[0]}, {result.metrics[1]}")
-    say(f"  curves      {result.curves}")
-    say(f"  next        lightnets eval {result.best} --data {args.data}; lightnets predict {result.best} IMAGE")
-    return 0
+    return model, data, pre, dense.training_task(len(data.classes))
 
 
 def evaluate(args, dense, model, extra: dict, path: str) -> int:
@@ -103,19 +73,11 @@ def evaluate(args, dense, model, extra: dict, path: str) -> int:
     import torch
     from torch.utils.data import DataLoader
 
-    given = [option for option, value, unset in (("--val-fraction", args.val_fraction, None), ("--seed", args.seed, None),
-                                                 ("--skip-corrupt", args.skip_corrupt, False),
-                                                 ("--confusion", args.confusion, None)) if value != unset]
-    if given:
-        raise ValueError(f"{', '.join(given)}: classification options; {model.config['name']} is a {dense.name} "
-                         "model, evaluated on its data's own val split")
-    pre = preprocessing_from(model, extra)
+    refuse_classification_options(args, EVAL_CLASSIFICATION_ONLY, model.config["name"], dense,
+                                  "evaluated on its data's own val split")
+    pre = preprocessing_of(model, extra)
     data = dense.data(args.data, size=pre.input_size, mean=pre.mean, std=pre.std)
-    classes = extra.get("classes")
-    if classes is not None and list(classes) != list(data.classes):
-        raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(classes)}")
-    if model.num_classes != len(data.classes):
-        raise ValueError(f"the model has {model.num_classes} classes but the data has {len(data.classes)}")
+    check_classes(extra.get("classes"), model.num_classes, data.classes)
     task = dense.training_task(len(data.classes))
     loader = DataLoader(data.val, batch_size=args.batch_size, num_workers=args.workers, collate_fn=task.collate)
     start = time.perf_counter()
@@ -142,8 +104,8 @@ def predict(args, dense, model, extra: dict, source: str, paths: list[str]) -> i
     from ..data.images import load_image
     from ..io import atomic_path
 
-    pre = preprocessing_from(model, extra)
-    classes = list(extra.get("classes") or [str(i) for i in range(model.num_classes)])
+    pre = preprocessing_of(model, extra)
+    classes = class_names(model, extra)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results = []

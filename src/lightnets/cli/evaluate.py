@@ -57,11 +57,7 @@ def run(args) -> int:
             clf = load_classifier(path, kind, args.threads)
         data = open_as_trained(args.data, pre=clf.pre, trained_on=clf.extra.get("data"),
                                val_fraction=args.val_fraction, seed=args.seed, skip_corrupt=args.skip_corrupt)
-        classes = clf.extra.get("classes")
-        if classes is not None and list(classes) != list(data.classes):
-            raise ValueError(f"the data's classes {data.classes} differ from the checkpoint's {list(classes)}")
-        if len(clf.classes) != len(data.classes):
-            raise ValueError(f"the model has {len(clf.classes)} outputs but the data has {len(data.classes)} classes")
+        check_classes(clf.extra.get("classes"), len(clf.classes), data.classes)
         loader = DataLoader(data.val, batch_size=args.batch_size, num_workers=args.workers)
         result = evaluate(clf.model, loader, len(data.classes), progress=not (args.json or args.no_progress),
                           desc="eval")
@@ -89,6 +85,15 @@ def run(args) -> int:
     if png is not None:
         print(f"confusion matrix: {png}")
     return 0
+
+
+def check_classes(named: list[str] | None, outputs: int, classes: list[str]) -> None:
+    """The data to evaluate on has the classes the model was trained on (``named``, where its file names them) and
+    as many as the model has outputs."""
+    if named is not None and list(named) != list(classes):
+        raise ValueError(f"the data's classes {classes} differ from the checkpoint's {list(named)}")
+    if outputs != len(classes):
+        raise ValueError(f"the model has {outputs} outputs but the data has {len(classes)} classes")
 
 
 def confusion_path(given: str | None, source: Path) -> Path:

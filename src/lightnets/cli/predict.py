@@ -122,8 +122,12 @@ def load_classifier(path: str, kind: str, threads: int | None = None) -> Classif
 
 def classifier_of(model, extra: dict) -> Classifier:
     """A loaded checkpoint's classifier, with its preprocessing and class names (indices when it names none)."""
-    classes = extra.get("classes") or [str(i) for i in range(model.num_classes)]
-    return Classifier(model, preprocessing_of(model, extra), list(classes), model.config["name"], extra)
+    return Classifier(model, preprocessing_of(model, extra), class_names(model, extra), model.config["name"], extra)
+
+
+def class_names(model, extra: dict) -> list[str]:
+    """The checkpoint's class names, or the class indices as text where it names none (converted weights)."""
+    return list(extra.get("classes") or [str(i) for i in range(model.num_classes)])
 
 
 def _artefact(path: str, kind: str, threads: int | None):

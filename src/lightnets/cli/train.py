@@ -87,9 +87,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..data import open_data
     from ..io import check_output_dir
-    from ..training import NonFiniteLoss, TrainConfig, fit_classifier, train
+    from ..training import NonFiniteLoss, TrainConfig, train
 
     main_process = int(os.environ.get("RANK", "0")) == 0
     say = partial(print, flush=True) if main_process else _quiet  # lines appear as they happen in a pipe
@@ -108,11 +107,51 @@ def run(args) -> int:
     from ..tasks.dense import dense_task_of
 
     dense = dense_task_of(args.model)
-    if dense is not None:
-        from .dense import train as train_dense
+    if dense is None:
+        model, data, pre = _classifier_and_data(args, say)
+        task, task_name, label = None, "classification", "top-1"
+    else:
+        from .dense import model_and_data
 
-        return _interruptible(lambda: train_dense(args, dense, say=say, main_process=main_process, config=config),
-                              main_process, config)
+        model, data, pre, task = model_and_data(args, dense, say)
+        task_name, label = dense.name, task.label
+    try:
+        result = train(model, data, pre, config, task=task, resume=args.resume, say=say)
+    except NonFiniteLoss as e:
+        print(f"lightnets train: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if main_process:
+            print(f"lightnets train: stopped; continue with the same command plus --resume --out {config.out_dir}",
+                  file=sys.stderr)
+        raise
+    out = result.out_dir
+    if args.json and main_process:
+        print_json({"model": args.model, "width": model.config.get("width"), "resolution": pre.input_size,
+                    "in_chans": model.in_chans, "num_classes": model.num_classes, "model_kwargs": args.model_kwargs,
+                    "init_from": args.init_from, "data": data.source, "classes": data.classes,
+                    "preprocessing": pre.to_dict(), "skipped": data.skipped, "skipped_paths": data.skipped_paths,
+                    "out_dir": out, "epochs": config.epochs, "epochs_done": result.epochs_done,
+                    "stopped_early": result.stopped_early, "task": task_name,
+                    "score": result.score, "best_score": result.best_score,
+                    "best_epoch": result.best_epoch, "best": result.best, "last": result.last,
+                    "metrics": result.metrics, "curves": result.curves})
+        return 0
+    say(f"{'stopped' if result.stopped_early else 'done'}: {result.epochs_done}/{config.epochs} epochs, "
+        f"best val {label} {result.best_score:.2f}% (epoch {result.best_epoch})")
+    say(f"  checkpoints {result.best} (best), {result.last} (resume: --resume --out {out})")
+    say(f"  metrics     {result.metrics[0]}, {result.metrics[1]}")
+    say(f"  curves      {result.curves}")
+    say(f"  next        lightnets eval {result.best} --data {args.data}; lightnets predict {result.best} IMAGE")
+    return 0
+
+
+def _classifier_and_data(args, say):
+    """The classifier to train (new, or --init-from's with its classifier fitted to the data), the data and the
+    preprocessing."""
+    from ..data import open_data
+    from ..training import fit_classifier
+
     pretrained, origin = _pretrained(args)
     pre = _preprocessing(args, pretrained if pretrained is not None else _probe(args))
     data = open_data(args.data, pre=pre, augment=args.augment, val_fraction=args.val_fraction, seed=args.seed,
@@ -121,46 +160,9 @@ def run(args) -> int:
     if data.skipped_paths:
         say(f"  {data.skipped_summary()}")
     if pretrained is None:
-        model = _new_model(args, num_classes=len(data.classes))
-    else:
-        model = pretrained
-        say("; ".join(filter(None, (origin, fit_classifier(model, len(data.classes))))))
-    try:
-        result = _interruptible(lambda: train(model, data, pre, config, resume=args.resume, say=say), main_process,
-                                config)
-    except NonFiniteLoss as e:
-        print(f"lightnets train: {e}", file=sys.stderr)
-        return 1
-    out = result.out_dir
-    if args.json and main_process:
-        print_json({"model": args.model, "width": model.config.get("width"), "resolution": pre.input_size,
-                    "in_chans": model.in_chans, "num_classes": model.num_classes, "model_kwargs": args.model_kwargs,
-                    "init_from": args.init_from, "data": data.source, "classes": data.classes,
-                    "preprocessing": pre.to_dict(), "skipped": data.skipped, "skipped_paths": data.skipped_paths,
-                    "out_dir": out, "epochs": config.epochs, "epochs_done": result.epochs_done,
-                    "stopped_early": result.stopped_early, "task": "classification",
-                    "score": result.score, "best_score": result.best_score,
-                    "best_epoch": result.best_epoch, "best": result.best, "last": result.last,
-                    "metrics": result.metrics, "curves": result.curves})
-        return 0
-    say(f"{'stopped' if result.stopped_early else 'done'}: {result.epochs_done}/{config.epochs} epochs, best val top-1 "
-        f"{result.best_score:.2f}% (epoch {result.best_epoch})")
-    say(f"  checkpoints {result.best} (best), {result.last} (resume: --resume --out {out})")
-    say(f"  metrics     {result.metrics[0]}, {result.metrics[1]}")
-    say(f"  curves      {result.curves}")
-    say(f"  next        lightnets eval {result.best} --data {args.data}; lightnets predict {result.best} IMAGE")
-    return 0
-
-
-def _interruptible(work, main_process: bool, config):
-    """``work()``; on Ctrl-C, say how to continue the run before the interrupt goes on up."""
-    try:
-        return work()
-    except KeyboardInterrupt:
-        if main_process:
-            print(f"lightnets train: stopped; continue with the same command plus --resume --out {config.out_dir}",
-                  file=sys.stderr)
-        raise
+        return _new_model(args, num_classes=len(data.classes)), data, pre
+    say("; ".join(filter(None, (origin, fit_classifier(pretrained, len(data.classes))))))
+    return pretrained, data, pre
 
 
 def _quiet(_: str) -> None:

@@ -3,8 +3,9 @@ the preprocessing a model is trained with, and the transforms that apply it; for
 segmentation, COCO and VOC readers, joint transforms and the pasted-scenes sample (these load on
 first use, PEP 562)."""
 
-import importlib
 from typing import TYPE_CHECKING
+
+from ..lazy import lazy_getattr
 
 from .datasets import ArrayImages, EncodedImages
 from .errors import DataError
@@ -37,9 +38,4 @@ if TYPE_CHECKING:
     from .voc_segmentation import VOCSegmentation
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

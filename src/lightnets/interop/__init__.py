@@ -7,24 +7,19 @@ equal timm's. ``SOURCES`` lists every supported ``source -> arch -> Target``.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from ..lazy import lazy_getattr
 from .sources import SOURCES, Target, resolve
 
 __all__ = ["SOURCES", "Target", "convert_state_dict", "identify", "key_pairs", "load_reference_weights", "resolve"]
 
 # ``convert`` needs torch; it loads on first use (PEP 562) so that SOURCES, which the
 # command line's --help shows, costs no torch import.
-_CONVERT = ("convert_state_dict", "identify", "key_pairs", "load_reference_weights")
+_LAZY = dict.fromkeys(("convert_state_dict", "identify", "key_pairs", "load_reference_weights"), ".convert")
 
 if TYPE_CHECKING:
     from .convert import convert_state_dict, identify, key_pairs, load_reference_weights
 
 
-def __getattr__(name: str):
-    if name not in _CONVERT:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(".convert", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -29,6 +29,7 @@ from ..models import MODELS, LightNet, create_model, make_default_cfg
 from . import (alexnet_vgg_keys, densenet_keys, dpn_keys, efficientnet_keys, inception_keys, mnasnet_keys,
                resnet_keys, shufflenet_v2_keys, squeezenet_keys, timm_keys, torchvision_keys, xception_keys)
 from .sources import SOURCES, resolve
+from .structure import OPTIONAL_SUFFIX, SHOWN
 
 # source -> lightnets family (its builder's name) -> the rule naming the source module of
 # every lightnets layer. One rule file per family and source.
@@ -46,8 +47,6 @@ KEY_RULES = {
              "inception_resnet_v2": inception_keys.inception_resnet_v2_timm, "resnet": resnet_keys.module_names,
              "res2net": resnet_keys.module_names, "xception": xception_keys.module_names},
 }
-OPTIONAL_SUFFIX = ".num_batches_tracked"
-SHOWN = 5  # offending keys listed per kind of problem
 
 
 class KeyPair(NamedTuple):

@@ -16,14 +16,12 @@ from typing import Mapping
 
 import torch
 
-from ..errors import CheckpointError
 from ..tasks.detection import create_detection_model
 from ..tasks.detection.model import SSDLite
-from .structure import rename
+from .structure import convert_by_module_names, rename
 from .torchvision_keys import CONV_BN, feature_names
 
 SOURCES = ("ssdlite320_mobilenet_v3_large",)  # torchvision's names, and ours
-OPTIONAL_SUFFIX = ".num_batches_tracked"
 FEATURE = re.compile(r"features\.(\d+)\.(.*)")
 HEAD = {"dw.conv": "0.0", "dw.bn": "0.1", "conv": "1"}
 
@@ -63,26 +61,9 @@ def convert_state_dict(state_dict: Mapping[str, torch.Tensor], model: SSDLite) -
     """torchvision's state dict of the model ``model`` is (by its config's name) with lightnets keys, ready for
     ``model.load_state_dict``. A :class:`~lightnets.errors.CheckpointError` lists missing, unexpected and wrongly
     shaped keys (another number of classes, say, or a backbone without the reduced tail)."""
-    names = module_names(model)
-    out, missing, wrong, used = {}, [], [], set()
-    for key, tensor in model.state_dict().items():
-        module, _, leaf = key.rpartition(".")
-        theirs = f"{names[module]}.{leaf}"
-        used.add(theirs)
-        if theirs not in state_dict:
-            if not key.endswith(OPTIONAL_SUFFIX):
-                missing.append(theirs)
-        elif state_dict[theirs].shape != tensor.shape:
-            wrong.append(f"{theirs} {tuple(state_dict[theirs].shape)} (ours {tuple(tensor.shape)})")
-        else:
-            out[key] = state_dict[theirs]
-    unexpected = sorted(set(state_dict) - used)
-    if missing or unexpected or wrong:
-        problems = (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
-        listing = "; ".join(f"{kind} ({len(keys)}): {', '.join(keys[:5])}" for kind, keys in problems if keys)
-        raise CheckpointError(f"the state dict does not fit torchvision's {model.config['name']} as built "
-                              f"({model.num_classes} classes, reduced_tail={model.config['reduced_tail']}): {listing}")
-    return out
+    return convert_by_module_names(state_dict, model, module_names(model),
+                                   f"torchvision's {model.config['name']} as built ({model.num_classes} classes, "
+                                   f"reduced_tail={model.config['reduced_tail']})")
 
 
 def load_torchvision_detection(state_dict: Mapping[str, torch.Tensor], name: str = "ssdlite320_mobilenet_v3_large",

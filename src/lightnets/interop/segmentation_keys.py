@@ -20,14 +20,12 @@ from typing import Mapping
 
 import torch
 
-from ..errors import CheckpointError
 from ..tasks.segmentation import create_segmentation_model
 from ..tasks.segmentation.model import SegmentationModel
-from .structure import rename
+from .structure import convert_by_module_names, rename
 from .torchvision_keys import CONV_BN, feature_names
 
 SOURCES = ("deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large")  # torchvision's names, and ours
-OPTIONAL_SUFFIX = ".num_batches_tracked"
 
 
 def module_names(model: SegmentationModel) -> dict[str, str]:
@@ -57,26 +55,9 @@ def convert_state_dict(state_dict: Mapping[str, torch.Tensor], model: Segmentati
     """torchvision's state dict of the model ``model`` is (by its config's name) with lightnets keys, ready for
     ``model.load_state_dict``. A :class:`~lightnets.errors.CheckpointError` lists missing, unexpected and wrongly
     shaped keys (an aux head's keys, say, or another number of classes)."""
-    names = module_names(model)
-    out, missing, wrong = {}, [], []
-    for key, tensor in model.state_dict().items():
-        module, _, leaf = key.rpartition(".")
-        theirs = f"{names[module]}.{leaf}"
-        if theirs not in state_dict:
-            if not key.endswith(OPTIONAL_SUFFIX):
-                missing.append(theirs)
-        elif state_dict[theirs].shape != tensor.shape:
-            wrong.append(f"{theirs} {tuple(state_dict[theirs].shape)} (ours {tuple(tensor.shape)})")
-        else:
-            out[key] = state_dict[theirs]
-    used = {f"{names[k.rpartition('.')[0]]}.{k.rpartition('.')[2]}" for k in model.state_dict()}
-    unexpected = sorted(set(state_dict) - used)
-    if missing or unexpected or wrong:
-        problems = (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
-        listing = "; ".join(f"{kind} ({len(keys)}): {', '.join(keys[:5])}" for kind, keys in problems if keys)
-        raise CheckpointError(f"the state dict does not fit torchvision's {model.config['name']} as built "
-                              f"({model.num_classes} classes, no aux head): {listing}")
-    return out
+    return convert_by_module_names(state_dict, model, module_names(model),
+                                   f"torchvision's {model.config['name']} as built ({model.num_classes} classes, "
+                                   "no aux head)")
 
 
 def load_torchvision_segmentation(state_dict: Mapping[str, torch.Tensor], name: str,

@@ -7,8 +7,12 @@ the order of the blocks, and which sub-layers each block has.
 
 from __future__ import annotations
 
+from typing import Mapping
+
+import torch
 from torch import nn
 
+from ..errors import CheckpointError
 from ..layers.mixconv import MixConv
 from ..models import LightNet
 
@@ -40,3 +44,32 @@ def with_mixconv_groups(model: LightNet, names: dict[str, str]) -> dict[str, str
     groups = {f"{ours}.{i}": f"{theirs}.{i}" for ours, theirs in names.items() if isinstance(modules.get(ours), MixConv)
               for i in range(len(modules[ours]))}
     return names | groups
+
+
+OPTIONAL_SUFFIX = ".num_batches_tracked"  # a BN counter: no tensor of the forward, absent from some checkpoints
+SHOWN = 5  # offending keys listed per kind of problem
+
+
+def convert_by_module_names(state_dict: Mapping[str, torch.Tensor], model: nn.Module, names: Mapping[str, str],
+                            built: str) -> dict[str, torch.Tensor]:
+    """``state_dict`` with ``model``'s keys, where ``names`` maps each of ``model``'s module names to the source's
+    (a tensor keeps its leaf name: ``weight``, ``running_mean``). A :class:`~lightnets.errors.CheckpointError`
+    lists the missing, unexpected and wrongly shaped keys, ``built`` saying how ``model`` was built."""
+    out, missing, wrong, used = {}, [], [], set()
+    for key, tensor in model.state_dict().items():
+        module, _, leaf = key.rpartition(".")
+        theirs = f"{names[module]}.{leaf}"
+        used.add(theirs)
+        if theirs not in state_dict:
+            if not key.endswith(OPTIONAL_SUFFIX):
+                missing.append(theirs)
+        elif state_dict[theirs].shape != tensor.shape:
+            wrong.append(f"{theirs} {tuple(state_dict[theirs].shape)} (ours {tuple(tensor.shape)})")
+        else:
+            out[key] = state_dict[theirs]
+    unexpected = sorted(set(state_dict) - used)
+    if missing or unexpected or wrong:
+        problems = (("missing", missing), ("unexpected", unexpected), ("wrong shape", wrong))
+        listing = "; ".join(f"{kind} ({len(keys)}): {', '.join(keys[:SHOWN])}" for kind, keys in problems if keys)
+        raise CheckpointError(f"the state dict does not fit {built}: {listing}")
+    return out

@@ -7,6 +7,7 @@ alike. Names come from each task's registry, which imports no torch; the rest lo
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import os
@@ -29,8 +30,12 @@ class DenseTask:
     render: str  # module:function drawing a prediction on one image
 
     def builder(self, name: str) -> Callable:
+        """The function of :attr:`builders` that builds ``name``; an unknown name is a ValueError with the close
+        matches."""
         if name not in self.models:
-            raise ValueError(f"{name!r} is not a {self.name} model (registered: {', '.join(self.models)})")
+            close = difflib.get_close_matches(str(name), self.models, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"unknown {self.name} model {name!r}{hint} (registered: {', '.join(self.models)})")
         return getattr(importlib.import_module(self.builders), name)
 
     def create_model(self, name: str, **kwargs: Any):
@@ -47,10 +52,9 @@ class DenseTask:
     def training_task(self, num_classes: int):
         return _resolve(self.task)(num_classes)
 
-    def draw(self, model, image, size: int, mean: Sequence[float], std: Sequence[float], classes: Sequence[str],
-             **options: Any):
+    def draw(self, model, image, size: int, mean: Sequence[float], std: Sequence[float], classes: Sequence[str]):
         """``(drawn PIL image, what was found as a dict)`` for one PIL image."""
-        return _resolve(self.render)(model, image, size, mean, std, classes, **options)
+        return _resolve(self.render)(model, image, size, mean, std, classes)
 
 
 DENSE_TASKS = {

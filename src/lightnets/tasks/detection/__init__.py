@@ -8,9 +8,9 @@ raw ``(cls_logits, bbox_regression)`` of its default boxes; ``model.postprocess`
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from ...lazy import lazy_getattr
 from .registry import DETECTION_MODELS, create_detection_model, list_detection_models
 
 __all__ = ["DETECTION_MODELS", "BoxCoder", "DefaultBoxes", "SSDLite", "SSDLiteHead", "create_detection_model",
@@ -25,9 +25,4 @@ if TYPE_CHECKING:
     from .model import SSDLite
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -8,9 +8,7 @@ that config).
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-import importlib
 from typing import Any
 
 # name -> the paper it follows; each name is a builder of .model
@@ -27,9 +25,6 @@ def list_detection_models(pattern: str = "*") -> list[str]:
 
 def create_detection_model(name: str, **kwargs: Any):
     """Build the detection model ``name`` with its builder's keyword arguments (:mod:`.model`)."""
-    if name not in DETECTION_MODELS:
-        close = difflib.get_close_matches(str(name), DETECTION_MODELS, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown detection model {name!r}{hint} (registered: {', '.join(DETECTION_MODELS)})")
-    builder = getattr(importlib.import_module(".model", __package__), name)
-    return builder(**kwargs)
+    from ..dense import DENSE_TASKS
+
+    return DENSE_TASKS["detection"].create_model(name, **kwargs)

@@ -7,9 +7,9 @@ one tensor of per-pixel class scores, ``(N, num_classes, H, W)`` at the input's 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from ...lazy import lazy_getattr
 from .registry import SEGMENTATION_MODELS, create_segmentation_model, list_segmentation_models
 
 __all__ = ["ASPP", "LRASPP", "SEGMENTATION_MODELS", "ConfusionMatrix", "DeepLabV3Head", "SegmentationModel",
@@ -25,9 +25,4 @@ if TYPE_CHECKING:
     from .model import SegmentationModel
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

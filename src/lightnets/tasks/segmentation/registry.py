@@ -8,9 +8,7 @@ Names are torchvision's where torchvision has the model (``deeplabv3_mobilenet_v
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-import importlib
 from typing import Any
 
 # name -> the paper it follows; each name is a builder of .model
@@ -28,9 +26,6 @@ def list_segmentation_models(pattern: str = "*") -> list[str]:
 
 def create_segmentation_model(name: str, **kwargs: Any):
     """Build the segmentation model ``name`` with its builder's keyword arguments (:mod:`.model`)."""
-    if name not in SEGMENTATION_MODELS:
-        close = difflib.get_close_matches(str(name), SEGMENTATION_MODELS, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ValueError(f"unknown segmentation model {name!r}{hint} (registered: {', '.join(SEGMENTATION_MODELS)})")
-    builder = getattr(importlib.import_module(".model", __package__), name)
-    return builder(**kwargs)
+    from ..dense import DENSE_TASKS
+
+    return DENSE_TASKS["segmentation"].create_model(name, **kwargs)
