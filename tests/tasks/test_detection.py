@@ -274,7 +274,7 @@ def test_listing_the_detection_models_imports_no_torch():
             "print(json.dumps([list_detection_models(), 'torch' in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     names, imported_torch = json.loads(out.splitlines()[-1])
-    assert names == list_detection_models() == ["ssdlite320_mobilenet_v3_large", "ssdlite_mobilenet_v2"]
+    assert names == list_detection_models() == ["ssdlite", "ssdlite320_mobilenet_v3_large", "ssdlite_mobilenet_v2"]
     assert not imported_torch
 
 

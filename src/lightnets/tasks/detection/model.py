@@ -21,6 +21,8 @@ backbone is not ImageNet-trained, and so the backbone of its COCO weights), and 
 everywhere (torchvision's ``_normal_init`` for a backbone without weights). ``ssdlite_mobilenet_v2`` is the
 MobileNetV2 paper's SSDLite with the same heads, extra layers and default boxes (torchvision has no such model).
 ``width`` scales the backbone and, with TF's ``min_depth`` 16, the extra layers (torchvision keeps them at width 1).
+``ssdlite`` is the same detector on any registered classifier (``backbone=``): its first two maps are the stage
+outputs ``features_only`` gives at output strides 16 and 32.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from torch.nn import functional as F
 from torchvision.ops import batched_nms, clip_boxes_to_image
 
 from ...models import FeatureNet, LightNet, create_model, model_builder
+from ...models.base import feature_map
 from ...models.tracing import is_tracing
-from ..segmentation.model import reduced_tail_widths
+from ..backbones import classifier_backbone, last_stage_at, reduced_tail_widths
 from .box_coding import BoxCoder
 from .default_boxes import DefaultBoxes
 from .heads import ExtraBlock, SSDLiteHead, normal_init
@@ -53,6 +56,10 @@ MEAN = STD = (0.5, 0.5, 0.5)  # torchvision's SSDLite normalisation: [0, 1] pixe
 class SSDLite(nn.Module):
     """The stem and stages of ``classifier`` (``backbone``), its ``final_conv``, the ``extras`` and the ``head``.
 
+    ``expansion_tap=True`` reads the papers' maps of a MobileNet: the expansion of the first stride-32 block
+    (``tap`` = (stage, 0)) and the final conv's output. ``expansion_tap=False`` reads the stage outputs of any
+    backbone: the last stage at output stride 16 (``tap`` = (stage, None)) and the last stage, at 32.
+
     ``score_thresh``, ``nms_thresh``, ``detections_per_img`` and ``topk_candidates`` (per class, before NMS) are
     torchvision's SSDLite320 postprocessing. An ONNX export (``lightnets export``) holds the network up to its raw
     outputs, named ``output_names``; decoding against the default boxes and NMS (:meth:`postprocess`) run outside
@@ -61,17 +68,28 @@ class SSDLite(nn.Module):
     output_names = ("cls_logits", "bbox_regression")
 
     def __init__(self, classifier: LightNet, num_classes: int, *, extra_widths: Sequence[int],
-                 bn_eps: float = BN_EPS, score_thresh: float = 0.001, nms_thresh: float = 0.55,
-                 detections_per_img: int = 300, topk_candidates: int = 300):
+                 expansion_tap: bool = True, bn_eps: float = BN_EPS, score_thresh: float = 0.001,
+                 nms_thresh: float = 0.55, detections_per_img: int = 300, topk_candidates: int = 300):
         super().__init__()
         self.backbone = FeatureNet(classifier)
-        self.final_conv = classifier.final_conv
-        stage = next(i for i, info in enumerate(classifier.feature_info) if info["reduction"] == TAP_STRIDE)
-        self.tap = (stage, 0)
-        tap = classifier.stages[stage][0]
-        if tap.expand is None or tap.has_shortcut:
-            raise ValueError(f"stages.{stage}.0 must have an expansion conv and no shortcut to be SSDLite's C4 tap")
-        widths = [tap.expand.conv.out_channels, self.final_conv.conv.out_channels, *extra_widths]
+        if expansion_tap:
+            stage = next(i for i, info in enumerate(classifier.feature_info) if info["reduction"] == TAP_STRIDE)
+            self.tap: tuple[int, int | None] = (stage, 0)
+            tap = classifier.stages[stage][0]
+            if tap.expand is None or tap.has_shortcut:
+                raise ValueError(f"stages.{stage}.0 must have an expansion conv and no shortcut to be SSDLite's C4 "
+                                 f"tap")
+            self.final_conv = classifier.final_conv
+            first, last = tap.expand.conv.out_channels, self.final_conv.conv.out_channels
+        else:
+            stage = last_stage_at(classifier, TAP_STRIDE // 2, "SSDLite's first map")
+            if classifier.feature_info[-1]["reduction"] != TAP_STRIDE:
+                raise ValueError(f"backbone {classifier.config.get('name')!r} ends at output stride "
+                                 f"{classifier.feature_info[-1]['reduction']}, not {TAP_STRIDE}: SSDLite's second "
+                                 f"map is the last stage's output at stride {TAP_STRIDE}")
+            self.tap, self.final_conv = (stage, None), None
+            first, last = classifier.feature_info[stage]["num_chs"], classifier.feature_info[-1]["num_chs"]
+        widths = [first, last, *extra_widths]
         self.extras = nn.ModuleList(ExtraBlock(cin, cout, bn_eps) for cin, cout in zip(widths[1:], widths[2:]))
         self.default_boxes = DefaultBoxes(ASPECT_RATIOS, MIN_RATIO, MAX_RATIO)
         self.head = SSDLiteHead(widths, self.default_boxes.num_anchors_per_location(), num_classes, bn_eps)
@@ -84,19 +102,26 @@ class SSDLite(nn.Module):
         self.default_cfg = {**classifier.default_cfg, "input_size": (self.in_chans, INPUT_SIZE, INPUT_SIZE),
                             "mean": MEAN, "std": STD, "crop_pct": 1.0, "num_classes": num_classes}
         self.config: dict[str, Any] = {}  # the builder's name and arguments (model_builder)
+        self._grids: dict[tuple[int, int], list[tuple[int, int]]] = {}  # grid_sizes by input size
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a clear error for an input the backbone cannot take (smaller than its total stride 32)."""
         self.backbone.check_input(x)
 
     def forward_features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """The six maps the head reads. The tapped block runs part by part (expansion, depthwise, SE, projection)
-        because its expansion's output is a map; it has no shortcut."""
+        """The six maps the head reads. A tapped block runs part by part (expansion, depthwise, SE, projection)
+        because its expansion's output is a map; it has no shortcut. The other stages run whole."""
         maps = []
         x = self.backbone.stem(x)
+        tap_stage, tap_block = self.tap
         for i, stage in enumerate(self.backbone.stages):
+            if i != tap_stage or tap_block is None:
+                x = stage(x)
+                if i == tap_stage:
+                    maps.append(feature_map(x))
+                continue
             for j, block in enumerate(stage):
-                if (i, j) != self.tap:
+                if j != tap_block:
                     x = block(x)
                     continue
                 x = block.expand(x)
@@ -104,7 +129,8 @@ class SSDLite(nn.Module):
                 x = block.dw(x)
                 x = x if block.se is None else block.se(x)
                 x = block.project(x)
-        x = self.final_conv(x)
+        x = feature_map(x)
+        x = x if self.final_conv is None else self.final_conv(x)
         maps.append(x)
         for extra in self.extras:
             x = extra(x)
@@ -118,14 +144,19 @@ class SSDLite(nn.Module):
         return self.head(self.forward_features(x))
 
     def grid_sizes(self, image_size: Sequence[int]) -> list[tuple[int, int]]:
-        """The (h, w) of the six maps for an ``image_size`` (h, w) input: every stride-2 conv here (odd kernel,
-        padding k // 2) gives ceil(n / 2), so map k is ceil(n / (16 * 2^k))."""
-        h, w = (-(-int(n) // 16) for n in image_size)
-        sizes = [(h, w)]
-        for _ in range(len(ASPECT_RATIOS) - 1):
-            h, w = -(-h // 2), -(-w // 2)
-            sizes.append((h, w))
-        return sizes
+        """The (h, w) of the six maps for an ``image_size`` (h, w) input, as the layers make them (a MobileNet's
+        padded stride-2 convs give each side over 16, 32, ... rounded up; an Inception's unpadded ones less):
+        found once per size by running :meth:`forward_features` on the meta device, which computes shapes only and
+        leaves the weights and BN statistics untouched."""
+        key = (int(image_size[0]), int(image_size[1]))
+        if key not in self._grids:
+            tensors = {f"model.{name}": torch.empty_like(t, device="meta")
+                       for name, t in [*self.named_parameters(), *self.named_buffers()]}
+            probe = torch.empty(2, self.in_chans, *key, device="meta")  # 2: a train-mode BN refuses one value
+            with torch.no_grad():
+                maps = torch.func.functional_call(_Maps(self), tensors, (probe,))
+            self._grids[key] = [tuple(m.shape[-2:]) for m in maps]
+        return list(self._grids[key])
 
     def anchors(self, image_size: Sequence[int], device: torch.device | str | None = None) -> torch.Tensor:
         """The ``(A, 4)`` default boxes, xyxy pixels, of an ``image_size`` (h, w) input."""
@@ -180,6 +211,17 @@ class SSDLite(nn.Module):
         return detections
 
 
+class _Maps(nn.Module):
+    """``model.forward_features`` as a module's forward, for :func:`torch.func.functional_call`."""
+
+    def __init__(self, model: SSDLite):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return self.model.forward_features(x)
+
+
 def check_num_classes(num_classes: int) -> int:
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2 (the background, label 0, and at least one object "
@@ -221,3 +263,15 @@ def ssdlite_mobilenet_v2(*, num_classes: int = 91, in_chans: int = 3, width: flo
     check_num_classes(num_classes)
     classifier = create_model("mobilenet_v2", num_classes=0, in_chans=in_chans, width=width, bn_eps=BN_EPS)
     return _finish(SSDLite(classifier, num_classes, extra_widths=_extra_widths(width)))
+
+
+@model_builder
+def ssdlite(*, backbone: str = "mobilenet_v1", num_classes: int = 91, in_chans: int = 3, width: float = 1.0,
+            backbone_kwargs: dict | None = None) -> SSDLite:
+    """SSDLite on any registered classifier (the MobileNetV1 paper's SSD on MobileNet, Section 4.6, by default):
+    the first two maps are the outputs of its last stages at output strides 16 and 32, then the same extra layers,
+    default boxes and depthwise separable heads as :func:`ssdlite_mobilenet_v2`."""
+    check_num_classes(num_classes)
+    classifier = classifier_backbone(backbone, in_chans=in_chans, width=width, output_stride=None,
+                                     backbone_kwargs=backbone_kwargs)
+    return _finish(SSDLite(classifier, num_classes, extra_widths=_extra_widths(width), expansion_tap=False))

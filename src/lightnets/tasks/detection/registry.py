@@ -15,6 +15,7 @@ from typing import Any
 DETECTION_MODELS = {
     "ssdlite320_mobilenet_v3_large": "SSDLite, MobileNetV3 arXiv:1905.02244 Section 6.2 (torchvision's)",
     "ssdlite_mobilenet_v2": "SSDLite, MobileNetV2 arXiv:1801.04381 Section 6.2 (Table 6)",
+    "ssdlite": "SSDLite, MobileNetV2 arXiv:1801.04381 Section 6.2, on any registered classifier's stage outputs",
 }
 
 

@@ -7,7 +7,9 @@ its logits are upsampled bilinearly to the input, so ``forward`` returns one ten
 
 The builders are named and set up as torchvision's where torchvision has the model (MobileNetV3-Large backbones with
 BatchNorm eps 1e-3 and output stride 16, the heads with PyTorch's BN and init); ``deeplabv3_mobilenet_v2`` is the
-MobileNetV2 paper's Mobile DeepLabv3. No auxiliary head: torchvision's ``aux_loss=False``.
+MobileNetV2 paper's Mobile DeepLabv3. No auxiliary head: torchvision's ``aux_loss=False``. ``deeplabv3`` and
+``lraspp`` put the same heads on any registered classifier (``backbone=``), reading its stage outputs as
+``features_only`` gives them: the last stage's, and for LR-ASPP the last stage at output stride 8.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from ...models import FeatureNet, LightNet, create_model, model_builder
-from ...models.mobilenet_v3 import LARGE
+from ...models.base import feature_map
 from ...models.tracing import is_tracing
+from ..backbones import classifier_backbone, last_stage_at, reduced_tail_widths
 from .aspp import DeepLabV3Head
 from .lraspp import LRASPP
 
@@ -31,8 +34,9 @@ LOW_LEVEL_STRIDE = 8  # LR-ASPP's skip connection reads features at output strid
 
 class SegmentationModel(nn.Module):
     """``backbone`` (the stem and stages of ``classifier``), its ``final_conv`` when ``final_conv=True``, and
-    ``head``, which takes the low-level map (the output of block ``low_level`` = (stage, block), when given) and the
-    high-level map, and gives logits that ``forward`` upsamples to the input's size."""
+    ``head``, which takes the low-level map (when ``low_level`` = (stage, block) is given: the output of that
+    block, or with block None of the whole stage) and the high-level map (the last stage's output, or the final
+    conv's), and gives logits that ``forward`` upsamples to the input's size."""
 
     def __init__(self, classifier: LightNet, head: nn.Module, num_classes: int, *, final_conv: bool,
                  low_level: tuple[int, int] | None = None):
@@ -54,16 +58,23 @@ class SegmentationModel(nn.Module):
         self.backbone.check_input(x)
 
     def forward_features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """The maps the head reads: the low-level one (if the head reads one), then the high-level one. The backbone
-        runs block by block rather than through ``FeatureNet.forward`` (which gives stage outputs), because the
-        low-level map torchvision's LR-ASPP reads is the output of a stage's first block."""
+        """The maps the head reads: the low-level one (if the head reads one), then the high-level one. The stage
+        holding a block-level tap runs block by block, because the low-level map torchvision's LR-ASPP reads is the
+        output of a stage's first block; the other stages run whole, as in ``FeatureNet.forward``."""
         maps = []
         x = self.backbone.stem(x)
+        tap_stage, tap_block = self.low_level if self.low_level is not None else (None, None)
         for i, stage in enumerate(self.backbone.stages):
-            for j, block in enumerate(stage):
-                x = block(x)
-                if (i, j) == self.low_level:
-                    maps.append(x)
+            if i == tap_stage and tap_block is not None:
+                for j, block in enumerate(stage):
+                    x = block(x)
+                    if j == tap_block:
+                        maps.append(x)
+                continue
+            x = stage(x)
+            if i == tap_stage:
+                maps.append(feature_map(x))
+        x = feature_map(x)
         return [*maps, x if self.final_conv is None else self.final_conv(x)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -80,18 +91,9 @@ def check_num_classes(num_classes: int) -> int:
     return num_classes
 
 
-def reduced_tail_widths(width: float) -> dict:
-    """MobileNetV3-Large's widths (:mod:`lightnets.models.widths`) with the paper's RF2 ("Reduce the Filters in the
-    last block by a factor of 2", Section 6.3; torchvision's ``reduced_tail``): the last stage's outputs, the
-    expansions of its bnecks after the first (the first expands its 112-channel input) and the final 1x1 conv
-    halved."""
-    with torch.device("meta"):
-        widths = create_model("mobilenet_v3_large", width=width).widths
-    tail = len(LARGE.stages[-1])
-    out, expand = list(widths["out"]), list(widths["expand"])
-    out[-tail:] = [c // 2 for c in out[-tail:]]
-    expand[-tail + 1:] = [c // 2 for c in expand[-tail + 1:]]
-    return {**widths, "out": out, "expand": expand, "last": widths["last"] // 2}
+def _check_channels(channels: int) -> None:
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+        raise ValueError(f"channels must be an integer >= 1 (the filters of the LR-ASPP head), got {channels!r}")
 
 
 def _backbone(name: str, in_chans: int, width: float, output_stride: int, bn_eps: float,
@@ -147,8 +149,7 @@ def lraspp_mobilenet_v3_large(
     check_num_classes(num_classes)
     if not isinstance(reduced_tail, bool):
         raise ValueError(f"reduced_tail must be True or False, got {reduced_tail!r}")
-    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-        raise ValueError(f"channels must be an integer >= 1 (the filters of the LR-ASPP head), got {channels!r}")
+    _check_channels(channels)
     classifier = _backbone("mobilenet_v3_large", in_chans, width, output_stride, 1e-3,
                            reduced_tail_widths(width) if reduced_tail else None)
     low = _low_level(classifier)
@@ -179,6 +180,56 @@ def deeplabv3_mobilenet_v2(
     if not isinstance(aspp, bool):
         raise ValueError(f"aspp must be True or False, got {aspp!r}")
     classifier = _backbone("mobilenet_v2", in_chans, width, output_stride, 1e-5)
-    rates = tuple(r * 16 // output_stride for r in DEEPLABV3_RATES) if aspp else ()
+    rates = _deeplab_rates(output_stride) if aspp else ()
     head = DeepLabV3Head(classifier.feature_info[-1]["num_chs"], num_classes, rates, drop_rate=drop_rate)
     return SegmentationModel(classifier, head, num_classes, final_conv=False)
+
+
+def _deeplab_rates(output_stride: int) -> tuple[int, ...]:
+    """DeepLabv3's ASPP rates (6, 12, 18) at output stride 16, scaled to another stride (Sec. 3.3: doubled at 8)."""
+    return tuple(max(1, r * 16 // output_stride) for r in DEEPLABV3_RATES)
+
+
+@model_builder
+def deeplabv3(
+    *,
+    backbone: str = "mobilenet_v1",
+    num_classes: int = 21,
+    in_chans: int = 3,
+    width: float = 1.0,
+    output_stride: int | None = None,
+    backbone_kwargs: dict | None = None,
+    drop_rate: float = 0.1,
+) -> SegmentationModel:
+    """DeepLabv3 (ASPP, the image pooling and the classifier) on any registered classifier: the head reads the
+    last stage's output, at the backbone's own output stride (32 for the ImageNet networks) or, for MobileNetV2/V3,
+    at ``output_stride`` 16 or 8; the ASPP rates are (6, 12, 18) scaled from output stride 16 to it."""
+    check_num_classes(num_classes)
+    classifier = classifier_backbone(backbone, in_chans=in_chans, width=width, output_stride=output_stride,
+                                     backbone_kwargs=backbone_kwargs)
+    high = classifier.feature_info[-1]
+    head = DeepLabV3Head(high["num_chs"], num_classes, _deeplab_rates(high["reduction"]), drop_rate=drop_rate)
+    return SegmentationModel(classifier, head, num_classes, final_conv=False)
+
+
+@model_builder
+def lraspp(
+    *,
+    backbone: str = "mobilenet_v1",
+    num_classes: int = 21,
+    in_chans: int = 3,
+    width: float = 1.0,
+    output_stride: int | None = None,
+    backbone_kwargs: dict | None = None,
+    channels: int = 128,
+) -> SegmentationModel:
+    """LR-ASPP on any registered classifier: the high-level features are the last stage's output, the low-level
+    ones the output of the last stage at output stride 8 (``output_stride`` as in :func:`deeplabv3`)."""
+    check_num_classes(num_classes)
+    _check_channels(channels)
+    classifier = classifier_backbone(backbone, in_chans=in_chans, width=width, output_stride=output_stride,
+                                     backbone_kwargs=backbone_kwargs)
+    low = last_stage_at(classifier, LOW_LEVEL_STRIDE, "LR-ASPP's low-level features")
+    head = LRASPP(classifier.feature_info[low]["num_chs"], classifier.feature_info[-1]["num_chs"], num_classes,
+                  channels)
+    return SegmentationModel(classifier, head, num_classes, final_conv=False, low_level=(low, None))

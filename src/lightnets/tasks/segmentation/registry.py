@@ -16,6 +16,8 @@ SEGMENTATION_MODELS = {
     "deeplabv3_mobilenet_v2": "Mobile DeepLabv3, MobileNetV2 arXiv:1801.04381 Section 6.3 (Table 7: MNet V2*)",
     "deeplabv3_mobilenet_v3_large": "DeepLabv3 arXiv:1706.05587 on MobileNetV3-Large (torchvision's)",
     "lraspp_mobilenet_v3_large": "LR-ASPP, MobileNetV3 arXiv:1905.02244 Section 6.3 (torchvision's)",
+    "deeplabv3": "DeepLabv3 arXiv:1706.05587 on any registered classifier's stage outputs (backbone=)",
+    "lraspp": "LR-ASPP, MobileNetV3 arXiv:1905.02244 Section 6.3, on any registered classifier's stage outputs",
 }
 
 
