@@ -85,3 +85,23 @@ def test_model_kwargs_reach_a_dense_builder(capsys, trained, scenes, tmp_path):
                           "--out", str(tmp_path / "os8"), "--no-progress", "--json")
     report = json.loads(stdout)
     assert code == 0 and report["model_kwargs"] == {"output_stride": 8, "aspp": False}
+
+
+def test_a_dense_model_on_any_backbone_starts_from_a_classifier_checkpoint(capsys, scenes, tmp_path):
+    from lightnets.checkpoint import save_model
+    from lightnets.models import create_model
+
+    save_model(create_model("resnet18", width=0.25, num_classes=10), tmp_path / "resnet18.pth")
+    code, stdout, err = run(capsys, "train", "lraspp", "--width", "0.25", "--model-kwargs", "backbone=resnet18",
+                            "--init-from", str(tmp_path / "resnet18.pth"), "--data", str(scenes), "--epochs", "1",
+                            "--batch-size", "8", "--resolution", str(SIZE), "--out", str(tmp_path / "run"),
+                            "--no-progress", "--json")
+    assert code == 0 and json.loads(stdout)["model_kwargs"] == {"backbone": "resnet18"}
+    assert "backbone: 120 tensors of resnet18 copied (not read: head), initialised from lightnets checkpoint" in err
+    code, _, err = run(capsys, "train", "lraspp", "--model-kwargs", "backbone=resnet18", "--init-from",
+                       str(tmp_path / "resnet18.pth"), "--data", str(scenes), "--epochs", "1", "--resolution",
+                       str(SIZE), "--out", str(tmp_path / "wide"), "--no-progress")
+    assert code == 2 and "the resnet18 classifier does not fit lraspp's backbone (0 tensors missing" in err
+    code, _, err = run(capsys, "train", "lraspp", "--init-arch", "resnet18", "--data", str(scenes), "--out",
+                       str(tmp_path / "no"), "--no-progress")
+    assert code == 2 and "describe --init-from, which is not given" in err

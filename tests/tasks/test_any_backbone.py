@@ -8,8 +8,10 @@ import pytest
 import torch
 
 from lightnets.checkpoint import load_checkpoint, save_model
+from lightnets.io import CheckpointError
 from lightnets.models import create_model
 from lightnets.tasks.detection import create_detection_model
+from lightnets.tasks.backbones import init_backbone
 from lightnets.tasks.segmentation import create_segmentation_model
 
 BACKBONES = ["mobilenet_v1", "resnet18", "shufflenet_v2_x1_0", "efficientnet_b0"]
@@ -116,3 +118,28 @@ def test_a_backbone_that_cannot_serve_is_refused_with_the_reason(kwargs, message
 def test_ssdlite_needs_a_backbone_that_reaches_stride_32():
     with pytest.raises(ValueError, match=r"'squeezenet1_1' ends at output stride 16, not 32"):
         create_detection_model("ssdlite", backbone="squeezenet1_1")
+
+
+def test_a_classifiers_weights_become_the_backbone_and_the_final_conv_where_it_is_read():
+    torch.manual_seed(0)
+    classifier = create_model("mobilenet_v3_large", width=0.25, num_classes=7)
+    model = create_segmentation_model("lraspp_mobilenet_v3_large", width=0.25, num_classes=3)
+    head = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("head.")}
+    said = init_backbone(model, classifier)
+    ours = model.state_dict()
+    for key, value in classifier.state_dict().items():
+        if not key.startswith("head."):
+            assert torch.equal(ours[key if key.startswith("final_conv.") else f"backbone.{key}"], value), key
+    assert all(torch.equal(ours[k], v) for k, v in head.items())
+    assert said.startswith("backbone: ") and said.endswith("tensors of mobilenet_v3_large copied (not read: head)")
+
+
+def test_a_classifier_of_another_shape_is_refused_naming_the_tensors():
+    classifier = create_model("mobilenet_v3_large", width=0.25, num_classes=7)
+    reduced = create_detection_model("ssdlite320_mobilenet_v3_large", width=0.25, num_classes=3)
+    with pytest.raises(CheckpointError, match=r"0 tensors missing, 48 of another shape; of another shape: "
+                                              r"stages.5.0.project.conv.weight \(40, 192, 1, 1\) \(needed "
+                                              r"\(20, 192, 1, 1\)\).*reduced_tail=false reads"):
+        init_backbone(reduced, classifier)
+    with pytest.raises(CheckpointError, match=r"classifier does not fit lraspp's backbone \(\d+ tensors missing"):
+        init_backbone(create_segmentation_model("lraspp", backbone="resnet18", width=0.25), classifier)

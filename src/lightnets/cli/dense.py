@@ -18,7 +18,7 @@ from .table import format_table, print_json
 
 # the options of classification alone, each with the value that means "not given"
 TRAIN_CLASSIFICATION_ONLY = {"style": None, "augment": None, "mixup": 0.0, "cutmix": 0.0, "label_smoothing": None,
-                             "init_from": None, "init_arch": None, "skip_corrupt": False, "cache_dir": None}
+                             "skip_corrupt": False, "cache_dir": None}
 EVAL_CLASSIFICATION_ONLY = {"val_fraction": None, "seed": None, "skip_corrupt": False, "confusion": None}
 
 
@@ -62,7 +62,22 @@ def model_and_data(args, dense, say):
             say(f"  {split.summary()}")
     torch.manual_seed(args.seed)
     model = dense.create_model(args.model, num_classes=len(data.classes), **kwargs)
+    if args.init_from is not None:
+        say(init_backbone_from(args, model))
+    elif args.init_source != "lightnets" or args.init_arch is not None:
+        raise ValueError("--init-source and --init-arch describe --init-from, which is not given")
     return model, data, pre, dense.training_task(len(data.classes))
+
+
+def init_backbone_from(args, model) -> str:
+    """``--init-from CKPT``: the dense model's backbone from a checkpoint of its classifier (a lightnets run's, or
+    torchvision's / timm's with ``--init-source`` and ``--init-arch``); the heads keep their initialisation."""
+    from ..tasks.backbones import init_backbone
+    from ..training import load_pretrained
+
+    classifier, origin = load_pretrained(args.init_from, model.backbone.config["name"], source=args.init_source,
+                                         arch=args.init_arch)
+    return f"{init_backbone(model, classifier)}, {origin}"
 
 
 def evaluate(args, dense, model, extra: dict, path: str) -> int:

@@ -65,7 +65,8 @@ def register(sub) -> None:
     p.add_argument("--head-only", action="store_true", help="train the classifier alone, the rest frozen (fine-tuning)")
     p.add_argument("--out", default=None, help="output folder (default runs/<model>-<date>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pth")
-    p.add_argument("--init-from", default=None, metavar="CKPT", help="start from these weights (fine-tuning)")
+    p.add_argument("--init-from", default=None, metavar="CKPT",
+                   help="start from these weights (fine-tuning); a dense model: a checkpoint of its backbone's classifier")
     p.add_argument("--init-source", choices=INIT_SOURCES, default="lightnets",
                    help="who wrote --init-from (default lightnets)")
     p.add_argument("--init-arch", default=None, help="the torchvision / timm model name of --init-from")
