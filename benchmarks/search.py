@@ -20,8 +20,9 @@ width multiplier whose measured latency is nearest the NetAdapt result's, traine
 scratch for ``--epochs`` + ``--long-epochs`` with the same recipe. Top-1 of all three on the
 test set. Every stage resumes from its files in runs/search/ when killed.
 
-Each part saves its results in runs/search/results.json and rewrites the generated section
-of docs/benchmarks/search.md (keeping its hand-written commentary, see doc_sections.py).
+Each part saves its results in benchmarks/results/search.json (committed, so that a new checkout
+can rebuild the document or rerun one part) and rewrites the generated section of
+docs/benchmarks/search.md (keeping its hand-written commentary, see doc_sections.py).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache"
 PARTIAL = CACHE / "search_predictor.jsonl"
 OUT = ROOT / "runs" / "search"
+RESULTS = ROOT / "benchmarks" / "results" / "search.json"
 DOC = ROOT / "docs" / "benchmarks" / "search.md"
 THREADS = 1  # latency: batch 1, one thread
 TRAIN_THREADS = 2
@@ -262,14 +264,12 @@ def main() -> None:
     parser.add_argument("--tarball", type=Path, default=ROOT.parent / "shared" / "data" / "cifar10-jpeg.tar.gz")
     args = parser.parse_args()
     os.environ["XDG_CACHE_HOME"] = str(CACHE / "xdg")  # the benchmark's own latency tables
-    results_file = OUT / "results.json"
-    results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if args.part == "predictor":
         results["predictor"] = run_predictor(args.models, args.backends.split(","), args.runs, args.resume)
     elif args.part == "netadapt":
         results["netadapt"] = run_netadapt(args.tarball, args.epochs, args.long_epochs, results.get("netadapt"))
-    OUT.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(results_file, json.dumps(results, indent=1))
+    atomic_write_text(RESULTS, json.dumps(results, indent=1) + "\n")
     parts = [render(results[k]) for k, render in (("predictor", render_predictor), ("netadapt", render_netadapt))
              if k in results]
     date = max(results[k]["date"] for k in ("predictor", "netadapt") if k in results)
