@@ -291,8 +291,9 @@ def test_listing_the_segmentation_models_imports_no_torch():
             "print(json.dumps([list_segmentation_models(), 'torch' in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     names, imported_torch = json.loads(out.splitlines()[-1])
-    assert names == list_segmentation_models() == ["deeplabv3", "deeplabv3_mobilenet_v2", "deeplabv3_mobilenet_v3_large",
-                                                   "lraspp", "lraspp_mobilenet_v3_large"]
+    assert names == list_segmentation_models() == ["deeplabv3", "deeplabv3_mobilenet_v2",
+                                                   "deeplabv3_mobilenet_v3_large", "lraspp",
+                                                   "lraspp_mobilenet_v3_large"]
     assert not imported_torch
 
 

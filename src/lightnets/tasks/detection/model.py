@@ -34,7 +34,7 @@ from torch import nn
 from torch.nn import functional as F
 from torchvision.ops import batched_nms, clip_boxes_to_image
 
-from ...models import FeatureNet, LightNet, create_model, model_builder
+from ...models import FeatureNet, LightNet, model_builder
 from ...models.base import feature_map
 from ...models.tracing import is_tracing
 from ..backbones import classifier_backbone, last_stage_at, reduced_tail_widths
@@ -250,8 +250,9 @@ def ssdlite320_mobilenet_v3_large(*, num_classes: int = 91, in_chans: int = 3, w
     check_num_classes(num_classes)
     if not isinstance(reduced_tail, bool):
         raise ValueError(f"reduced_tail must be True or False, got {reduced_tail!r}")
-    classifier = create_model("mobilenet_v3_large", num_classes=0, in_chans=in_chans, width=width, bn_eps=BN_EPS,
-                              widths=reduced_tail_widths(width) if reduced_tail else None)
+    classifier = classifier_backbone("mobilenet_v3_large", in_chans=in_chans, width=width, output_stride=None,
+                                     backbone_kwargs={"bn_eps": BN_EPS,
+                                                      "widths": reduced_tail_widths(width) if reduced_tail else None})
     return _finish(SSDLite(classifier, num_classes, extra_widths=_extra_widths(width)))
 
 
@@ -261,7 +262,8 @@ def ssdlite_mobilenet_v2(*, num_classes: int = 91, in_chans: int = 3, width: flo
     stride-32 bottleneck (576 channels at output stride 16, the paper's "layer 15"), the second the final 1x1
     conv's 1280; BN eps 1e-3 as in TF's object detection API, where the paper's model was trained."""
     check_num_classes(num_classes)
-    classifier = create_model("mobilenet_v2", num_classes=0, in_chans=in_chans, width=width, bn_eps=BN_EPS)
+    classifier = classifier_backbone("mobilenet_v2", in_chans=in_chans, width=width, output_stride=None,
+                                     backbone_kwargs={"bn_eps": BN_EPS})
     return _finish(SSDLite(classifier, num_classes, extra_widths=_extra_widths(width)))
 
 

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ...models import FeatureNet, LightNet, create_model, model_builder
+from ...models import FeatureNet, LightNet, model_builder
 from ...models.base import feature_map
 from ...models.tracing import is_tracing
 from ..backbones import classifier_backbone, last_stage_at, reduced_tail_widths
@@ -39,7 +39,7 @@ class SegmentationModel(nn.Module):
     conv's), and gives logits that ``forward`` upsamples to the input's size."""
 
     def __init__(self, classifier: LightNet, head: nn.Module, num_classes: int, *, final_conv: bool,
-                 low_level: tuple[int, int] | None = None):
+                 low_level: tuple[int, int | None] | None = None):
         super().__init__()
         self.backbone = FeatureNet(classifier)
         self.final_conv = classifier.final_conv if final_conv else None
@@ -96,14 +96,6 @@ def _check_channels(channels: int) -> None:
         raise ValueError(f"channels must be an integer >= 1 (the filters of the LR-ASPP head), got {channels!r}")
 
 
-def _backbone(name: str, in_chans: int, width: float, output_stride: int, bn_eps: float,
-              widths: dict | None = None) -> LightNet:
-    """The classification network whose stem, stages and final conv a segmentation model takes (its classifier is
-    left out)."""
-    return create_model(name, num_classes=0, in_chans=in_chans, width=width, output_stride=output_stride,
-                        bn_eps=bn_eps, widths=widths)
-
-
 def _low_level(classifier: LightNet) -> tuple[int, int]:
     """The first block at output stride 8, whose output LR-ASPP's skip connection classifies: torchvision's "C2"
     (the output of the stride-2 block that reaches stride 8, not of the stage it opens)."""
@@ -126,7 +118,8 @@ def deeplabv3_mobilenet_v3_large(
     output stride 16, ASPP at rates (12, 24, 36) (the paper's rates for output stride 8) with dropout 0.5, and a
     3x3 conv between ASPP and the classifier (``conv3x3``)."""
     check_num_classes(num_classes)
-    classifier = _backbone("mobilenet_v3_large", in_chans, width, output_stride, 1e-3)
+    classifier = classifier_backbone("mobilenet_v3_large", in_chans=in_chans, width=width, output_stride=output_stride,
+                                     backbone_kwargs={"bn_eps": 1e-3})
     head = DeepLabV3Head(classifier.final_conv.conv.out_channels, num_classes, atrous_rates, drop_rate=drop_rate,
                          conv3x3=conv3x3)
     return SegmentationModel(classifier, head, num_classes, final_conv=True)
@@ -150,8 +143,9 @@ def lraspp_mobilenet_v3_large(
     if not isinstance(reduced_tail, bool):
         raise ValueError(f"reduced_tail must be True or False, got {reduced_tail!r}")
     _check_channels(channels)
-    classifier = _backbone("mobilenet_v3_large", in_chans, width, output_stride, 1e-3,
-                           reduced_tail_widths(width) if reduced_tail else None)
+    classifier = classifier_backbone("mobilenet_v3_large", in_chans=in_chans, width=width, output_stride=output_stride,
+                                     backbone_kwargs={"bn_eps": 1e-3,
+                                                      "widths": reduced_tail_widths(width) if reduced_tail else None})
     low = _low_level(classifier)
     low_chs = classifier.stages[low[0]][low[1]].project.conv.out_channels
     head = LRASPP(low_chs, classifier.final_conv.conv.out_channels, num_classes, channels)
@@ -179,7 +173,8 @@ def deeplabv3_mobilenet_v2(
                          f"got {output_stride!r}")
     if not isinstance(aspp, bool):
         raise ValueError(f"aspp must be True or False, got {aspp!r}")
-    classifier = _backbone("mobilenet_v2", in_chans, width, output_stride, 1e-5)
+    classifier = classifier_backbone("mobilenet_v2", in_chans=in_chans, width=width, output_stride=output_stride,
+                                     backbone_kwargs={"bn_eps": 1e-5})
     rates = _deeplab_rates(output_stride) if aspp else ()
     head = DeepLabV3Head(classifier.feature_info[-1]["num_chs"], num_classes, rates, drop_rate=drop_rate)
     return SegmentationModel(classifier, head, num_classes, final_conv=False)
