@@ -18,6 +18,7 @@ from .table import format_table, print_json
 
 # the options of classification alone, each with the value that means "not given"
 TRAIN_CLASSIFICATION_ONLY = {"style": None, "augment": None, "mixup": 0.0, "cutmix": 0.0, "label_smoothing": None,
+                             "loss": "cross-entropy", "arcface_scale": 64.0, "arcface_margin": 0.5,
                              "skip_corrupt": False, "cache_dir": None}
 EVAL_CLASSIFICATION_ONLY = {"val_fraction": None, "seed": None, "skip_corrupt": False, "confusion": None}
 

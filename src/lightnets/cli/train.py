@@ -28,6 +28,7 @@ RECIPES = ("mobilenet", "mobilenet-cosine", "sgd-cosine", "sgd-cifar")
 INIT_SOURCES = ("lightnets", "torchvision", "timm")
 IMAGE_CHANNELS = (1, 3)  # what the image loader converts to
 AUGMENTS = ("randaugment", "trivialaugment")
+LOSSES = ("cross-entropy", "arcface")
 SAMPLE = "sample"
 
 
@@ -54,6 +55,13 @@ def register(sub) -> None:
                    help="weight decay on depthwise convs, BatchNorm and biases too (default: none on them, as the "
                    "MobileNet paper advises)")
     p.add_argument("--label-smoothing", type=float, default=None, help="label smoothing (default: the recipe's)")
+    p.add_argument("--loss", choices=LOSSES, default="cross-entropy",
+                   help="a classifier's loss: cross-entropy (default) or arcface, the additive angular margin on "
+                   "the embedding (face identities; the classifier's rows are the class centres; scored by the "
+                   "validation pairs' verification AUC)")
+    p.add_argument("--arcface-scale", type=float, default=64.0, metavar="S", help="ArcFace's scale s (default 64)")
+    p.add_argument("--arcface-margin", type=float, default=0.5, metavar="M",
+                   help="ArcFace's margin m in radians (default 0.5)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
                    help="evaluate and save an EMA of the weights (default: the recipe's)")
     p.add_argument("--style", choices=("imagenet", "cifar"), default=None,
@@ -66,7 +74,8 @@ def register(sub) -> None:
     p.add_argument("--out", default=None, help="output folder (default runs/<model>-<date>-<time>)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pth")
     p.add_argument("--init-from", default=None, metavar="CKPT",
-                   help="start from these weights (fine-tuning); a dense model: a checkpoint of its backbone's classifier")
+                   help="start from these weights (fine-tuning); for a dense model, a checkpoint of its backbone's "
+                   "classifier")
     p.add_argument("--init-source", choices=INIT_SOURCES, default="lightnets",
                    help="who wrote --init-from (default lightnets)")
     p.add_argument("--init-arch", default=None, help="the torchvision / timm model name of --init-from")
@@ -97,6 +106,10 @@ def run(args) -> int:
         raise ValueError(f"--resolution must be a positive number of pixels, got {args.resolution}")
     if args.in_chans not in (None, *IMAGE_CHANNELS):
         raise ValueError(f"--in-chans must be 1 (grey images) or 3 (RGB) to train on images, got {args.in_chans}")
+    for option, value, default in (("--arcface-scale", args.arcface_scale, 64.0),
+                                   ("--arcface-margin", args.arcface_margin, 0.5)):
+        if args.loss != "arcface" and value != default:
+            raise ValueError(f"{option} is for --loss arcface; this run's loss is {args.loss}")
     out_dir = check_output_dir(_out_dir(args), "--out")
     config = TrainConfig(
         out_dir=out_dir, recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -110,7 +123,8 @@ def run(args) -> int:
     dense = dense_task_of(args.model)
     if dense is None:
         model, data, pre = _classifier_and_data(args, say)
-        task, task_name, label = None, "classification", "top-1"
+        task = _arcface_task(args, model, data) if args.loss == "arcface" else None
+        task_name, label = ("classification", "top-1") if task is None else (task.name, task.label)
     else:
         from .dense import model_and_data
 
@@ -164,6 +178,18 @@ def _classifier_and_data(args, say):
         return _new_model(args, num_classes=len(data.classes)), data, pre
     say("; ".join(filter(None, (origin, fit_classifier(pretrained, len(data.classes))))))
     return pretrained, data, pre
+
+
+def _arcface_task(args, model, data):
+    """``--loss arcface``: ArcFace on the classifier's embedding; the options of softmax targets are refused."""
+    from ..tasks.embedding.task import ArcFaceTask
+
+    given = [option for option, value, unset in (("--mixup", args.mixup, 0.0), ("--cutmix", args.cutmix, 0.0),
+                                                  ("--label-smoothing", args.label_smoothing, None))
+             if value != unset]
+    if given:
+        raise ValueError(f"{', '.join(given)}: options of the cross-entropy loss; --loss arcface takes hard labels")
+    return ArcFaceTask(model, list(data.classes), s=args.arcface_scale, m=args.arcface_margin)
 
 
 def _quiet(_: str) -> None:
