@@ -5,8 +5,8 @@ network's latency, and NetAdapt against the width multiplier on CIFAR-10.
     .venv/bin/python benchmarks/search.py netadapt [--epochs 4] [--long-epochs 2]
     .venv/bin/python benchmarks/search.py doc
 
-``predictor``: for every registered model matching ``--models`` at its default input, batch
-1, 1 thread, on each backend: the table is built (lightnets.search.build_table, in a cache of
+``predictor``: for every registered model matching ``--models`` at 224x224 (a model that takes
+no 224 input at its own: MobileFaceNet's 112), batch 1, 1 thread, on each backend: the table is built (lightnets.search.build_table, in a cache of
 its own under benchmarks/.cache/ so a user's cache is left alone), the prediction read from
 it, and the network timed whole in 3 interleaved rounds (lightnets.bench.compare_backends).
 Each measurement is appended to benchmarks/.cache/search_predictor.jsonl as it is taken;
@@ -52,6 +52,7 @@ OUT = ROOT / "runs" / "search"
 RESULTS = ROOT / "benchmarks" / "results" / "search.json"
 DOC = ROOT / "docs" / "benchmarks" / "search.md"
 THREADS = 1  # latency: batch 1, one thread
+RESOLUTION = 224  # the predictor's input for every model that takes it (MobileFaceNet takes at most 112)
 TRAIN_THREADS = 2
 
 # NetAdapt against the multiplier: the model, data and schedule (see the module docstring)
@@ -67,7 +68,8 @@ def measure(name: str, backend: str, runs: int) -> dict:
 
     torch.manual_seed(0)
     model = create_model(name).eval()
-    size = model.default_cfg["input_size"][-1]
+    takes = model.min_input <= RESOLUTION and (model.max_input is None or RESOLUTION <= model.max_input)
+    size = RESOLUTION if takes else model.default_cfg["input_size"][-1]
     probe = latency_probe(size, backend, runs)
     began = time.perf_counter()
     predicted = probe.predict(model)
