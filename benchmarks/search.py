@@ -101,18 +101,23 @@ def run_predictor(pattern: str, backends: list[str], runs: int, resume: bool) ->
         CACHE.mkdir(parents=True, exist_ok=True)
         PARTIAL.write_text("")
     bar = steps(len(names) * len(backends), "predictor", True)
+    untabled = {}  # model -> why the latency tables cannot split it
     for name in names:
         for backend in backends:
             bar.set_postfix_str(f"{name} {backend}")
-            if (name, backend) not in done:
-                done[(name, backend)] = measure(name, backend, runs)
-                with PARTIAL.open("a") as f:
-                    f.write(json.dumps(done[(name, backend)]) + "\n")
+            if (name, backend) not in done and name not in untabled:
+                try:
+                    done[(name, backend)] = measure(name, backend, runs)
+                except ValueError as e:
+                    untabled[name] = str(e)
+                else:
+                    with PARTIAL.open("a") as f:
+                        f.write(json.dumps(done[(name, backend)]) + "\n")
             bar.update()
     bar.close()
     command = "python benchmarks/search.py predictor" + (f" --models '{pattern}'" if pattern != "*" else "")
-    return {"rows": [done[(n, b)] for n in names for b in backends], "backends": backends, "command": command,
-            "date": today}
+    return {"rows": [done[(n, b)] for n in names for b in backends if (n, b) in done], "backends": backends,
+            "untabled": untabled, "command": command, "date": today}
 
 
 def test_top1(path: Path, data) -> float:
@@ -219,10 +224,12 @@ def render_predictor(part: dict) -> str:
         if errors:
             summary.append([backend, len(errors), f"{100 * statistics.median(errors):.1f}",
                             f"{100 * max(errors):.1f}"])
+    untabled = "".join(f"- {name}: {why}\n" for name, why in part.get("untabled", {}).items())
     return (f"### Predicted against measured latency\n\nMade by `{part['command']}` on {part['date']} "
             f"({cpu_model()}, {os.cpu_count()} cores, batch 1, {THREADS} thread).\n\n```\n" + table + "\n```\n\n"
             "Relative error per backend:\n\n```\n"
-            + format_table(["backend", "models", "median |error| %", "max |error| %"], summary) + "\n```\n")
+            + format_table(["backend", "models", "median |error| %", "max |error| %"], summary) + "\n```\n"
+            + (f"\nNot in the table, with the reason the tables give:\n\n{untabled}" if untabled else ""))
 
 
 def render_netadapt(part: dict) -> str:

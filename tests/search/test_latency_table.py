@@ -30,6 +30,14 @@ def test_units_are_what_runs_and_repeated_blocks_share_a_key():
     assert modules["stages.3.1"] is model.stages[3][1]
 
 
+def test_a_network_whose_cells_take_two_maps_has_no_table_and_says_why():
+    with torch.device("meta"):
+        model = create_model("nasnet_a_mobile")
+    with pytest.raises(ValueError, match=r"stages.0.0 \(NasNetCell\) takes 2 \(a NASNet cell reads the two cells "
+                                         r"before it\), so this network has no table"):
+        network_units(model, 224)
+
+
 def test_a_table_is_measured_once_then_reused(cache_home, monkeypatch):
     model = tiny()
     table, units, measured = build_table(model, 32, "eager", warmup=1, runs=3)
