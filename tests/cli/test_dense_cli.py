@@ -101,7 +101,7 @@ def test_a_dense_model_on_any_backbone_starts_from_a_classifier_checkpoint(capsy
     code, _, err = run(capsys, "train", "lraspp", "--model-kwargs", "backbone=resnet18", "--init-from",
                        str(tmp_path / "resnet18.pth"), "--data", str(scenes), "--epochs", "1", "--resolution",
                        str(SIZE), "--out", str(tmp_path / "wide"), "--no-progress")
-    assert code == 2 and "the resnet18 classifier does not fit lraspp's backbone (0 tensors missing" in err
+    assert code == 2 and "does not fit lraspp's backbone (from the resnet18 classifier): wrong shape (" in err
     code, _, err = run(capsys, "train", "lraspp", "--init-arch", "resnet18", "--data", str(scenes), "--out",
                        str(tmp_path / "no"), "--no-progress")
     assert code == 2 and "describe --init-from, which is not given" in err

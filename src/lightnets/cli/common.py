@@ -129,6 +129,14 @@ def model_json(args: argparse.Namespace, model: LightNet | None = None) -> dict:
             "num_classes": own("num_classes", getattr(args, "num_classes", None)), "model_kwargs": args.model_kwargs}
 
 
+def refuse_options(args: argparse.Namespace, options: dict, why: str) -> None:
+    """A ValueError naming those of ``options`` (name -> the value that means "not given") the command line gave,
+    and ``why`` they do not apply."""
+    given = [f"--{name.replace('_', '-')}" for name, unset in options.items() if getattr(args, name) != unset]
+    if given:
+        raise ValueError(f"{', '.join(given)}: {why}")
+
+
 def parse_list(text: str, kind: type, what: str) -> list:
     try:
         values = [kind(v) for v in text.split(",") if v.strip()]

@@ -12,22 +12,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .common import refuse_options
 from .evaluate import check_classes
 from .predict import class_names, preprocessing_of
 from .table import format_table, print_json
+from .train import ARCFACE_OPTIONS, CROSS_ENTROPY_ONLY
 
 # the options of classification alone, each with the value that means "not given"
-TRAIN_CLASSIFICATION_ONLY = {"style": None, "augment": None, "mixup": 0.0, "cutmix": 0.0, "label_smoothing": None,
-                             "loss": "cross-entropy", "arcface_scale": 64.0, "arcface_margin": 0.5,
-                             "skip_corrupt": False, "cache_dir": None}
+TRAIN_CLASSIFICATION_ONLY = {"style": None, "augment": None, **CROSS_ENTROPY_ONLY, "loss": "cross-entropy",
+                             **ARCFACE_OPTIONS, "skip_corrupt": False, "cache_dir": None}
 EVAL_CLASSIFICATION_ONLY = {"val_fraction": None, "seed": None, "skip_corrupt": False, "confusion": None}
 
 
 def refuse_classification_options(args, options: dict, model: str, dense, why: str) -> None:
     """A ValueError naming the ``options`` given on the command line, which a ``dense`` model has no use for."""
-    given = [f"--{name.replace('_', '-')}" for name, unset in options.items() if getattr(args, name) != unset]
-    if given:
-        raise ValueError(f"{', '.join(given)}: classification options; {model} is a {dense.name} model, {why}")
+    refuse_options(args, options, f"classification options; {model} is a {dense.name} model, {why}")
 
 
 def input_size(args, model, sample: bool) -> int:

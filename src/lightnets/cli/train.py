@@ -17,7 +17,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from .common import add_model_args, add_threads_arg
+from .common import add_model_args, add_threads_arg, refuse_options
 from .table import print_json
 
 SMALL_INPUT = 64  # inputs up to this size get the CIFAR-style pipeline by default
@@ -29,6 +29,9 @@ INIT_SOURCES = ("lightnets", "torchvision", "timm")
 IMAGE_CHANNELS = (1, 3)  # what the image loader converts to
 AUGMENTS = ("randaugment", "trivialaugment")
 LOSSES = ("cross-entropy", "arcface")
+# option -> its default, the value that means "not given"
+ARCFACE_OPTIONS = {"arcface_scale": 64.0, "arcface_margin": 0.5}  # the ArcFace paper's s and m
+CROSS_ENTROPY_ONLY = {"mixup": 0.0, "cutmix": 0.0, "label_smoothing": None}  # soft targets
 SAMPLE = "sample"
 
 
@@ -59,8 +62,9 @@ def register(sub) -> None:
                    help="a classifier's loss: cross-entropy (default) or arcface, the additive angular margin on "
                    "the embedding (face identities; the classifier's rows are the class centres; scored by the "
                    "validation pairs' verification AUC)")
-    p.add_argument("--arcface-scale", type=float, default=64.0, metavar="S", help="ArcFace's scale s (default 64)")
-    p.add_argument("--arcface-margin", type=float, default=0.5, metavar="M",
+    p.add_argument("--arcface-scale", type=float, default=ARCFACE_OPTIONS["arcface_scale"], metavar="S",
+                   help="ArcFace's scale s (default 64)")
+    p.add_argument("--arcface-margin", type=float, default=ARCFACE_OPTIONS["arcface_margin"], metavar="M",
                    help="ArcFace's margin m in radians (default 0.5)")
     p.add_argument("--ema", action=argparse.BooleanOptionalAction, default=None,
                    help="evaluate and save an EMA of the weights (default: the recipe's)")
@@ -106,10 +110,8 @@ def run(args) -> int:
         raise ValueError(f"--resolution must be a positive number of pixels, got {args.resolution}")
     if args.in_chans not in (None, *IMAGE_CHANNELS):
         raise ValueError(f"--in-chans must be 1 (grey images) or 3 (RGB) to train on images, got {args.in_chans}")
-    for option, value, default in (("--arcface-scale", args.arcface_scale, 64.0),
-                                   ("--arcface-margin", args.arcface_margin, 0.5)):
-        if args.loss != "arcface" and value != default:
-            raise ValueError(f"{option} is for --loss arcface; this run's loss is {args.loss}")
+    if args.loss != "arcface":
+        refuse_options(args, ARCFACE_OPTIONS, f"options of --loss arcface; this run's loss is {args.loss}")
     out_dir = check_output_dir(_out_dir(args), "--out")
     config = TrainConfig(
         out_dir=out_dir, recipe=_recipe(args), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -184,12 +186,8 @@ def _arcface_task(args, model, data):
     """``--loss arcface``: ArcFace on the classifier's embedding; the options of softmax targets are refused."""
     from ..tasks.embedding.task import ArcFaceTask
 
-    given = [option for option, value, unset in (("--mixup", args.mixup, 0.0), ("--cutmix", args.cutmix, 0.0),
-                                                  ("--label-smoothing", args.label_smoothing, None))
-             if value != unset]
-    if given:
-        raise ValueError(f"{', '.join(given)}: options of the cross-entropy loss; --loss arcface takes hard labels")
-    return ArcFaceTask(model, list(data.classes), s=args.arcface_scale, m=args.arcface_margin)
+    refuse_options(args, CROSS_ENTROPY_ONLY, "options of the cross-entropy loss; --loss arcface takes hard labels")
+    return ArcFaceTask(model, s=args.arcface_scale, m=args.arcface_margin)
 
 
 def _quiet(_: str) -> None:

@@ -170,10 +170,11 @@ def network_units(model: nn.Module, resolution: int, batch: int = 1) -> tuple[li
     shapes: dict[str, tuple[int, ...]] = {}
     def record(name: str):
         def hook(module, args) -> None:  # returns None: the input goes on unchanged
-            if len(args) != 1 or not isinstance(args[0], torch.Tensor):
+            maps = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args  # NASNet: one (h_prev, h)
+            if len(maps) != 1:
                 raise ValueError(f"latency tables time units of one input map; {name} ({type(module).__name__}) "
-                                 f"takes {len(args[0]) if len(args) == 1 and isinstance(args[0], tuple) else len(args)}"
-                                 f" (a NASNet cell reads the two cells before it), so this network has no table")
+                                 f"takes {len(maps)} (a NASNet cell reads the two cells before it), so this network "
+                                 f"has no table")
             shapes.setdefault(name, tuple(args[0].shape))
         return hook
 

@@ -14,8 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..interop.structure import SHOWN
-from ..io import CheckpointError
+from ..interop.structure import convert_by_module_names
 from ..models import LightNet, create_model, list_models
 from ..models.mobilenet_v3 import LARGE
 from ..models.registry import variant_names
@@ -74,31 +73,22 @@ def reduced_tail_widths(width: float) -> dict:
 
 def init_backbone(model: nn.Module, classifier: LightNet) -> str:
     """Copy ``classifier``'s stem and stages (and its final conv, where ``model`` reads it) into the dense
-    ``model``'s backbone: its keys are the classifier's under ``backbone.`` (``final_conv.`` as it is). A
-    :class:`~lightnets.errors.CheckpointError` names the tensors the classifier lacks or holds at another shape
-    (another width, or MobileNetV3's reduced tail); what was copied, said in one line."""
-    ours, theirs = model.state_dict(), classifier.state_dict()
-    wanted = {key: key.removeprefix("backbone.") for key in ours
-              if key.startswith(("backbone.", "final_conv."))}
-    missing = [source for source in wanted.values() if source not in theirs]
-    shaped = [f"{source} {tuple(theirs[source].shape)} (needed {tuple(ours[key].shape)})"
-              for key, source in wanted.items() if source in theirs and theirs[source].shape != ours[key].shape]
-    if missing or shaped:
-        name = classifier.config.get("name")
-        problems = [f"missing: {_listed(missing)}"] if missing else []
-        problems += [f"of another shape: {_listed(shaped)}"] if shaped else []
-        if model.config.get("reduced_tail"):
-            problems.append("its backbone halves the last stage (reduced_tail=True); reduced_tail=false reads a "
-                            "classifier's full one")
-        raise CheckpointError(f"the {name} classifier does not fit {model.config.get('name')}'s backbone "
-                              f"({len(missing)} tensors missing, {len(shaped)} of another shape; "
-                              f"{'; '.join(problems)}); build the dense model with the classifier's width and options")
-    model.load_state_dict({key: theirs[source] for key, source in wanted.items()}, strict=False)
-    copied = set(wanted.values())
-    left = ", ".join(sorted({key.split(".")[0] for key in theirs if key not in copied}))
-    return f"backbone: {len(copied)} tensors of {classifier.config.get('name')} copied" + (
-        f" (not read: {left})" if left else "")
-
-
-def _listed(keys: list[str]) -> str:
-    return ", ".join(keys[:SHOWN]) + (" ..." if len(keys) > SHOWN else "")
+    ``model``'s backbone, whose keys are the classifier's under ``backbone.`` (``final_conv.`` as it is). A
+    :class:`~lightnets.errors.CheckpointError` (:func:`~lightnets.interop.structure.convert_by_module_names`) lists
+    the tensors the classifier lacks or holds at another shape (another width, or MobileNetV3's reduced tail); what
+    was copied, said in one line."""
+    read = nn.ModuleDict({"backbone": model.backbone})
+    if model.final_conv is not None:
+        read["final_conv"] = model.final_conv
+    tops = {"stem", "stages", *(["final_conv"] if "final_conv" in read else [])}
+    everything = classifier.state_dict()
+    theirs = {key: tensor for key, tensor in everything.items() if key.split(".")[0] in tops}
+    name = classifier.config.get("name")
+    tail = ("; its last stage halved, reduced_tail=True: reduced_tail=false reads a classifier's full one"
+            if model.config.get("reduced_tail") else "")
+    names = {module: module.removeprefix("backbone.") for module, _ in read.named_modules()}
+    read.load_state_dict(convert_by_module_names(theirs, read, names,
+                                                 f"{model.config.get('name')}'s backbone (from the {name} "
+                                                 f"classifier{tail})"))
+    left = ", ".join(sorted({key.split(".")[0] for key in everything} - tops))
+    return f"backbone: {len(theirs)} tensors of {name} copied" + (f" (not read: {left})" if left else "")

@@ -31,11 +31,11 @@ def identities(per_identity: int, seed: int) -> TensorDataset:
 
 def test_the_classifiers_rows_are_the_centres_arcface_trains():
     model = create_model("mobilefacenet", width=0.25, embedding_dim=16, num_classes=3)
-    task = ArcFaceTask(model, IDENTITIES)
+    task = ArcFaceTask(model)
     assert task.arcface.weight is model.get_classifier().weight
     assert {id(p) for p in task.arcface.parameters()} <= {id(p) for p in model.parameters()}
     with pytest.raises(TypeError, match="whose last layer is a linear layer on the embedding"):
-        ArcFaceTask(create_model("mobilefacenet", width=0.25), IDENTITIES)  # no classifier: num_classes=0
+        ArcFaceTask(create_model("mobilefacenet", width=0.25))  # no classifier: num_classes=0
 
 
 def test_verification_auc_of_separated_reversed_and_unpairable_embeddings(monkeypatch):
@@ -60,7 +60,7 @@ def test_the_engine_trains_arcface_and_keeps_the_run_by_pair_auc(tmp_path):
     before = model.get_classifier().weight.detach().clone()
     pre = Preprocessing(input_size=112, mean=(0.5,) * 3, std=(0.5,) * 3, crop_pct=1.0)
     config = TrainConfig(out_dir=tmp_path / "run", recipe="sgd-cosine", epochs=2, batch_size=8, progress=False)
-    result = train(model, data, pre, config, task=ArcFaceTask(model, IDENTITIES), say=lambda _: None)
+    result = train(model, data, pre, config, task=ArcFaceTask(model), say=lambda _: None)
     assert result.score == "auc" and result.epochs_done == 2
     assert {"val_auc", "val_top1", "val_loss", "train_loss"} <= result.history[-1].keys()
     assert not torch.equal(before, model.get_classifier().weight.detach())  # the centres were trained
@@ -97,7 +97,7 @@ def test_lightnets_train_loss_arcface(capsys, faces, tmp_path):
     assert code == 2 and "--mixup: options of the cross-entropy loss" in capsys.readouterr().err
     code = main(["train", "mobilefacenet", "--data", str(faces), "--arcface-margin", "0.3", "--out",
                  str(tmp_path / "y")])
-    assert code == 2 and "--arcface-margin is for --loss arcface" in capsys.readouterr().err
+    assert code == 2 and "--arcface-margin: options of --loss arcface" in capsys.readouterr().err
     code = main(["train", "mobilefacenet", "--data", str(faces), "--loss", "arcface", "--arcface-margin", "2",
                  "--out", str(tmp_path / "z")])
     assert code == 2 and "the angular margin m must be" in capsys.readouterr().err

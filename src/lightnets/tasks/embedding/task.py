@@ -37,10 +37,9 @@ class ArcFaceTask(Task):
 
     name, score, label = "embedding", "auc", "pair AUC"
 
-    def __init__(self, model: LightNet, classes: list[str], s: float = 64.0, m: float = 0.5):
+    def __init__(self, model: LightNet, s: float = 64.0, m: float = 0.5):
         self.model, self.s, self.m = model, s, m
         self.arcface = self.arcface_of(model)
-        self.num_classes = len(classes)
 
     def arcface_of(self, model: nn.Module) -> ArcFace:
         """ArcFace on ``model``'s classifier weight (the same parameter: its rows are the class centres)."""
